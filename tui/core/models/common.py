@@ -1,0 +1,41 @@
+"""Field types shared by the exchange models: exact decimals and zone-aware times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+
+
+def _to_decimal(value: Any) -> Any:
+    """Exchange amounts arrive as strings; keep them exact and refuse what is not a number."""
+    if isinstance(value, bool):
+        raise ValueError("expected a decimal string, got a boolean")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        # Only reachable when a caller bypasses decimal_json.loads; repr is the shortest exact text.
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"not a decimal number: {value[:40]!r}") from None
+    else:
+        raise ValueError(f"expected a decimal string, got {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError("not a finite number")
+    return number
+
+
+def _assume_utc(value: datetime) -> datetime:
+    """Global Upbit docs show zone-less times, which are UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(_to_decimal)]
+ZonedDatetime = Annotated[datetime, AfterValidator(_assume_utc)]

@@ -1,0 +1,177 @@
+"""The exchange-neutral order row shared by the table, the confirm modal and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from tui.core.models.b2trader import CANCELLABLE_STATUSES, B2TraderOrder
+from tui.core.models.upbit import OPEN_STATES, UpbitOrder
+from tui.core.refs import IdKind, OrderRef
+
+
+class Exchange(StrEnum):
+    UPBIT = "upbit"
+    B2TRADER = "b2trader"
+
+
+BUY_SIDES = frozenset({"bid", "buy"})
+SELL_SIDES = frozenset({"ask", "sell"})
+
+
+@dataclass(slots=True)
+class OrderRow:
+    """One order as the table shows it.
+
+    A row made from a bare reference has only `id`/`id_kind` (`order` is None) and shows
+    "unknown" elsewhere until it is looked up. `order` keeps the full exchange model for the
+    detail panels and for JSON output.
+    """
+
+    exchange: Exchange
+    id: str
+    id_kind: IdKind
+    identifier: str | None = None
+    market: str | None = None
+    side: str | None = None
+    ord_type: str | None = None
+    price: Decimal | None = None
+    volume: Decimal | None = None
+    remaining: Decimal | None = None
+    executed: Decimal | None = None
+    locked: Decimal | None = None
+    state: str | None = None
+    created_at: datetime | None = None
+    order: UpbitOrder | B2TraderOrder | None = None
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def from_upbit(cls, order: UpbitOrder) -> OrderRow:
+        return cls(
+            Exchange.UPBIT,
+            order.uuid.lower(),
+            IdKind.UUID,
+            order.identifier,
+            order.market,
+            order.side,
+            order.ord_type,
+            order.price,
+            order.volume,
+            order.remaining_volume,
+            order.executed_volume,
+            order.locked,
+            order.state,
+            order.created_at,
+            order,
+        )
+
+    @classmethod
+    def from_b2trader(cls, order: B2TraderOrder) -> OrderRow:
+        side = order.side.lower() if order.side else None
+        executed = None
+        if order.requestedAmount is not None and order.remainingAmount is not None:
+            executed = order.requestedAmount - order.remainingAmount
+        return cls(
+            Exchange.B2TRADER,
+            order.orderId.upper(),
+            IdKind.ORDER_ID,
+            None,
+            order.marketId,
+            side,
+            order.orderType.lower() if order.orderType else None,
+            order.requestedPrice,
+            order.requestedAmount,
+            order.remainingAmount,
+            executed,
+            _b2_locked(order, side),
+            order.status,
+            order.createdAt,
+            order,
+        )
+
+    @classmethod
+    def from_order(cls, order: UpbitOrder | B2TraderOrder) -> OrderRow:
+        if isinstance(order, UpbitOrder):
+            return cls.from_upbit(order)
+        return cls.from_b2trader(order)
+
+    @classmethod
+    def from_ref(cls, ref: OrderRef, exchange: Exchange | None = None) -> OrderRow:
+        if exchange is None:
+            exchange = Exchange.B2TRADER if ref.kind is IdKind.ORDER_ID else Exchange.UPBIT
+        identifier = ref.value if ref.kind is IdKind.IDENTIFIER else None
+        return cls(exchange, ref.value, ref.kind, identifier)
+
+    # ---- derived ------------------------------------------------------------------
+    @property
+    def ref(self) -> OrderRef:
+        return OrderRef(self.id_kind, self.id)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id_kind.value}:{self.id}"
+
+    @property
+    def known(self) -> bool:
+        return self.order is not None
+
+    @property
+    def is_open(self) -> bool | None:
+        if self.state is None:
+            return None
+        return self.state in OPEN_STATES or self.state in CANCELLABLE_STATUSES
+
+    @property
+    def is_buy(self) -> bool | None:
+        if self.side in BUY_SIDES:
+            return True
+        if self.side in SELL_SIDES:
+            return False
+        return None
+
+    @property
+    def base_quote(self) -> tuple[str | None, str | None]:
+        return split_market(self.market, self.exchange)
+
+    @property
+    def locked_currency(self) -> str | None:
+        """Bids lock the quote currency, asks lock the base asset."""
+        base, quote = self.base_quote
+        buy = self.is_buy
+        if buy is None:
+            return None
+        return quote if buy else base
+
+    def wire(self) -> dict[str, Any]:
+        """The order as the exchange last described it, or the bare reference."""
+        if self.order is not None:
+            return dict(self.order.raw)
+        return {self.id_kind.value: self.id}
+
+
+def split_market(market: str | None, exchange: Exchange) -> tuple[str | None, str | None]:
+    """(base, quote): Upbit "KRW-BTC" -> (BTC, KRW); B2TRADER "spot.eth_usdt" -> (ETH, USDT)."""
+    if not market:
+        return None, None
+    if exchange is Exchange.UPBIT:
+        quote, _, base = market.partition("-")
+        return (base or None), (quote or None)
+    _, _, pair = market.rpartition(".")
+    base, sep, quote = pair.partition("_")
+    if not sep:
+        return pair.upper() or None, None
+    return base.upper(), quote.upper()
+
+
+def _b2_locked(order: B2TraderOrder, side: str | None) -> Decimal | None:
+    """B2TRADER reports no locked amount; estimate what the open remainder holds."""
+    if order.status not in CANCELLABLE_STATUSES or order.remainingAmount is None:
+        return None
+    if side in SELL_SIDES:
+        return order.remainingAmount
+    if side in BUY_SIDES and order.requestedPrice is not None:
+        return order.remainingAmount * order.requestedPrice
+    return None

@@ -1,0 +1,94 @@
+"""Upbit order objects (Korea and global), exactly as the API documents them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from tui.core.models.common import ExactDecimal, ZonedDatetime
+
+OPEN_STATES = frozenset({"wait", "watch"})
+
+
+class UpbitOrder(BaseModel):
+    """One Upbit order. Every documented field; unknown fields are kept, never rejected.
+
+    `remaing_fee` (an old misspelling on one page) is accepted as `remaining_fee`.
+    The wire dict is kept unchanged (`raw`) so output shows exactly what the exchange said.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=False, populate_by_name=True)
+
+    uuid: str
+    market: str | None = None
+    side: str | None = None
+    ord_type: str | None = None
+    price: ExactDecimal | None = None
+    state: str | None = None
+    created_at: ZonedDatetime | None = None
+    volume: ExactDecimal | None = None
+    remaining_volume: ExactDecimal | None = None
+    executed_volume: ExactDecimal | None = None
+    reserved_fee: ExactDecimal | None = None
+    remaining_fee: ExactDecimal | None = None
+    paid_fee: ExactDecimal | None = None
+    locked: ExactDecimal | None = None
+    trades_count: int | None = None
+    time_in_force: str | None = None
+    identifier: str | None = None
+    smp_type: str | None = None
+    prevented_volume: ExactDecimal | None = None
+    prevented_locked: ExactDecimal | None = None
+
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> UpbitOrder:
+        """Parse one order from a response. A one-element array (the global single-cancel example) is unwrapped."""
+        if isinstance(data, list):
+            if len(data) != 1:
+                raise ValueError(f"expected one order, got a list of {len(data)}")
+            data = data[0]
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an order object, got {type(data).__name__}")
+        fields = dict(data)
+        if "remaining_fee" not in fields and "remaing_fee" in fields:
+            fields["remaining_fee"] = fields.pop("remaing_fee")
+        order = cls.model_validate(fields)
+        order._raw = dict(data)
+        return order
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return self._raw or self.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class UpbitBatchEntry(BaseModel):
+    """One order named in a batch-cancel answer (only uuid, market, identifier are given)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    uuid: str | None = None
+    market: str | None = None
+    identifier: str | None = None
+
+
+class _BatchSide(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    count: int = 0
+    orders: list[UpbitBatchEntry] = []
+
+
+class UpbitBatchCancel(BaseModel):
+    """Answer of DELETE /v1/orders/uuids and DELETE /v1/orders/open."""
+
+    model_config = ConfigDict(extra="allow")
+
+    success: _BatchSide = _BatchSide()
+    failed: _BatchSide = _BatchSide()
