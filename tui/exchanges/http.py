@@ -1,0 +1,255 @@
+"""The request loop every exchange client shares: rate limit, send, classify, retry what is safe.
+
+Retry policy (what is safe to send again):
+- 429: the server did not act. Pause the whole group and retry.
+- 503/502: the server did not act. Capped exponential backoff with jitter, then retry.
+- Connection never established (connect error/timeout, pool timeout): retry.
+- Anything after the request may have reached the server (read timeout, dropped
+  connection, 500/504) is retried only for idempotent calls (look-ups); for a cancel the
+  error is raised with `sent=True` so the engine records the outcome as unknown and looks
+  the order up instead of guessing.
+- 418: halt every request of this client and raise `Blocked`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from tui.core import decimal_json
+from tui.core.errors import (
+    AuthError,
+    BadResponse,
+    Blocked,
+    ExchangeError,
+    RateLimited,
+    ServerBusy,
+    TransportError,
+)
+from tui.core.ports import RunControl
+from tui.core.ratelimit import RateLimits, parse_remaining_req
+from tui.core.urls import check_base_url
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_BLOCK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    max_attempts: int = 6          # per request, all causes together
+    max_rate_limited: int = 8      # 429s tolerated for one request
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter capped exponential: somewhere in [cap/2, cap]."""
+        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return cap * (0.5 + random.random() / 2)
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: Any
+    headers: httpx.Headers
+    elapsed_s: float
+
+
+Params = Sequence[tuple[str, str]]
+ErrorParser = Callable[[int, str, Any], tuple[str, str]]
+
+
+class HttpExchange:
+    """Base of the exchange clients: owns the httpx.AsyncClient and the limiter."""
+
+    group_default = "default"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        limits: RateLimits,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 32,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.limits = limits
+        self.retry = retry or RetryPolicy()
+        self.requests_sent = 0
+        self.rate_limited = 0
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+            follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": "ordertui"},
+        )
+
+    # ---- hooks for subclasses ---------------------------------------------------------
+    def auth_headers(self, method: str, path: str, params: Params) -> dict[str, str]:
+        raise NotImplementedError
+
+    def parse_error(self, status: int, text: str, body: Any) -> tuple[str, str]:
+        """(name, message) from an error answer."""
+        raise NotImplementedError
+
+    def auth_statuses(self) -> frozenset[int]:
+        return frozenset({401, 403})
+
+    # ---- public -------------------------------------------------------------------------
+    def on_rate(self, listener: Callable[[str, int, int], None]) -> None:
+        self.limits.listeners.append(listener)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Params = (),
+        *,
+        group: str | None = None,
+        idempotent: bool,
+        control: RunControl | None = None,
+    ) -> Reply:
+        group = group or self.group_default
+        policy = self.retry
+        attempts = 0
+        limited = 0
+        while True:
+            attempts += 1
+            await self.limits.acquire(group)
+            if control is not None:
+                control.check()
+            url = f"{path}?{urlencode(list(params))}" if params else path
+            headers = self.auth_headers(method, path, params)
+            started = time.monotonic()
+            try:
+                self.requests_sent += 1
+                reply = await self._send(method, url, headers, started)
+            except NOT_SENT_ERRORS as exc:
+                if attempts < policy.max_attempts:
+                    await asyncio.sleep(policy.backoff(attempts))
+                    continue
+                raise TransportError(f"{method} {path}: could not connect ({_describe(exc)})", sent=False) from None
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if idempotent and attempts < policy.max_attempts:
+                    await asyncio.sleep(policy.backoff(attempts))
+                    continue
+                raise TransportError(f"{method} {path}: no answer ({_describe(exc)})", sent=True) from None
+
+            self._observe(reply.headers)
+            status = reply.status
+            if 200 <= status < 300:
+                return reply
+            error = self._error(reply)
+            if isinstance(error, RateLimited):
+                self.rate_limited += 1
+                limited += 1
+                self.limits.penalize(group, error.retry_after)
+                if limited <= policy.max_rate_limited:
+                    attempts -= 1  # a 429 is not a failed attempt: the server did not act
+                    continue
+                raise error
+            if isinstance(error, Blocked):
+                self.limits.halt(error)
+                raise error
+            if isinstance(error, ServerBusy):
+                if attempts < policy.max_attempts:
+                    await asyncio.sleep(policy.backoff(attempts))
+                    continue
+                raise error
+            if status >= 500 and idempotent and attempts < policy.max_attempts:
+                await asyncio.sleep(policy.backoff(attempts))
+                continue
+            raise error
+
+    # ---- internals ----------------------------------------------------------------------
+    async def _send(self, method: str, url: str, headers: dict[str, str], started: float) -> Reply:
+        request = self._client.build_request(method, url, headers=headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise BadResponse(response.status_code, f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MB")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        raw = b"".join(chunks)
+        return Reply(response.status_code, raw, response.headers, time.monotonic() - started)
+
+    def _observe(self, headers: httpx.Headers) -> None:
+        info = parse_remaining_req(headers.get("Remaining-Req"))
+        if info is not None:
+            self.limits.observe(info)
+
+    def decode(self, reply: Reply) -> Any:
+        """The JSON body of a successful reply, numbers as Decimal; BadResponse if unreadable."""
+        raw: bytes = reply.body
+        try:
+            return decimal_json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadResponse(reply.status, "the answer is not JSON", body=_text(raw)) from None
+
+    def _error(self, reply: Reply) -> ExchangeError:
+        raw: bytes = reply.body
+        text = _text(raw)
+        try:
+            body = decimal_json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        status = reply.status
+        name, message = self.parse_error(status, text, body)
+        if status == 429:
+            return RateLimited(status, name or "too_many_requests", message, body=text,
+                               retry_after=_retry_after(reply.headers))
+        if status == 418:
+            return Blocked(status, name or "blocked", message, body=text, block_seconds=_block_seconds(reply.headers, text))
+        if status in (502, 503):
+            return ServerBusy(status, name or "server_unavailable", message, body=text)
+        if status in self.auth_statuses():
+            return AuthError(status, name, message, body=text)
+        return ExchangeError(status, name, message, body=text)
+
+
+def _text(raw: bytes, limit: int = 500) -> str:
+    return raw[:limit].decode("utf-8", errors="replace")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:200]
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def _block_seconds(headers: httpx.Headers, text: str) -> float | None:
+    after = _retry_after(headers)
+    if after is not None:
+        return after
+    match = _BLOCK_RE.search(text)
+    return float(match.group(1)) if match else None

@@ -1,0 +1,273 @@
+"""Upbit REST client (Korea and the global sg/id/th regions)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from tui.core.errors import BadResponse, InputError
+from tui.core.models.row import Exchange
+from tui.core.models.upbit import UpbitBatchCancel, UpbitOrder
+from tui.core.ports import BatchCancelResult, CancelAck, Endpoints, RunControl
+from tui.core.ratelimit import RateLimits
+from tui.core.refs import IdKind, OrderRef
+from tui.exchanges.http import HttpExchange, Params, Reply, RetryPolicy
+from tui.exchanges.upbit_auth import make_token
+
+log = logging.getLogger(__name__)
+
+REGION_HOSTS: dict[str, str] = {
+    "kr": "https://api.upbit.com",
+    "sg": "https://sg-api.upbit.com",
+    "id": "https://id-api.upbit.com",
+    "th": "https://th-api.upbit.com",
+}
+REGION_QUOTES: dict[str, str] = {"kr": "KRW", "sg": "SGD", "id": "IDR", "th": "THB"}
+
+BATCH_CANCEL_MAX = 20
+LOOKUP_MAX = 100
+OPEN_PAGE_MAX = 100
+CANCEL_ALL_MAX = 300
+ENDPOINTS = Endpoints(
+    cancel_one="DELETE /v1/order",
+    cancel_batch="DELETE /v1/orders/uuids",
+    lookup="GET /v1/orders/uuids",
+)
+
+
+def region_host(region: str) -> str:
+    try:
+        return REGION_HOSTS[region]
+    except KeyError:
+        raise InputError(f"unknown region {region!r}: choose one of {', '.join(REGION_HOSTS)}") from None
+
+
+class UpbitClient(HttpExchange):
+    exchange = Exchange.UPBIT
+    batch_cancel_max = BATCH_CANCEL_MAX
+    lookup_max = LOOKUP_MAX
+    endpoints = ENDPOINTS
+    id_kinds = frozenset({IdKind.UUID, IdKind.IDENTIFIER})
+
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str,
+        *,
+        region: str = "kr",
+        base_url: str | None = None,
+        algorithm: str = "HS512",
+        limits: RateLimits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if not access_key or not secret_key:
+            raise InputError("Upbit needs an access key and a secret key")
+        self.region = region
+        url = base_url or region_host(region)
+        super().__init__(url, limits=limits or RateLimits(), timeout=timeout, transport=transport, retry=retry)
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self.algorithm = algorithm
+
+    def __repr__(self) -> str:
+        return f"UpbitClient({self.describe()})"
+
+    def describe(self) -> str:
+        host = httpx.URL(self.base_url).host
+        return f"Upbit {self.region} ({host})"
+
+    # ---- signing and errors -------------------------------------------------------------
+    def auth_headers(self, method: str, path: str, params: Params) -> dict[str, str]:
+        token = make_token(self._access_key, self._secret_key, params, algorithm=self.algorithm)
+        return {"Authorization": f"Bearer {token}"}
+
+    def parse_error(self, status: int, text: str, body: Any) -> tuple[str, str]:
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            err = body["error"]
+            return str(err.get("name") or f"http_{status}"), str(err.get("message") or "")
+        if status == 429:
+            return "too_many_requests", text.strip()[:200] or "Too many requests"
+        if status == 418:
+            return "blocked", text.strip()[:200] or "blocked"
+        return f"http_{status}", text.strip()[:200] or httpx.codes.get_reason_phrase(status)
+
+    # ---- calls --------------------------------------------------------------------------
+    async def cancel_one(self, ref: OrderRef, *, control: RunControl | None = None) -> CancelAck:
+        """DELETE /v1/order by uuid or identifier. The answer is the order as it was when accepted."""
+        reply = await self.request("DELETE", "/v1/order", [_single_param(ref)], idempotent=False, control=control)
+        order = _parse_order(self.decode(reply), reply)
+        return CancelAck(ref, order.uuid.lower(), order.market, order.identifier, order)
+
+    async def cancel_batch(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> BatchCancelResult:
+        """DELETE /v1/orders/uuids with up to 20 uuids or identifiers (never mixed)."""
+        kind = _one_kind(refs, BATCH_CANCEL_MAX)
+        key = "uuids[]" if kind is IdKind.UUID else "identifiers[]"
+        reply = await self.request(
+            "DELETE", "/v1/orders/uuids", [(key, r.value) for r in refs], idempotent=False, control=control
+        )
+        body = self.decode(reply)
+        try:
+            parsed = UpbitBatchCancel.model_validate(body)
+        except ValueError as exc:
+            raise BadResponse(reply.status, f"unexpected batch-cancel answer: {_first_error(exc)}",
+                              body=str(body)[:500]) from None
+        by_value = {r.value: r for r in refs}
+        result = BatchCancelResult()
+        seen: set[OrderRef] = set()
+        for entries, target in ((parsed.success.orders, result.accepted), (parsed.failed.orders, result.refused)):
+            for entry in entries:
+                named = entry.uuid.lower() if (kind is IdKind.UUID and entry.uuid) else entry.identifier
+                ref = by_value.get(named or "")
+                if ref is None or ref in seen:
+                    continue
+                seen.add(ref)
+                target.append(CancelAck(ref, entry.uuid.lower() if entry.uuid else None, entry.market, entry.identifier))
+        result.unmatched = [r for r in refs if r not in seen]
+        return result
+
+    async def lookup(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> list[UpbitOrder]:
+        """GET /v1/orders/uuids: full objects of up to 100 orders of one id kind (missing ones are absent)."""
+        if not refs:
+            return []
+        kind = _one_kind(refs, LOOKUP_MAX)
+        key = "uuids[]" if kind is IdKind.UUID else "identifiers[]"
+        reply = await self.request("GET", "/v1/orders/uuids", [(key, r.value) for r in refs],
+                                   idempotent=True, control=control)
+        return _parse_orders(self.decode(reply), reply)
+
+    async def lookup_one(self, ref: OrderRef, *, control: RunControl | None = None) -> UpbitOrder:
+        reply = await self.request("GET", "/v1/order", [_single_param(ref)], idempotent=True, control=control)
+        return _parse_order(self.decode(reply), reply)
+
+    async def list_open(
+        self,
+        *,
+        market: str | None = None,
+        on_page: Callable[[int, int], None] | None = None,
+        order_by: str = "desc",
+        page_limit: int = OPEN_PAGE_MAX,
+    ) -> list[UpbitOrder]:
+        """GET /v1/orders/open, every page (wait and watch). on_page(page, total_so_far)."""
+        orders: list[UpbitOrder] = []
+        seen: set[str] = set()
+        page = 1
+        while True:
+            params: list[tuple[str, str]] = []
+            if market:
+                params.append(("market", market))
+            params += [("states[]", "wait"), ("states[]", "watch"), ("page", str(page)),
+                       ("limit", str(page_limit)), ("order_by", order_by)]
+            reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
+            batch = _parse_orders(self.decode(reply), reply)
+            for order in batch:
+                if order.uuid not in seen:  # pages shift when orders close meanwhile
+                    seen.add(order.uuid)
+                    orders.append(order)
+            if on_page is not None:
+                on_page(page, len(orders))
+            if len(batch) < page_limit:
+                return orders
+            page += 1
+
+    async def cancel_all_open(
+        self,
+        *,
+        cancel_side: str = "all",
+        pairs: Sequence[str] = (),
+        excluded_pairs: Sequence[str] = (),
+        quote_currencies: Sequence[str] = (),
+        count: int | None = None,
+        order_by: str | None = None,
+        control: RunControl | None = None,
+    ) -> BatchCancelResult:
+        """DELETE /v1/orders/open (WAIT orders only; its own limit of 1 call per 2 s)."""
+        if cancel_side not in ("all", "ask", "bid"):
+            raise InputError("cancel_side must be all, ask or bid")
+        if pairs and quote_currencies:
+            raise InputError("pairs and quote_currencies cannot be used together")
+        if len(pairs) > 20:
+            raise InputError("at most 20 pairs")
+        if count is not None and not 1 <= count <= CANCEL_ALL_MAX:
+            raise InputError(f"count must be between 1 and {CANCEL_ALL_MAX}")
+        params: list[tuple[str, str]] = [("cancel_side", cancel_side)]
+        if pairs:
+            params.append(("pairs", ",".join(pairs)))
+        if excluded_pairs:
+            params.append(("excluded_pairs", ",".join(excluded_pairs)))
+        if quote_currencies:
+            params.append(("quote_currencies", ",".join(quote_currencies)))
+        if count is not None:
+            params.append(("count", str(count)))
+        if order_by:
+            params.append(("order_by", order_by))
+        reply = await self.request("DELETE", "/v1/orders/open", params, group="order-cancel-all",
+                                   idempotent=False, control=control)
+        body = self.decode(reply)
+        try:
+            parsed = UpbitBatchCancel.model_validate(body)
+        except ValueError as exc:
+            raise BadResponse(reply.status, f"unexpected cancel-all answer: {_first_error(exc)}") from None
+        result = BatchCancelResult()
+        for entries, target in ((parsed.success.orders, result.accepted), (parsed.failed.orders, result.refused)):
+            for entry in entries:
+                if entry.uuid:
+                    ref = OrderRef(IdKind.UUID, entry.uuid.lower())
+                    target.append(CancelAck(ref, ref.value, entry.market, entry.identifier))
+        return result
+
+
+def _single_param(ref: OrderRef) -> tuple[str, str]:
+    if ref.kind is IdKind.UUID:
+        return ("uuid", ref.value)
+    if ref.kind is IdKind.IDENTIFIER:
+        return ("identifier", ref.value)
+    raise InputError(f"{ref.value} is a B2TRADER order id, not an Upbit order")
+
+
+def _one_kind(refs: Sequence[OrderRef], most: int) -> IdKind:
+    if not refs:
+        raise InputError("no orders given")
+    if len(refs) > most:
+        raise InputError(f"at most {most} orders per request, got {len(refs)}")
+    kinds = {r.kind for r in refs}
+    if len(kinds) != 1:
+        raise InputError("uuids and identifiers cannot be mixed in one request")
+    kind = kinds.pop()
+    if kind is IdKind.ORDER_ID:
+        raise InputError("B2TRADER order ids cannot be sent to Upbit")
+    return kind
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{loc}: {first.get('msg')}" if loc else str(first.get("msg"))
+    return str(exc)[:200]
+
+
+def _parse_order(body: Any, reply: Reply) -> UpbitOrder:
+    try:
+        return UpbitOrder.from_wire(body)
+    except ValueError as exc:
+        raise BadResponse(reply.status, f"unexpected order object: {_first_error(exc)}", body=str(body)[:500]) from None
+
+
+def _parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
+    """Orders of a list answer. A malformed item is skipped (and logged), not fatal: the order
+    it stood for is then simply not confirmed, and the engine keeps it as unknown."""
+    if not isinstance(body, list):
+        raise BadResponse(reply.status, f"expected a list of orders, got {type(body).__name__}", body=str(body)[:500])
+    orders: list[UpbitOrder] = []
+    for item in body:
+        try:
+            orders.append(UpbitOrder.from_wire(item))
+        except ValueError as exc:
+            log.warning("skipped a malformed order in a list answer: %s", _first_error(exc))
+    return orders
