@@ -1,0 +1,487 @@
+"""The cancel engine: plan, send concurrently under the rate limit, then confirm and reconcile.
+
+Every order ends in exactly one outcome:
+- cancelled: the exchange accepted the cancel (confirmed by a look-up where one exists);
+- failed: the exchange refused it, or the order had filled / was already gone;
+- unknown: a request went out and no answer came back, and look-ups could not settle it;
+- not_sent: the run stopped (abort, 418, refused credentials) before its request went out.
+
+Nothing is guessed: an ambiguous send (timeout, dropped connection, 5xx) is settled by
+looking the order up; if it is still open, the cancel is sent again (bounded rounds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tui.core.errors import (
+    Aborted,
+    AuthError,
+    BadResponse,
+    Blocked,
+    ErrorInfo,
+    ExchangeError,
+    OrderTuiError,
+    RateLimited,
+    ServerBusy,
+    TransportError,
+    hint_for,
+)
+from tui.core.events import (
+    Event,
+    Notice,
+    OrderOutcome,
+    OrderResult,
+    Outcome,
+    PlannedRequest,
+    RequestDone,
+    RequestSent,
+    RunFinished,
+    RunReport,
+    RunStarted,
+)
+from tui.core.models.row import OrderRow
+from tui.core.planner import Plan, chunks, plan_cancels
+from tui.core.ports import CancelAck, ExchangeClient, Order, RequestGate, RunControl
+from tui.core.recorder import NullRecorder, RunRecorder
+from tui.core.refs import IdKind, OrderRef
+
+log = logging.getLogger(__name__)
+
+CLOSED_CANCELLED = frozenset({"cancel", "Cancelled", "Expired"})
+CLOSED_FILLED = frozenset({"done", "Completed"})
+CLOSED_OTHER = frozenset({"Rejected"})
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def info(name: str, message: str, status: int | None = None) -> ErrorInfo:
+    return ErrorInfo(status, name, message, hint_for(name, status))
+
+
+@dataclass(slots=True)
+class EngineOptions:
+    confirm: bool = True                      # look cancelled orders up for full fields and final state
+    max_rounds: int = 3                       # look-up / re-cancel rounds for unsettled orders
+    settle_delays: tuple[float, ...] = (0.3, 0.8, 1.5)  # waits before re-looking-up accepted-but-open orders
+    max_in_flight: int = 24                   # requests on the wire at once
+
+
+@dataclass(slots=True)
+class _Track:
+    """What the engine knows about one order during a run."""
+
+    result: OrderResult
+    exchange_id: str | None = None    # uuid / orderId once known
+    ambiguous: bool = False           # some attempt may have acted without telling us
+    refused: bool = False             # a batch named it as failed, reason still to learn
+    settled: bool = False             # final: no more look-ups needed
+    pending_error: ErrorInfo | None = None
+
+
+@dataclass(slots=True)
+class _Counters:
+    requests: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class CancelEngine:
+    def __init__(
+        self,
+        client: ExchangeClient,
+        *,
+        recorder: RunRecorder | None = None,
+        options: EngineOptions | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.client = client
+        self.recorder = recorder or NullRecorder()
+        self.options = options or EngineOptions()
+        self.on_event = on_event
+        self.run_id = run_id or new_run_id()
+        self.control = RunControl()
+        self._request_seq = itertools.count(1)
+        self._tracks: dict[OrderRef, _Track] = {}
+        self._halted: str | None = None
+        self._in_flight = asyncio.Semaphore(self.options.max_in_flight)
+        self._counters = _Counters()
+
+    # ---- control ----------------------------------------------------------------------------
+    def abort(self, reason: str = "aborted by the user") -> None:
+        """No new request goes out after this; requests on the wire finish and are recorded."""
+        self.control.abort(reason)
+
+    def plan(self, refs: Iterable[OrderRef]) -> Plan:
+        c = self.client
+        return plan_cancels(refs, batch_max=c.batch_cancel_max, endpoints=c.endpoints, id_kinds=c.id_kinds)
+
+    # ---- the run ----------------------------------------------------------------------------
+    async def run(self, refs: Iterable[OrderRef]) -> RunReport:
+        plan = self.plan(refs)
+        exchange = self.client.exchange.value
+        report = RunReport(self.run_id, exchange, requested=len(plan.refs) + len(plan.unsupported))
+        self._report = report
+        self.recorder.start(self.run_id, exchange, self.client.describe(), plan)
+        for ref in plan.refs:
+            self._tracks[ref] = _Track(OrderResult(ref, Outcome.NOT_SENT, OrderRow.from_ref(ref, self.client.exchange)))
+            report.results[ref.key] = self._tracks[ref].result
+        self._emit(RunStarted(self.run_id, report.requested, plan.requests))
+        for ref in plan.unsupported:
+            result = OrderResult(ref, Outcome.FAILED, OrderRow.from_ref(ref), info(
+                "wrong_exchange", f"a {ref.kind.value} cannot be cancelled on {self.client.describe()}"))
+            report.results[ref.key] = result
+            self._publish(result)
+
+        try:
+            await self._send_all(plan.requests)
+            if self.options.confirm:
+                await self._settle()
+        finally:
+            for track in self._tracks.values():
+                if track.result.outcome is Outcome.NOT_SENT and track.result.error is None:
+                    reason = self._halted or self.control.reason or "not sent"
+                    track.result.error = info("not_sent", reason)
+                    self._publish(track.result)
+            report.requests = self._counters.requests
+            report.elapsed_s = time.monotonic() - self._counters.started
+            report.halted = self._halted
+            report.aborted = self.control.aborted and self._halted is None
+            self.recorder.finish(report)
+            self._emit(RunFinished(report))
+        return report
+
+    # ---- sending ----------------------------------------------------------------------------
+    async def _send_all(self, requests: Sequence[PlannedRequest]) -> None:
+        await asyncio.gather(*(self._send(req) for req in requests))
+
+    async def _send(self, req: PlannedRequest) -> None:
+        if self.control.aborted:
+            return
+        request_id = f"{self.run_id}/{next(self._request_seq)}"
+
+        def before_send(attempt: int) -> None:
+            self._counters.requests += 1
+            for ref in req.refs:
+                track = self._tracks[ref]
+                track.result.attempts += 1
+                if track.result.outcome is Outcome.NOT_SENT:
+                    # Until an answer arrives, the honest state of a sent order is "unknown".
+                    track.result.outcome = Outcome.UNKNOWN
+            self.recorder.intent(request_id, req.endpoint, req.refs)
+            self._emit(RequestSent(request_id, req.endpoint, req.refs, attempt))
+
+        gate = RequestGate(self.control, before_send)
+        started = time.monotonic()
+        status: int | None = None
+        async with self._in_flight:
+            try:
+                if req.batch:
+                    batch = await self.client.cancel_batch(req.refs, control=gate)
+                    status = 200
+                    self._on_batch(batch.accepted, batch.refused, batch.unmatched)
+                else:
+                    ack = await self.client.cancel_one(req.refs[0], control=gate)
+                    status = 200
+                    self._on_accepted(ack)
+            except Aborted:
+                self._mark(req.refs, Outcome.NOT_SENT, None, sent=False)
+            except Blocked as exc:
+                status = exc.status
+                self._halt(f"the exchange blocked this IP/account ({exc.hint})")
+                self._mark(req.refs, Outcome.NOT_SENT, exc.info, sent=False)
+            except AuthError as exc:
+                status = exc.status
+                self._halt(f"credentials refused: {exc.name}")
+                self._mark(req.refs, Outcome.FAILED, exc.info, sent=True)
+            except (TransportError, BadResponse) as exc:
+                status = getattr(exc, "status", None)
+                sent = exc.sent if isinstance(exc, TransportError) else True
+                if sent:
+                    self._mark(req.refs, Outcome.UNKNOWN, exc.info, sent=True, ambiguous=True)
+                else:
+                    self._mark(req.refs, Outcome.FAILED, exc.info, sent=False)
+            except ServerBusy as exc:
+                # Retried already; the server said it did not act. A look-up settles it.
+                status = exc.status
+                self._mark(req.refs, Outcome.UNKNOWN, exc.info, sent=True)
+            except RateLimited as exc:
+                status = exc.status
+                self._mark(req.refs, Outcome.FAILED, exc.info, sent=False)
+            except ExchangeError as exc:
+                status = exc.status
+                if exc.status is not None and exc.status >= 500:
+                    self._mark(req.refs, Outcome.UNKNOWN, exc.info, sent=True, ambiguous=True)
+                else:
+                    self._on_refused_single(req.refs, exc.info)
+            except OrderTuiError as exc:
+                self._mark(req.refs, Outcome.FAILED, info("invalid_input", exc.message), sent=False)
+        if gate.sends:
+            self._emit(RequestDone(request_id, req.endpoint, status, time.monotonic() - started))
+
+    def _halt(self, reason: str) -> None:
+        if self._halted is None:
+            self._halted = reason
+            self.control.abort(reason)
+            self._emit(Notice("error", f"Run halted: {reason}"))
+
+    # ---- answers ----------------------------------------------------------------------------
+    def _on_accepted(self, ack: CancelAck) -> None:
+        track = self._tracks[ack.ref]
+        track.exchange_id = ack.id or track.exchange_id
+        result = track.result
+        result.outcome = Outcome.CANCELLED
+        result.error = None
+        if ack.order is not None:
+            result.row = OrderRow.from_order(ack.order)
+            # A B2TRADER answer already shows the final status; Upbit's shows the order before.
+            if _state_of(ack.order) in CLOSED_CANCELLED:
+                result.confirmed = True
+                track.settled = True
+        elif ack.id or ack.market:
+            row = result.row or OrderRow.from_ref(ack.ref, self.client.exchange)
+            if ack.id and ack.ref.kind is IdKind.IDENTIFIER:
+                row.id, row.id_kind = ack.id, IdKind.UUID
+            row.market = ack.market or row.market
+            row.identifier = ack.identifier or row.identifier
+            result.row = row
+        if self.client.lookup_max == 0:
+            track.settled = True
+        self._publish(result)
+
+    def _on_batch(self, accepted: list[CancelAck], refused: list[CancelAck], unmatched: list[OrderRef]) -> None:
+        for ack in accepted:
+            self._on_accepted(ack)
+        for ack in refused:
+            track = self._tracks[ack.ref]
+            track.exchange_id = ack.id or track.exchange_id
+            track.refused = True
+            error = info("cancel_refused", "the exchange refused to cancel this order")
+            if track.ambiguous:
+                # Our earlier attempt may be why it is gone now: only a look-up can tell.
+                track.result.outcome = Outcome.UNKNOWN
+                track.pending_error = error
+            else:
+                track.result.outcome = Outcome.FAILED
+                track.result.error = error
+            if ack.market and track.result.row is not None:
+                track.result.row.market = ack.market
+            self._publish(track.result)
+        self._mark(unmatched, Outcome.UNKNOWN, info("bad_response", "the answer did not mention this order"),
+                   sent=True, ambiguous=True)
+
+    def _on_refused_single(self, refs: Sequence[OrderRef], error: ErrorInfo) -> None:
+        for ref in refs:
+            track = self._tracks[ref]
+            if track.ambiguous and error.name in ("canceled_order", "order_not_found", "done_order",
+                                                  "not_cancellable", "cancel_refused"):
+                # A re-cancel after an ambiguous attempt: a look-up decides, not this answer.
+                track.result.outcome = Outcome.UNKNOWN
+                track.pending_error = error
+                track.refused = True
+            else:
+                track.result.outcome = Outcome.FAILED
+                track.result.error = error
+                track.settled = error.name == "order_not_found" or self.client.lookup_max == 0
+            self._publish(track.result)
+
+    def _mark(self, refs: Iterable[OrderRef], outcome: Outcome, error: ErrorInfo | None, *, sent: bool,
+              ambiguous: bool = False) -> None:
+        for ref in refs:
+            track = self._tracks[ref]
+            if not sent and track.ambiguous and outcome is not Outcome.UNKNOWN:
+                # An earlier attempt may have acted: this one's failure does not settle it.
+                outcome, error = Outcome.UNKNOWN, track.result.error or error
+            track.result.outcome = outcome
+            track.result.error = error
+            track.ambiguous = track.ambiguous or ambiguous
+            if outcome is Outcome.UNKNOWN and self.client.lookup_max == 0 and not ambiguous:
+                track.ambiguous = True
+            self._publish(track.result)
+
+    # ---- confirming and reconciling ---------------------------------------------------------
+    async def _settle(self) -> None:
+        """Look orders up until each has a final state, re-cancelling ones still open after an
+        ambiguous attempt. Bounded by `max_rounds`; never sends after an abort or a halt."""
+        if self.client.lookup_max == 0:
+            await self._settle_without_lookup()
+            return
+        for round_no in range(self.options.max_rounds + 1):
+            if self.control.aborted:
+                return
+            pending = [ref for ref, t in self._tracks.items() if self._needs_lookup(t)]
+            if not pending:
+                return
+            found, looked = await self._lookup(pending)
+            resend: list[OrderRef] = []
+            waiting = False
+            for ref in pending:
+                if ref not in looked:
+                    continue
+                verdict = self._classify(self._tracks[ref], found.get(ref))
+                if verdict == "resend":
+                    resend.append(ref)
+                elif verdict == "wait":
+                    waiting = True
+            if resend and round_no < self.options.max_rounds and not self.control.aborted:
+                self._emit(Notice("info", f"Re-sending {len(resend)} cancel(s) still open after an unanswered attempt"))
+                await self._send_all(self.plan(resend).requests)
+            elif waiting and round_no < len(self.options.settle_delays):
+                await asyncio.sleep(self.options.settle_delays[round_no])
+            elif not resend and not waiting:
+                return
+
+    def _needs_lookup(self, track: _Track) -> bool:
+        if track.settled:
+            return False
+        outcome = track.result.outcome
+        if outcome is Outcome.NOT_SENT:
+            return False
+        if outcome is Outcome.FAILED and track.result.error and track.result.error.name in (
+            "order_not_found", "invalid_input", "wrong_exchange", "too_many_requests", "transport",
+        ):
+            return False
+        return True
+
+    async def _lookup(self, refs: Sequence[OrderRef]) -> tuple[dict[OrderRef, Order], set[OrderRef]]:
+        """Look refs up in batches (by uuid when known, else by identifier).
+
+        Returns the orders found per ref and the set of refs whose look-up answered at all.
+        """
+        by_uuid: dict[str, OrderRef] = {}
+        by_ident: dict[str, OrderRef] = {}
+        for ref in refs:
+            track = self._tracks[ref]
+            if track.exchange_id and self.client.exchange.value == "upbit":
+                by_uuid[track.exchange_id.lower()] = ref
+            elif ref.kind is IdKind.IDENTIFIER:
+                by_ident[ref.value] = ref
+            else:
+                by_uuid[ref.value.lower()] = ref
+        groups: list[tuple[tuple[OrderRef, ...], dict[str, OrderRef]]] = []
+        for mapping, kind in ((by_uuid, IdKind.UUID), (by_ident, IdKind.IDENTIFIER)):
+            keys = [OrderRef(kind, key) for key in mapping]
+            for part in chunks(keys, self.client.lookup_max):
+                groups.append((part, mapping))
+        found: dict[OrderRef, Order] = {}
+        looked: set[OrderRef] = set()
+
+        async def one(part: tuple[OrderRef, ...], mapping: dict[str, OrderRef]) -> None:
+            try:
+                async with self._in_flight:
+                    self._counters.requests += 1
+                    orders = await self.client.lookup(part, control=self.control)
+            except Aborted:
+                return
+            except Blocked as exc:
+                self._halt(f"the exchange blocked this IP/account ({exc.hint})")
+                return
+            except OrderTuiError as exc:
+                self._emit(Notice("warning", f"Look-up of {len(part)} order(s) failed: {exc.message}"))
+                return
+            for part_ref in part:
+                looked.add(mapping[part_ref.value])
+            for order in orders:
+                uid = getattr(order, "uuid", None)
+                ident = getattr(order, "identifier", None)
+                ref = None
+                if uid and uid.lower() in by_uuid:
+                    ref = by_uuid[uid.lower()]
+                elif ident and ident in by_ident:
+                    ref = by_ident[ident]
+                if ref is not None:
+                    found[ref] = order
+
+        await asyncio.gather(*(one(part, mapping) for part, mapping in groups))
+        return found, looked
+
+    def _classify(self, track: _Track, order: Order | None) -> str:
+        """Settle one order from a look-up. Returns "done", "resend" or "wait"."""
+        result = track.result
+        if order is None:
+            if result.outcome is Outcome.CANCELLED:
+                return "done"  # accepted, though not listed: keep the exchange's acceptance
+            result.outcome = Outcome.FAILED
+            result.error = info("order_not_found", "no such order on this account")
+            track.settled = True
+            self._publish(result)
+            return "done"
+        result.row = OrderRow.from_order(order)
+        track.exchange_id = result.row.id
+        state = _state_of(order)
+        if state in CLOSED_CANCELLED:
+            if result.outcome is Outcome.CANCELLED or track.ambiguous:
+                result.outcome, result.error = Outcome.CANCELLED, None
+            else:
+                result.outcome = Outcome.FAILED
+                result.error = _keep_name(result.error, "already_cancelled", "the order was already cancelled")
+            result.confirmed = True
+        elif state in CLOSED_FILLED:
+            result.outcome = Outcome.FAILED
+            result.error = _keep_name(result.error or track.pending_error, "order_filled",
+                                      "the order filled before the cancel reached it")
+            result.confirmed = True
+        elif state in CLOSED_OTHER:
+            result.outcome = Outcome.FAILED
+            result.error = info("not_cancellable", f"the order is {state}")
+            result.confirmed = True
+        else:  # still open
+            if result.outcome is Outcome.CANCELLED:
+                self._publish(result)
+                return "wait"  # accepted; the exchange has not finished it yet
+            if result.outcome is Outcome.UNKNOWN and not track.refused:
+                self._publish(result)
+                return "resend"
+            result.outcome = Outcome.FAILED
+            result.error = result.error or track.pending_error or info(
+                "cancel_refused", "the exchange refused to cancel this order")
+        track.settled = True
+        self._publish(result)
+        return "done"
+
+    async def _settle_without_lookup(self) -> None:
+        """No look-up exists (B2TRADER): send ambiguous cancels once more; a clear answer settles
+        them, an ambiguous one leaves them unknown for a manual check."""
+        resend = [ref for ref, t in self._tracks.items() if t.result.outcome is Outcome.UNKNOWN]
+        if not resend or self.control.aborted:
+            return
+        self._emit(Notice("info", f"Re-sending {len(resend)} cancel(s) that got no answer"))
+        await self._send_all(self.plan(resend).requests)
+        for ref in resend:
+            track = self._tracks[ref]
+            if track.result.outcome is Outcome.UNKNOWN:
+                track.result.error = info("needs_manual_check",
+                                          "no answer and no look-up exists: check this order in the trading terminal")
+                self._publish(track.result)
+
+    # ---- events -----------------------------------------------------------------------------
+    def _publish(self, result: OrderResult) -> None:
+        self.recorder.outcome(result)
+        self._emit(OrderOutcome(result))
+
+    def _emit(self, event: Event) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:  # a broken listener must never break a run
+            log.exception("event listener failed")
+
+
+def _state_of(order: Order) -> str | None:
+    return getattr(order, "state", None) or getattr(order, "status", None)
+
+
+def _keep_name(error: ErrorInfo | None, name: str, message: str) -> ErrorInfo:
+    """Keep the exchange's own error name when it said one; else use ours."""
+    if error is not None and error.name not in ("cancel_refused", "bad_response", "timeout", "transport"):
+        return error
+    return info(name, message)
