@@ -1,0 +1,154 @@
+"""Reconciliation: settle orders whose outcome the journal does not know, by looking them up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tui.core.engine import CLOSED_CANCELLED, CLOSED_FILLED, CLOSED_OTHER
+from tui.core.errors import Blocked, OrderTuiError
+from tui.core.journal import RunRecord, _now, append_records, ref_from_key
+from tui.core.models.row import OrderRow
+from tui.core.planner import chunks
+from tui.core.ports import ExchangeClient, Order
+from tui.core.redact import Redactor
+from tui.core.refs import IdKind, OrderRef
+
+
+@dataclass(slots=True)
+class Settled:
+    run_id: str
+    ref: OrderRef
+    outcome: str                       # cancelled | failed | open | needs_manual_check | unknown
+    state: str | None = None
+    row: OrderRow | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"run_id": self.run_id, self.ref.kind.value: self.ref.value,
+                                  "outcome": self.outcome, "state": self.state}
+        if self.row is not None and self.row.market:
+            out["market"] = self.row.market
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    settled: list[Settled] = field(default_factory=list)
+    skipped_runs: list[tuple[str, str]] = field(default_factory=list)   # (run_id, why)
+    requests: int = 0
+    error: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.settled:
+            out[item.outcome] = out.get(item.outcome, 0) + 1
+        return out
+
+
+def matching_runs(runs: Sequence[RunRecord], exchange: str, profile: str | None,
+                  demo: bool = False) -> tuple[list[RunRecord], list[tuple[str, str]]]:
+    """Runs with unresolved orders that this exchange/profile can settle, and why others cannot."""
+    usable: list[RunRecord] = []
+    skipped: list[tuple[str, str]] = []
+    for run in runs:
+        if not run.unresolved():
+            continue
+        if run.exchange != exchange:
+            skipped.append((run.run_id, f"it ran against {run.exchange or 'an unknown exchange'}"))
+        elif run.profile != profile:
+            skipped.append((run.run_id, f"it ran with profile {run.profile or '(none)'}: use --profile"))
+        elif run.demo and not demo:
+            skipped.append((run.run_id, "it ran in demo mode: the demo exchange is gone with that session"))
+        else:
+            usable.append(run)
+    return usable, skipped
+
+
+def state_outcome(state: str | None) -> str:
+    if state in CLOSED_CANCELLED:
+        return "cancelled"
+    if state in CLOSED_FILLED or state in CLOSED_OTHER:
+        return "failed"
+    return "open"
+
+
+async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
+                    redactor: Redactor | None = None,
+                    on_progress: Callable[[int, int], None] | None = None) -> ReconcileReport:
+    """Look up every unresolved order of `runs` and append what was found to each run's file."""
+    report = ReconcileReport()
+    wanted: list[tuple[RunRecord, OrderRef, OrderRef]] = []   # (run, journal ref, ref to look up)
+    for run in runs:
+        for order in run.unresolved():
+            ref = ref_from_key(order.ref)
+            lookup_ref = ref
+            if ref.kind is IdKind.IDENTIFIER and order.id:
+                lookup_ref = OrderRef(IdKind.UUID, order.id.lower())
+            wanted.append((run, ref, lookup_ref))
+    if client.lookup_max == 0:
+        for run, ref, _ in wanted:
+            report.settled.append(Settled(run.run_id, ref, "needs_manual_check",
+                                          note="no look-up exists on this exchange: check it in the trading terminal"))
+        _record(report, runs, redactor)
+        return report
+
+    found: dict[OrderRef, Order] = {}
+    looked: set[OrderRef] = set()
+    for kind in (IdKind.UUID, IdKind.IDENTIFIER):
+        refs = list(dict.fromkeys(lr for _, _, lr in wanted if lr.kind is kind))
+        for part in chunks(refs, client.lookup_max):
+            try:
+                orders = await client.lookup(part)
+            except Blocked as exc:
+                report.error = f"{exc.message} ({exc.hint})"
+                break
+            except OrderTuiError as exc:
+                report.error = exc.message
+                continue
+            report.requests += 1
+            looked.update(part)
+            for order in orders:
+                uid = getattr(order, "uuid", "").lower()
+                ident = getattr(order, "identifier", None)
+                if kind is IdKind.UUID and uid:
+                    found[OrderRef(IdKind.UUID, uid)] = order
+                elif ident:
+                    found[OrderRef(IdKind.IDENTIFIER, ident)] = order
+            if on_progress is not None:
+                on_progress(len(looked), len(refs))
+    for run, ref, lookup_ref in wanted:
+        if lookup_ref not in looked:
+            report.settled.append(Settled(run.run_id, ref, "unknown", note="the look-up failed; try again"))
+            continue
+        order = found.get(lookup_ref)
+        if order is None:
+            report.settled.append(Settled(run.run_id, ref, "failed", note="order_not_found"))
+            continue
+        row = OrderRow.from_order(order)
+        report.settled.append(Settled(run.run_id, ref, state_outcome(row.state), row.state, row))
+    _record(report, runs, redactor)
+    return report
+
+
+def _record(report: ReconcileReport, runs: Sequence[RunRecord], redactor: Redactor | None) -> None:
+    paths = {run.run_id: run.path for run in runs}
+    per_run: dict[str, list[dict[str, object]]] = {}
+    for item in report.settled:
+        if item.outcome == "unknown":
+            continue  # nothing learnt: stays unresolved
+        record: dict[str, object] = {"type": "reconcile", "t": _now(), "ref": item.ref.key,
+                                     "outcome": item.outcome, "state": item.state, "confirmed": True}
+        if item.row is not None:
+            record["id"] = item.row.id
+            record["market"] = item.row.market
+        if item.outcome == "failed" and item.note == "order_not_found":
+            record["error"] = {"status": 404, "name": "order_not_found", "message": "no such order"}
+        elif item.outcome == "failed" and item.state:
+            record["error"] = {"status": None, "name": "order_filled", "message": f"the order is {item.state}"}
+        per_run.setdefault(item.run_id, []).append(record)
+    for run_id, records in per_run.items():
+        append_records(paths[run_id], records, redactor)

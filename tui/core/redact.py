@@ -1,0 +1,43 @@
+"""Scrubbing secrets from anything that is shown, logged or stored (defence in depth)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
+_BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
+REDACTED = "[redacted]"
+
+
+class Redactor:
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 6 and secret not in self._secrets:
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        text = _BEARER_RE.sub(r"\1" + REDACTED, text)
+        return _JWT_RE.sub(REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that scrubs every record's final message."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = self.redactor.scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
