@@ -1,0 +1,198 @@
+"""`ordertui cancel`: cancel orders from a script or a shell."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+
+from tui.cli.common import Context, ask, stderr_is_tty
+from tui.core import decimal_json
+from tui.core.errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
+from tui.core.events import Event, OrderOutcome, Outcome, RunReport
+from tui.core.refs import IdKind, OrderRef, RefError
+
+
+def collect_refs(ctx: Context) -> list[OrderRef]:
+    args = ctx.args
+    refs: list[OrderRef] = []
+    try:
+        refs += [OrderRef.uuid(v) for v in args.uuid]
+        refs += [OrderRef.identifier(v) for v in args.identifier]
+        refs += [OrderRef.order_id(v) for v in args.order_id]
+    except RefError as exc:
+        raise InputError(str(exc)) from None
+    if args.from_file:
+        from tui.core.parsing import parse_file
+
+        parsed = parse_file(args.from_file)
+        name = "standard input" if args.from_file == "-" else args.from_file
+        for line in parsed.ignored_preview(20):
+            print(f"ordertui: {name}: ignored {line}", file=sys.stderr)
+        if not parsed.refs:
+            detail = f" ({len(parsed.ignored)} lines ignored)" if parsed.ignored else " (it is empty)"
+            raise InputError(f"no order ids found in {name}{detail}")
+        refs += parsed.refs
+    if not refs:
+        raise InputError("no orders given: use --uuid, --identifier, --order-id or --from-file")
+    return refs
+
+
+def run_cancel(ctx: Context) -> int:
+    refs = collect_refs(ctx)
+    hint = "b2trader" if all(r.kind is IdKind.ORDER_ID for r in refs) else "upbit"
+    profile = ctx.profile(exchange_hint=hint)
+    from tui.core.engine import CancelEngine
+    from tui.exchanges.factory import make_client
+
+    client = make_client(profile)
+    try:
+        engine = CancelEngine(client)
+        plan = engine.plan(refs)
+        if plan.unsupported:
+            kinds = sorted({r.kind.value for r in plan.unsupported})
+            raise InputError(f"{len(plan.unsupported)} order(s) are {'/'.join(kinds)}s, which "
+                             f"{client.describe()} cannot cancel: check --exchange / --profile")
+        args = ctx.args
+        if args.dry_run:
+            _print_plan(ctx, client.describe(), plan, as_json=args.json)
+            return EXIT_OK
+        if not args.yes:
+            demo = " [DEMO]" if profile.demo else ""
+            answer = ask(f"Cancel {len(plan.refs)} order(s) on {client.describe()}{demo} "
+                         f"with {plan.request_count} request(s) ({plan.summary()})?")
+            if answer is None:
+                raise InputError("refusing to cancel without confirmation: there is no terminal to ask on; "
+                                 "pass --yes to confirm from a script")
+            if not answer:
+                print("Nothing cancelled.", file=sys.stderr)
+                return EXIT_USAGE
+        engine.recorder = ctx.journal(profile)
+        progress = _Progress(len(plan.refs), enabled=stderr_is_tty() and not args.json)
+        engine.on_event = progress.on_event
+        report = asyncio.run(_run(engine, refs, client))
+        progress.done()
+    finally:
+        if not client_closed(client):
+            asyncio.run(client.aclose())
+    if args.json:
+        from tui.core.export import report_to_dict
+
+        print(decimal_json.dumps(report_to_dict(report), indent=None))
+    else:
+        _print_summary(report, client.describe())
+    return exit_code(report)
+
+
+def client_closed(client) -> bool:
+    inner = getattr(client, "_client", None)
+    return inner is None or inner.is_closed
+
+
+async def _run(engine, refs, client) -> RunReport:
+    loop = asyncio.get_running_loop()
+    presses = 0
+
+    def on_sigint() -> None:
+        nonlocal presses
+        presses += 1
+        engine.abort("aborted (Ctrl+C)")
+        if presses == 1:
+            print("\nordertui: aborting: no new requests; waiting for those in flight...", file=sys.stderr)
+        else:
+            print("ordertui: still waiting for requests in flight (their outcome is being recorded)",
+                  file=sys.stderr)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError):
+        pass
+    try:
+        return await engine.run(refs)
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGINT)
+        except (NotImplementedError, RuntimeError):
+            pass
+        await client.aclose()
+
+
+def exit_code(report: RunReport) -> int:
+    if report.halted and ("credentials" in report.halted or "blocked" in report.halted):
+        return EXIT_AUTH
+    counts = report.counts
+    if counts["failed"] or counts["unknown"] or counts["not_sent"]:
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+class _Progress:
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.seen: dict[str, Outcome] = {}
+        self.started = time.monotonic()
+        self._last = 0.0
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, OrderOutcome):
+            self.seen[event.result.ref.key] = event.result.outcome
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        self._draw()
+
+    def _draw(self) -> None:
+        counts = {o: 0 for o in Outcome}
+        for outcome in self.seen.values():
+            counts[outcome] += 1
+        done = counts[Outcome.CANCELLED] + counts[Outcome.FAILED]
+        sys.stderr.write(f"\rcancelling: {done}/{self.total} settled, {counts[Outcome.CANCELLED]} cancelled, "
+                         f"{counts[Outcome.FAILED]} failed, {counts[Outcome.UNKNOWN]} unknown "
+                         f"({time.monotonic() - self.started:.1f} s)   ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self._draw()
+            sys.stderr.write("\n")
+
+
+def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
+    if as_json:
+        print(decimal_json.dumps({
+            "target": target, "orders": len(plan.refs), "duplicates": plan.duplicates,
+            "requests": [{"endpoint": r.endpoint, "batch": r.batch, "ids": [x.value for x in r.refs]}
+                         for r in plan.requests],
+        }))
+        return
+    print(f"Dry run: {len(plan.refs)} order(s) on {target}, {plan.request_count} request(s) ({plan.summary()}):")
+    if plan.duplicates:
+        print(f"  ({plan.duplicates} duplicate reference(s) dropped)")
+    for req in plan.requests:
+        ids = ", ".join(r.value for r in req.refs[:3]) + (f", ... (+{len(req.refs) - 3})" if len(req.refs) > 3 else "")
+        print(f"  {req.endpoint}  [{len(req.refs)}] {ids}")
+    print("Nothing was sent.")
+
+
+def _print_summary(report: RunReport, target: str) -> None:
+    c = report.counts
+    print(f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
+          + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
+          + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})")
+    for result in report.by_outcome(Outcome.FAILED):
+        err = result.error
+        market = f" {result.row.market}" if result.row and result.row.market else ""
+        print(f"  failed  {result.ref.value}{market}: {err.name if err else '?'}: {err.message if err else ''}")
+        if err and err.hint:
+            print(f"          hint: {err.hint}")
+    for result in report.by_outcome(Outcome.UNKNOWN):
+        print(f"  unknown {result.ref.value}: outcome not known yet; run `ordertui reconcile`")
+    for result in report.by_outcome(Outcome.NOT_SENT):
+        print(f"  not sent {result.ref.value}")
+    if report.halted:
+        print(f"Run halted: {report.halted}")

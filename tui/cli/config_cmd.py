@@ -1,0 +1,93 @@
+"""`ordertui config`: where the file is, what it says (masked), create it, add a profile."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+from pydantic import SecretStr
+
+from tui.cli.common import Context
+from pathlib import Path
+
+from tui.core.config import (
+    AppConfig,
+    ENV_B2_TOKEN,
+    ENV_UPBIT_ACCESS,
+    ENV_UPBIT_SECRET,
+    TEMPLATE,
+    Profile,
+    default_config_path,
+    load_config,
+    mask,
+    save_config,
+    write_private,
+)
+from tui.core.errors import EXIT_OK, EXIT_USAGE, ConfigError, InputError
+
+
+def run_config(ctx: Context) -> int:
+    args = ctx.args
+    path = os.path.expanduser(args.config) if args.config else str(default_config_path())
+    action = args.config_command or "show"
+    if action == "path":
+        print(path)
+        return EXIT_OK
+    if action == "init":
+        if os.path.exists(path):
+            print(f"{path} exists; not overwritten.")
+            return EXIT_OK
+        write_private(Path(path), TEMPLATE)
+        print(f"Created {path} (mode 600). Add a profile with `ordertui config add NAME`.")
+        return EXIT_OK
+    if action == "show":
+        config = load_config(args.config)
+        print(f"# {config.path}")
+        if config.default_profile:
+            print(f"default_profile = {config.default_profile}")
+        for name, prof in config.profiles.items():
+            print(f"[profiles.{name}]")
+            for key, value in prof.model_dump().items():
+                if value is None:
+                    continue
+                shown = mask(value.get_secret_value()) if isinstance(value, SecretStr) else value
+                print(f"  {key} = {shown}")
+        if not config.profiles:
+            print("(no profiles: `ordertui` runs in demo mode)")
+        return EXIT_OK
+    if action == "add":
+        return _add(ctx, path)
+    return EXIT_USAGE
+
+
+def _secret(env_key: str, prompt: str) -> SecretStr:
+    value = os.environ.get(env_key)
+    if value:
+        return SecretStr(value.strip())
+    if not sys.stdin.isatty():
+        raise InputError(f"set {env_key} or run in a terminal to be asked for the {prompt}")
+    entered = getpass.getpass(f"{prompt}: ").strip()
+    if not entered:
+        raise InputError(f"no {prompt} given")
+    return SecretStr(entered)
+
+
+def _add(ctx: Context, path: str) -> int:
+    args = ctx.args
+    config = load_config(path) if os.path.exists(path) else AppConfig(path=Path(path))
+    if args.exchange == "upbit":
+        profile = Profile(exchange="upbit", region=args.region or "kr", base_url=args.base_url,
+                          access_key=_secret(ENV_UPBIT_ACCESS, "Upbit access key"),
+                          secret_key=_secret(ENV_UPBIT_SECRET, "Upbit secret key"))
+    else:
+        if not args.base_url:
+            raise ConfigError("a B2TRADER profile needs --base-url (each broker has its own host)")
+        profile = Profile(exchange="b2trader", base_url=args.base_url, account_id=args.account_id,
+                          token=_secret(ENV_B2_TOKEN, "B2TRADER API token"))
+    config.profiles[args.name] = profile
+    if args.default or not config.default_profile:
+        config.default_profile = args.name
+    target = save_config(config, path)
+    print(f"Profile {args.name!r} saved to {target} (mode 600).")
+    return EXIT_OK

@@ -1,0 +1,44 @@
+"""Build the right client for a resolved profile."""
+
+from __future__ import annotations
+
+import httpx
+
+from tui.core.config import ResolvedProfile
+from tui.core.errors import ConfigError
+from tui.core.ports import ExchangeClient
+from tui.exchanges.b2trader import DEFAULT_RPS, B2TraderClient
+from tui.exchanges.upbit import UpbitClient
+
+
+def make_client(
+    profile: ResolvedProfile,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 10.0,
+) -> ExchangeClient:
+    missing = profile.missing()
+    if missing:
+        raise ConfigError(
+            "missing credentials: " + "; ".join(missing) + " (or use --demo for the built-in simulator)"
+        )
+    if profile.exchange == "b2trader":
+        assert profile.token is not None and profile.base_url is not None
+        return B2TraderClient(
+            profile.base_url,
+            profile.token.get_secret_value(),
+            profile.account_id,
+            rps=profile.rps or DEFAULT_RPS,
+            transport=transport,
+            timeout=timeout,
+        )
+    assert profile.access_key is not None and profile.secret_key is not None
+    return UpbitClient(
+        profile.access_key.get_secret_value(),
+        profile.secret_key.get_secret_value(),
+        region=profile.region,
+        base_url=profile.base_url,
+        algorithm=profile.jwt_algorithm,
+        transport=transport,
+        timeout=timeout,
+    )
