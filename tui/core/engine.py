@@ -374,11 +374,13 @@ class CancelEngine:
         found: dict[OrderRef, Order] = {}
         looked: set[OrderRef] = set()
 
+        def count(attempt: int) -> None:
+            self._counters.requests += 1
+
         async def one(part: tuple[OrderRef, ...], mapping: dict[str, OrderRef]) -> None:
             try:
                 async with self._in_flight:
-                    self._counters.requests += 1
-                    orders = await self.client.lookup(part, control=self.control)
+                    orders = await self.client.lookup(part, control=RequestGate(self.control, count))
             except Aborted:
                 return
             except Blocked as exc:
