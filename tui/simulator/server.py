@@ -92,7 +92,10 @@ class SimulatorServer:
         if self._thread is not None:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted
+        # sockets whose proto says TCP; without it every response waits ~40 ms
+        # for Nagle + delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.bind((self.host, self.port))
             sock.listen(2048)
