@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite: isolated user dirs and a seeded loopback simulator."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every user directory (config, data, state, logs) into a temporary home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                     ("XDG_STATE_HOME", ".local/state"), ("XDG_CACHE_HOME", ".cache")):
+        monkeypatch.setenv(var, str(home / sub))
+    for var in ("UPBIT_OPEN_API_ACCESS_KEY", "UPBIT_OPEN_API_SECRET_KEY", "UPBIT_OPEN_API_SERVER_URL",
+                "B2TRADER_TOKEN", "B2TRADER_ACCOUNT_ID", "B2TRADER_BASE_URL", "ORDERTUI_JOURNAL_DIR",
+                "ORDERTUI_LOG_FILE", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def sim() -> Iterator[object]:
+    """A seeded simulator on 127.0.0.1 (40 Upbit orders, 12 B2TRADER orders), stopped after the test."""
+    from tui.simulator.config import SimConfig
+    from tui.simulator.server import SimulatorServer
+
+    server = SimulatorServer(SimConfig(seed=7)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def sim_env(server, home: Path) -> dict[str, str]:
+    """Environment for an `ordertui` subprocess talking to `server` from an isolated home."""
+    creds = server.credentials["upbit"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UPBIT_", "B2TRADER_", "ORDERTUI_"))}
+    env.update({
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_STATE_HOME": str(home / ".local/state"),
+        "UPBIT_OPEN_API_ACCESS_KEY": creds["access_key"],
+        "UPBIT_OPEN_API_SECRET_KEY": creds["secret_key"],
+        "UPBIT_OPEN_API_SERVER_URL": server.base_url,
+        "PYTHONWARNINGS": "ignore",
+    })
+    return env

@@ -1,0 +1,134 @@
+"""Remaining-Req parsing and the sliding-window limiter (on a fake clock)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tui.core.errors import Blocked
+from tui.core.ratelimit import RateLimits, SlidingWindow, parse_remaining_req
+
+
+@pytest.mark.parametrize(("header", "group", "sec", "minute"), [
+    ("group=default; min=1800; sec=29", "default", 29, 1800),
+    ("group=order-cancel-all; min=59; sec=0", "order-cancel-all", 0, 59),
+    ("group=status-wallet;sec=4", "status-wallet", 4, None),
+    ("  group = default ;  min = 900 ; sec = 3  ", "default", 3, 900),
+    ("group=default; min=abc; sec=7", "default", 7, None),
+])
+def test_parse_remaining_req(header, group, sec, minute):
+    info = parse_remaining_req(header)
+    assert info is not None
+    assert (info.group, info.sec, info.min) == (group, sec, minute)
+
+
+@pytest.mark.parametrize("header", [None, "", "garbage", "group=default; min=1800", "sec=3", "group=x; sec=NaN"])
+def test_unusable_headers_are_none(header):
+    assert parse_remaining_req(header) is None
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_with_fake_sleep(clock: FakeClock, coro):
+    """Run `coro` with asyncio.sleep advancing the fake clock instead of waiting."""
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(delay, result=None):
+        clock.now += max(delay, 0)
+        await real_sleep(0)
+        return result
+
+    asyncio.sleep = fake_sleep
+    try:
+        return asyncio.run(coro)
+    finally:
+        asyncio.sleep = real_sleep
+
+
+def test_window_never_exceeds_limit_in_any_window():
+    clock = FakeClock()
+    window = SlidingWindow(30, 1.0, margin=0.05, clock=clock)
+    starts: list[float] = []
+
+    async def go():
+        for _ in range(200):
+            await window.acquire()
+            starts.append(clock.now)
+
+    run_with_fake_sleep(clock, go())
+    for i, t in enumerate(starts):
+        inside = [s for s in starts[i:] if s < t + 1.05]
+        assert len(inside) <= 30
+    # and it goes as fast as allowed: 200 starts need 6 full windows after the first burst
+    assert starts[-1] - starts[0] == pytest.approx(6 * 1.05, abs=1e-6)
+
+
+def test_observe_lower_server_budget_slows_down():
+    clock = FakeClock()
+    window = SlidingWindow(30, 1.0, margin=0.0, clock=clock)
+
+    async def go():
+        for _ in range(5):
+            await window.acquire()
+        window.observe(2)  # the server says only 2 left: someone else uses the account
+        assert window.remaining() == 2
+        await window.acquire()
+        await window.acquire()
+        assert window.delay() > 0
+
+    run_with_fake_sleep(clock, go())
+
+
+def test_penalize_pauses_and_grows():
+    clock = FakeClock()
+    window = SlidingWindow(30, 1.0, clock=clock)
+    first = window.penalize()
+    clock.now += first
+    second = window.penalize()
+    assert second > first
+    assert window.delay() == pytest.approx(second)
+    assert window.penalize(retry_after=5) == 5
+
+
+def test_halt_refuses_everyone():
+    limits = RateLimits()
+    limits.window("default")
+    limits.halt(Blocked(418, "blocked", "blocked for 60 s", block_seconds=60))
+
+    async def go():
+        with pytest.raises(Blocked):
+            await limits.acquire("default")
+        with pytest.raises(Blocked):
+            await limits.acquire("order-cancel-all")  # groups made after the halt too
+
+    asyncio.run(go())
+
+
+def test_cancel_all_group_is_one_per_two_seconds():
+    clock = FakeClock()
+    limits = RateLimits(margin=0.0, clock=clock)
+    win = limits.window("order-cancel-all")
+    assert (win.limit, win.period) == (1, 2.0)
+
+    async def go():
+        await limits.acquire("order-cancel-all")
+        t0 = clock.now
+        await limits.acquire("order-cancel-all")
+        assert clock.now - t0 == pytest.approx(2.0)
+
+    run_with_fake_sleep(clock, go())
+
+
+def test_listeners_hear_remaining():
+    limits = RateLimits()
+    heard = []
+    limits.listeners.append(lambda group, remaining, limit: heard.append((group, remaining, limit)))
+    limits.observe(parse_remaining_req("group=default; min=1800; sec=12"))
+    assert heard == [("default", 12, 30)]
