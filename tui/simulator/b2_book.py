@@ -21,7 +21,7 @@ def format_b2_time(epoch_us: int) -> str:
     return f"{base}.{frac}Z" if frac else f"{base}Z"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class B2Order:
     order_id: str  # ULID
     account_id: str

@@ -14,7 +14,7 @@ OPEN_STATES = ("wait", "watch")
 KST = timezone(timedelta(hours=9))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class UpbitOrder:
     uuid: str
     side: str  # ask | bid

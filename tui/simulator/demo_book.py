@@ -77,16 +77,17 @@ def _frac(rng: random.Random, lo: float, hi: float, places: int) -> Decimal:
 def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
     rng = random.Random(f"ordertui-upbit-{seed}-{quote}")
     rand = rng.random
+    bits = rng.getrandbits
     markets = []
-    for market, mquote, ref, weight in _markets(quote):
+    for market, mquote, ref, _weight in _markets(quote):
         # Prices stay within +-15% of the reference: no tick-table boundary is crossed.
         markets.append((market, mquote, ref, tick_for(mquote, ref), _FEE.get(mquote, _DEFAULT_FEE),
-                        Decimal(_MIN_TOTAL[mquote]) if not isinstance(_MIN_TOTAL[mquote], float)
-                        else Decimal(str(_MIN_TOTAL[mquote]))))
+                        Decimal(str(_MIN_TOTAL[mquote]))))
     picks = rng.choices(markets, weights=[m[3] for m in _markets(quote)], k=count)
     orders: list[UpbitOrder] = []
     append = orders.append
     one = Decimal(1)
+    sat, down, up = SATOSHI, ROUND_DOWN, ROUND_UP
     for i in range(count):
         # Stratified times: increasing, spread over SPAN, never past BASE_TS.
         ts = BASE_TS - SPAN + int(SPAN * (i + rand()) / count)
@@ -105,53 +106,44 @@ def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
         elif roll < 0.20:
             tif = "post_only"
         total = min_total * Decimal(int(10 ** (rand() * 3.3) * 1000)).scaleb(-3)
-        away = _frac(rng, 0.002, 0.15, 5)
+        away = Decimal(int((0.002 + 0.148 * rand()) * 100_000)).scaleb(-5)
         if side == "bid":
-            price = (ref * (one - away) / tick).to_integral_value(ROUND_DOWN) * tick
+            price = (ref * (one - away) / tick).to_integral_value(down) * tick
         else:
-            price = (ref * (one + away) / tick).to_integral_value(ROUND_UP) * tick
-        o = UpbitOrder(
-            uuid=_uuid4(rng.getrandbits(128)),
-            side=side, ord_type=ord_type, price=price, state=state, market=market, created_ts=ts,
-            volume=None, remaining_volume=None, executed_volume=ZERO, reserved_fee=ZERO,
-            remaining_fee=ZERO, paid_fee=ZERO, locked=ZERO, trades_count=0, time_in_force=tif,
-            fee_rate=fee_rate, ref_price=ref,
-        )
-        if rand() < 1 / 3:
-            o.identifier = f"{_ID_PREFIXES[int(rand() * 5)]}-{i:06d}-{rng.getrandbits(24):06x}"
-        if rand() < 0.1:
-            o.smp_type = ("reduce", "cancel_maker", "cancel_taker")[int(rand() * 3)]
+            price = (ref * (one + away) / tick).to_integral_value(up) * tick
+        uuid = _uuid4(bits(128))
+        identifier = f"{_ID_PREFIXES[int(rand() * 5)]}-{i:06d}-{bits(24):06x}" if rand() < 1 / 3 else None
+        smp = ("reduce", "cancel_maker", "cancel_taker")[int(rand() * 3)] if rand() < 0.1 else None
+        volume = remaining = None
+        executed = paid = reserved = remaining_fee = ZERO
+        trades = 0
         if side == "bid" and ord_type in ("price", "best"):
             # Buy by funds: price is the total to spend, no volume.
-            funds = total.quantize(tick, rounding=ROUND_DOWN) if tick >= 1 else q8(total)
-            o.price = funds
-            o.reserved_fee = o.remaining_fee = q8(funds * fee_rate)
-            o.locked = funds + o.remaining_fee
-            append(o)
-            continue
-        volume = q8(total / price)
-        if volume <= 0:
-            volume = SATOSHI
-        o.volume = volume
-        if ord_type in ("market", "best"):
-            o.price = None  # sell at market: volume only
-        executed = ZERO
-        if ord_type == "limit" and state == "wait" and rand() < 0.15:
-            executed = q8(volume * _frac(rng, 0.05, 0.9, 4))
-            if executed > 0:
-                o.trades_count = 1 + int(rand() * 6)
-        remaining = volume - executed
-        o.executed_volume = executed
-        o.remaining_volume = remaining
-        if side == "bid":
-            o.reserved_fee = q8(price * volume * fee_rate)
-            o.paid_fee = q8(price * executed * fee_rate)
-            o.remaining_fee = o.reserved_fee - o.paid_fee
-            o.locked = q8(price * remaining) + o.remaining_fee  # funds still reserved + their fee
+            price = total.quantize(tick, rounding=down) if tick >= 1 else total.quantize(sat, rounding=down)
+            reserved = remaining_fee = (price * fee_rate).quantize(sat, rounding=down)
+            locked = price + remaining_fee
         else:
-            o.paid_fee = q8(price * executed * fee_rate) if executed else ZERO
-            o.locked = remaining
-        append(o)
+            volume = (total / price).quantize(sat, rounding=down) or sat
+            if ord_type == "limit" and state == "wait" and rand() < 0.15:
+                share = Decimal(int((0.05 + 0.85 * rand()) * 10_000)).scaleb(-4)
+                executed = (volume * share).quantize(sat, rounding=down)
+                if executed:
+                    trades = 1 + int(rand() * 6)
+            remaining = volume - executed
+            if executed:
+                paid = (price * executed * fee_rate).quantize(sat, rounding=down)
+            if side == "bid":
+                reserved = (price * volume * fee_rate).quantize(sat, rounding=down)
+                remaining_fee = reserved - paid
+                locked = (price * remaining).quantize(sat, rounding=down) + remaining_fee  # funds + their fee
+            else:
+                locked = remaining
+            if ord_type in ("market", "best"):
+                price = None  # sell at market: volume only
+        append(UpbitOrder(
+            uuid, side, ord_type, price, state, market, ts, volume, remaining, executed, reserved,
+            remaining_fee, paid, locked, trades, tif, identifier, smp, ZERO, ZERO, fee_rate, ref,
+        ))
     return orders
 
 
