@@ -116,3 +116,22 @@ def test_main_in_process_with_exit_after(capsys):
     assert main(["--exit-after", "0.2", "--orders", "3", "--quiet"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and json.loads(out[0])["base_url"].startswith("http://127.0.0.1:")
+
+
+def test_unread_stdout_never_stalls_the_server():
+    """A parent that reads only the JSON line must not deadlock the simulator on a full pipe."""
+    run = subprocess.Popen([sys.executable, "-m", "tui.simulator.cli", "--exit-after", "20"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        first = json.loads(run.stdout.readline())
+        started = time.monotonic()
+        with httpx.Client(base_url=first["base_url"], timeout=5) as client:
+            for _ in range(1500):  # ~100 KB of log lines, more than a pipe buffer holds
+                assert client.get("/v1/orders/open").status_code in (401, 429, 418)
+        assert time.monotonic() - started < 15
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=15) == 0
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()

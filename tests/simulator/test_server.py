@@ -126,3 +126,10 @@ def test_each_request_is_handled_fast(make_server):
     assert server_ms[len(server_ms) // 2] < 5.0, server_ms[-5:]
     assert server_ms[int(len(server_ms) * 0.9)] < 10.0, server_ms[-5:]
     upbit.close()
+
+
+def test_stopped_server_cannot_restart():
+    server = SimulatorServer().start()
+    server.stop()
+    with pytest.raises(RuntimeError):
+        server.start()

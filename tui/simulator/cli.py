@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import queue
 import signal
 import sys
 import threading
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         first = {"base_url": server.base_url, "upbit": dict(creds["upbit"]), "b2trader": dict(creds["b2trader"])}
         print(json.dumps(first), flush=True)
         if not args.quiet:
-            server.state.log_hook = _print_line
+            pump = LogPump()
+            server.state.log_hook = pump.put
         deadline = args.exit_after
         waited = 0.0
         while not stop.is_set():
@@ -130,8 +133,38 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(sig, handler)
 
 
-def _print_line(line: str) -> None:
-    print(line, flush=True)
+class LogPump:
+    """Writes log lines from a thread of its own, so a reader that stops reading
+    stdout (a full pipe) never stalls the exchange: lines beyond the queue are dropped.
+    """
+
+    def __init__(self, maxsize: int = 10_000) -> None:
+        self.queue: queue.Queue[str] = queue.Queue(maxsize)
+        self.dropped = 0
+        try:
+            self._fd: int | None = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):
+            self._fd = None
+        threading.Thread(target=self._run, name="ordertui-simulator-log", daemon=True).start()
+
+    def put(self, line: str) -> None:
+        try:
+            self.queue.put_nowait(line)
+        except queue.Full:
+            self.dropped += 1
+
+    def _run(self) -> None:
+        while True:
+            line = self.queue.get()
+            try:
+                if self._fd is not None:
+                    # os.write holds no Python-level lock: a blocked pipe cannot
+                    # deadlock interpreter shutdown the way a stuck print() would.
+                    os.write(self._fd, (line + "\n").encode("utf-8", "replace"))
+                else:
+                    print(line, flush=True)
+            except OSError:  # reader gone
+                return
 
 
 if __name__ == "__main__":

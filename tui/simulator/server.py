@@ -90,6 +90,8 @@ class SimulatorServer:
         the backlog until the server thread is up): the cheapest start for a UI.
         """
         if self._thread is not None:
+            if self._stop_requested.is_set():
+                raise RuntimeError("a stopped SimulatorServer cannot be restarted; make a new one")
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted

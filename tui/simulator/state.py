@@ -58,7 +58,7 @@ class SimState:
         full = UpbitKey(_key(), _key(), account, True)
         readonly = UpbitKey(_key(), _key(), account, False)
         self.upbit_keys = {full.access_key: full, readonly.access_key: readonly}
-        self.nonces: dict[str, set[str]] = {}
+        self.nonces: dict[str, dict[str, None]] = {}  # access key -> used nonces, oldest first
 
         # B2TRADER: one token owning two accounts; the seeded orders live on the first.
         self.b2_account_id = str(uuidlib.uuid4())

@@ -29,6 +29,7 @@ LOOKUP_MAX = 100
 LIST_LIMIT_MAX = 100
 CANCEL_ALL_COUNT_MAX = 300
 CANCEL_ALL_PAIRS_MAX = 20
+NONCE_MEMORY = 500_000  # nonces remembered per access key
 
 
 class ApiError(Exception):
@@ -187,14 +188,16 @@ class UpbitApi:
         if not isinstance(nonce, str) or not nonce:
             raise ApiError(401, "jwt_verification", "The JWT payload has no nonce.")
         with self.state.lock:
-            used = self.state.nonces.setdefault(key.access_key, set())
+            used = self.state.nonces.setdefault(key.access_key, {})
             if nonce in used:
                 raise ApiError(401, "nonce_used", "This nonce has been used already.")
             try:
                 check_query_hash(token.payload, pairs)
             except TokenError as err:
                 raise ApiError(401, err.name, err.message) from None
-            used.add(nonce)
+            used[nonce] = None
+            if len(used) > NONCE_MEMORY:  # forget the oldest so a long run stays bounded
+                del used[next(iter(used))]
 
     # ---- handlers (run with the state lock held) ----------------------------------------
 
