@@ -172,6 +172,8 @@ class HttpExchange:
                     await asyncio.sleep(policy.backoff(attempts))
                     continue
                 raise error
+            if isinstance(error, AuthError) and error.name == "nonce_used" and attempts < policy.max_attempts:
+                continue  # the server refused before acting; a fresh token carries a fresh nonce
             if status >= 500 and idempotent and attempts < policy.max_attempts:
                 await asyncio.sleep(policy.backoff(attempts))
                 continue
