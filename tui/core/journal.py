@@ -149,6 +149,7 @@ class OrderState:
     id: str | None = None
     error: dict[str, Any] | None = None
     reconciled: bool = False
+    awaiting: bool = False            # an intent was written and no outcome followed it (yet)
 
 
 @dataclass(slots=True)
@@ -202,6 +203,7 @@ def read_run(path: Path) -> RunRecord:
             for key in record.get("refs") or []:
                 order = run.orders.setdefault(str(key), OrderState(str(key)))
                 order.sent = True
+                order.awaiting = True
         elif kind in ("outcome", "reconcile"):
             key = str(record.get("ref") or "")
             if not key:
@@ -212,15 +214,19 @@ def read_run(path: Path) -> RunRecord:
             order.market = record.get("market") or order.market
             order.id = record.get("id") or order.id
             order.error = record.get("error") if "error" in record else order.error
+            order.awaiting = False
             if kind == "reconcile":
                 order.reconciled = True
         elif kind == "finish":
             run.finished = True
             run.halted = record.get("halted")
             run.aborted = bool(record.get("aborted"))
-    # Sent but never answered in the file (a crash before the outcome line): unknown.
+    # A request went out and no outcome followed it in the file (a crash before the answer was
+    # written): whatever was known before, the exchange may have acted since. Unknown. An
+    # explicit outcome after the intent stands, `not_sent` included (a 418 or 429 means the
+    # exchange did not act).
     for order in run.orders.values():
-        if order.sent and order.outcome == "not_sent" and not order.reconciled:
+        if order.awaiting:
             order.outcome = "unknown"
     return run
 
