@@ -85,6 +85,7 @@ class _Track:
     refused: bool = False             # a batch named it as failed, reason still to learn
     settled: bool = False             # final: no more look-ups needed
     pending_error: ErrorInfo | None = None
+    seen_open: bool = False           # the latest look-up showed the order still open
 
 
 @dataclass(slots=True)
@@ -337,7 +338,19 @@ class CancelEngine:
             elif waiting and round_no < len(self.options.settle_delays):
                 await asyncio.sleep(self.options.settle_delays[round_no])
             elif not resend and not waiting:
-                return
+                break
+        self._give_up_on_open()
+
+    def _give_up_on_open(self) -> None:
+        """Orders still open at the last look-up were not cancelled, whatever our unanswered
+        attempts did: that is known, so they fail (with the last error) instead of staying unknown."""
+        for track in self._tracks.values():
+            if track.seen_open and track.result.outcome is Outcome.UNKNOWN and not track.settled:
+                track.result.outcome = Outcome.FAILED
+                track.result.error = track.result.error or info(
+                    "cancel_refused", "the order is still open after every attempt")
+                track.settled = True
+                self._publish(track.result)
 
     def _needs_lookup(self, track: _Track) -> bool:
         if track.settled:
@@ -418,6 +431,7 @@ class CancelEngine:
             return "done"
         result.row = OrderRow.from_order(order)
         track.exchange_id = result.row.id
+        track.seen_open = False
         state = _state_of(order)
         if state in CLOSED_CANCELLED:
             if result.outcome is Outcome.CANCELLED or track.ambiguous:
@@ -436,6 +450,7 @@ class CancelEngine:
             result.error = info("not_cancellable", f"the order is {state}")
             result.confirmed = True
         else:  # still open
+            track.seen_open = True
             if result.outcome is Outcome.CANCELLED:
                 self._publish(result)
                 return "wait"  # accepted; the exchange has not finished it yet
