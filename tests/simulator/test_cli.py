@@ -135,3 +135,16 @@ def test_unread_stdout_never_stalls_the_server():
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+def test_port_in_use_is_one_line_exit_1():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "tui.simulator.cli", "--port", str(port), "--exit-after", "5"],
+                              capture_output=True, text=True, timeout=30, env=ENV)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and "cannot listen" in proc.stderr

@@ -213,3 +213,21 @@ def test_identifier_with_space_signed_the_sample_way(sim, upbit):
     r = upbit.delete("/v1/order", {"identifier": "my order #1"})
     assert r.status_code == 200, r.text
     assert r.json()["uuid"] == o["uuid"]
+
+
+def test_query_hash_without_params_is_ignored(sim, upbit):
+    """Documented choice: a query_hash on a call without parameters is accepted."""
+    payload = {"access_key": upbit.creds["access_key"], "nonce": str(uuid.uuid4()),
+               "query_hash": hashlib.sha512(b"x=1").hexdigest(), "query_hash_alg": "SHA512"}
+    token = jwt.encode(payload, upbit.creds["secret_key"], algorithm="HS256")
+    r = upbit.http.get("/v1/orders/open", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+
+
+def test_nonce_is_spent_only_by_an_accepted_request(sim, upbit):
+    nonce = str(uuid.uuid4())
+    bad = upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce, query_string="market=KRW-ETH")
+    assert bad.status_code == 401 and error_name(bad) == "invalid_query_payload"
+    good = upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce)
+    assert good.status_code == 200
+    assert error_name(upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce)) == "nonce_used"
