@@ -37,35 +37,24 @@ def dispatch(args: argparse.Namespace) -> int:
         ctx.close()
 
 
+COMMANDS: dict[str | None, tuple[str, str]] = {
+    None: ("tui.cli.tui_cmd", "run_tui"),
+    "cancel": ("tui.cli.cancel_cmd", "run_cancel"),
+    "orders": ("tui.cli.orders_cmd", "run_orders"),
+    "journal": ("tui.cli.journal_cmd", "run_journal"),
+    "reconcile": ("tui.cli.reconcile_cmd", "run_reconcile"),
+    "serve": ("tui.cli.tui_cmd", "run_serve"),
+    "config": ("tui.cli.config_cmd", "run_config"),
+}
+
+
 def _run(args: argparse.Namespace, ctx) -> int:
-    command = args.command
-    if command is None:
-        from tui.cli.tui_cmd import run_tui
+    """Import the command's module only now: `ordertui --help` stays fast."""
+    import importlib
 
-        return run_tui(ctx)
-    if command == "cancel":
-        from tui.cli.cancel_cmd import run_cancel
-
-        return run_cancel(ctx)
-    if command == "orders":
-        from tui.cli.orders_cmd import run_orders
-
-        return run_orders(ctx)
-    if command == "journal":
-        from tui.cli.journal_cmd import run_journal
-
-        return run_journal(ctx)
-    if command == "reconcile":
-        from tui.cli.reconcile_cmd import run_reconcile
-
-        return run_reconcile(ctx)
-    if command == "serve":
-        from tui.cli.tui_cmd import run_serve
-
-        return run_serve(ctx)
-    if command == "config":
-        from tui.cli.config_cmd import run_config
-
-        return run_config(ctx)
-    print(f"ordertui: unknown command {command!r}", file=sys.stderr)
-    return EXIT_USAGE
+    target = COMMANDS.get(args.command)
+    if target is None:
+        print(f"ordertui: unknown command {args.command!r}", file=sys.stderr)
+        return EXIT_USAGE
+    module, function = target
+    return getattr(importlib.import_module(module), function)(ctx)

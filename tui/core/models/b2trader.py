@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
-
-from tui.core.models.common import ExactDecimal, ZonedDatetime
+from tui.core.models.common import ExactDecimal, WireOrder, ZonedDatetime
 
 CANCELLABLE_STATUSES = frozenset({"Started", "Pending", "Working"})
 
 
-class B2TraderOrder(BaseModel):
+class B2TraderOrder(WireOrder):
     """One B2TRADER order, every field of the cancel response's `order` object; extras kept."""
-
-    model_config = ConfigDict(extra="allow")
 
     orderId: str
     marketId: str | None = None
@@ -35,22 +31,12 @@ class B2TraderOrder(BaseModel):
     cancellationDate: ZonedDatetime | None = None
     fillFactor: ExactDecimal | None = None
 
-    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
-
     @classmethod
     def from_wire(cls, data: Any) -> B2TraderOrder:
         """Parse `{"order": {...}}` or a bare order object."""
         if isinstance(data, dict) and isinstance(data.get("order"), dict):
             data = data["order"]
-        if not isinstance(data, dict):
-            raise ValueError(f"expected an order object, got {type(data).__name__}")
-        order = cls.model_validate(data)
-        order._raw = dict(data)
-        return order
-
-    @property
-    def raw(self) -> dict[str, Any]:
-        return self._raw or self.model_dump(mode="json", exclude_none=True)
+        return cls._adopt(data)
 
     @property
     def is_open(self) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PrivateAttr
 
 
 def _to_decimal(value: Any) -> Any:
@@ -39,3 +39,24 @@ def _assume_utc(value: datetime) -> datetime:
 
 ExactDecimal = Annotated[Decimal, BeforeValidator(_to_decimal)]
 ZonedDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+
+
+class WireOrder(BaseModel):
+    """An exchange order that remembers the exact object it was parsed from (extras kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def _adopt(cls, data: Any, fields: dict[str, Any] | None = None) -> Self:
+        """Validate `fields` (default: `data`) and keep `data` unchanged as the wire object."""
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an order object, got {type(data).__name__}")
+        order = cls.model_validate(data if fields is None else fields)
+        order._raw = dict(data)
+        return order
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return self._raw or self.model_dump(mode="json", exclude_none=True)

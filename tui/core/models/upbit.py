@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
-from tui.core.models.common import ExactDecimal, ZonedDatetime
+from tui.core.models.common import ExactDecimal, WireOrder, ZonedDatetime
 
 OPEN_STATES = frozenset({"wait", "watch"})
 
 
-class UpbitOrder(BaseModel):
+class UpbitOrder(WireOrder):
     """One Upbit order. Every documented field; unknown fields are kept, never rejected.
 
     `remaing_fee` (an old misspelling on one page) is accepted as `remaining_fee`.
     The wire dict is kept unchanged (`raw`) so output shows exactly what the exchange said.
     """
-
-    model_config = ConfigDict(extra="allow", frozen=False, populate_by_name=True)
 
     uuid: str
     market: str | None = None
@@ -41,8 +39,6 @@ class UpbitOrder(BaseModel):
     prevented_volume: ExactDecimal | None = None
     prevented_locked: ExactDecimal | None = None
 
-    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
-
     @classmethod
     def from_wire(cls, data: Any) -> UpbitOrder:
         """Parse one order from a response. A one-element array (the global single-cancel example) is unwrapped."""
@@ -50,18 +46,11 @@ class UpbitOrder(BaseModel):
             if len(data) != 1:
                 raise ValueError(f"expected one order, got a list of {len(data)}")
             data = data[0]
-        if not isinstance(data, dict):
-            raise ValueError(f"expected an order object, got {type(data).__name__}")
-        fields = dict(data)
-        if "remaining_fee" not in fields and "remaing_fee" in fields:
+        if isinstance(data, dict) and "remaining_fee" not in data and "remaing_fee" in data:
+            fields = dict(data)
             fields["remaining_fee"] = fields.pop("remaing_fee")
-        order = cls.model_validate(fields)
-        order._raw = dict(data)
-        return order
-
-    @property
-    def raw(self) -> dict[str, Any]:
-        return self._raw or self.model_dump(mode="json", exclude_none=True)
+            return cls._adopt(data, fields)
+        return cls._adopt(data)
 
     @property
     def is_open(self) -> bool:
