@@ -254,7 +254,16 @@ def _records(path: Path, run: RunRecord) -> Iterator[dict[str, Any]]:
 def run_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.suffix == SUFFIX and p.is_file())
+    files = [p for p in directory.iterdir() if p.suffix == SUFFIX and p.is_file()]
+    # Oldest first: names start with the start second; within one second, by creation order.
+    return sorted(files, key=lambda p: (p.name[:15], _mtime_ns(p), p.name))
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def list_runs(directory: Path) -> list[RunRecord]:
