@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import uuid as uuidlib
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from .b2_book import B2Order
