@@ -1,0 +1,344 @@
+"""The order table: layout, sort, filter, selection keys, live marks, mouse, 80x24 rendering."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from textual.app import App, ComposeResult
+
+from tests.ui.factory import b2_row, ref_row, upbit_row, upbit_rows
+from tui.ui.widgets.order_table import COLUMNS, SEP, OrderTable, layout_columns
+
+
+class TableApp(App):
+    def __init__(self, rows=()) -> None:
+        super().__init__()
+        self.initial = list(rows)
+        self.messages: list[object] = []
+
+    def compose(self) -> ComposeResult:
+        yield OrderTable()
+
+    def on_mount(self) -> None:
+        table = self.query_one(OrderTable)
+        table.set_rows(self.initial)
+        table.focus()
+
+    def on_order_table_selection_changed(self, message: OrderTable.SelectionChanged) -> None:
+        self.messages.append(("selection", message.count))
+
+    def on_order_table_cursor_moved(self, message: OrderTable.CursorMoved) -> None:
+        self.messages.append(("cursor", message.row.key if message.row else None))
+
+
+def screen_lines(app: App) -> list[str]:
+    """The text of every line on screen."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+# ---- layout ---------------------------------------------------------------------------------
+def test_layout_at_80_columns_keeps_the_essentials_and_fits():
+    layout = layout_columns(79)  # 80 minus the 1-cell scrollbar
+    keys = [c.key for c, _ in layout]
+    assert keys == ["check", "id", "identifier", "market", "side", "price", "volume", "remaining", "state"]
+    assert sum(w for _, w in layout) + SEP * (len(layout) - 1) <= 79
+    widths = dict((c.key, w) for c, w in layout)
+    assert widths["state"] >= len("cancelled")
+
+
+def test_layout_at_200_columns_shows_everything_with_full_uuids():
+    layout = layout_columns(199, ideal={"id": 36})
+    assert [c.key for c, _ in layout] == [c.key for c in COLUMNS]
+    widths = dict((c.key, w) for c, w in layout)
+    assert widths["id"] == 36
+    assert widths["created"] == 19
+    assert sum(widths.values()) + SEP * (len(layout) - 1) == 199
+
+
+def test_layout_without_identifiers_frees_the_column():
+    keys = [c.key for c, _ in layout_columns(79, has_identifier=False)]
+    assert "identifier" not in keys
+    assert "type" in keys
+
+
+# ---- rendering ------------------------------------------------------------------------------
+async def test_80x24_shows_short_uuids_exact_amounts_and_unknown_rows():
+    rows = [upbit_row(1, price="140000000.0", volume="0.00012345"), ref_row(9)]
+    app = TableApp(rows)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert all(len(line) <= 80 for line in lines)
+        header, first, second = lines[0], lines[1], lines[2]
+        assert "Market" in header and "Price" in header and "State" in header
+        assert "Created" not in header  # lowest priority: hidden at 80 columns
+        assert first.startswith("[ ] 00000001…")
+        assert "140,000,000.0" in first or "140000000.0" in first
+        assert "0.00012345" in first  # every digit the exchange sent
+        assert "wait" in first
+        assert second.startswith("[ ] 00000009…")
+        assert "unknown" in second
+
+
+async def test_200x60_shows_full_uuid_and_created_time():
+    app = TableApp([upbit_row(5)])
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        first = screen_lines(app)[1]
+        assert "00000005-aaaa-4bbb-8ccc-000000000005" in first
+        assert "2025-07-04 15:00:05" in first
+
+
+async def test_empty_table_says_so():
+    app = TableApp([])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "No orders." in screen_lines(app)[1]
+
+
+# ---- sorting --------------------------------------------------------------------------------
+async def test_sort_by_price_ascending_then_descending_with_unknown_last():
+    rows = [upbit_row(1, price="300.0"), upbit_row(2, price="1000.5"), ref_row(3), upbit_row(4, price="20.25")]
+    app = TableApp(rows)
+    async with app.run_test(size=(120, 24)) as pilot:
+        table = app.query_one(OrderTable)
+        table.sort_by("price")
+        assert [r.price for r in table.visible_rows()] == [Decimal("20.25"), Decimal("300.0"), Decimal("1000.5"), None]
+        table.sort_by("price")  # again: descending
+        assert table.sort_reverse
+        assert [r.price for r in table.visible_rows()] == [Decimal("1000.5"), Decimal("300.0"), Decimal("20.25"), None]
+        await pilot.pause()
+        assert "Price▼" in screen_lines(app)[0]
+        table.sort_by(None)
+        assert [r.key for r in table.visible_rows()] == [r.key for r in rows]
+
+
+async def test_sort_uses_prepared_float_keys_and_stays_exact_beyond_float_precision():
+    # Two prices that are equal as floats but not as decimals.
+    a = upbit_row(1, price="1.0000000000000000001")
+    b = upbit_row(2, price="1.0000000000000000000")
+    c = upbit_row(3, price="0.5")
+    app = TableApp([a, b, c])
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        table._float_keys("price", limit=10)  # what idle warm-up prepares
+        assert table._exact["price"] is False
+        table.sort_by("price")
+        assert [r.key for r in table.visible_rows()] == [c.key, b.key, a.key]
+        await pilot.pause()
+
+
+async def test_warm_up_prepares_keys_in_idle_time():
+    app = TableApp(upbit_rows(50))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        for _ in range(100):
+            if not table._warming:
+                break
+            await pilot.pause(0.01)
+        assert len(table._hay) == 50
+        assert all(len(table._fkeys[c]) == 50 for c in ("price", "volume", "remaining", "created"))
+        assert table._exact["price"] is True
+        table.sort_by("created", reverse=True)
+        assert table.visible_rows()[0].key == upbit_row(49).key
+
+
+async def test_cycle_sort_key_walks_the_columns():
+    app = TableApp(upbit_rows(5))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        await pilot.press("s")
+        assert table.sort_column == "id"
+        await pilot.press("s")
+        assert table.sort_column == "identifier"
+        await pilot.press("S")
+        assert table.sort_column == "identifier" and table.sort_reverse
+
+
+# ---- filtering ------------------------------------------------------------------------------
+async def test_filter_matches_market_side_id_identifier_case_insensitive_all_words():
+    rows = upbit_rows(12)
+    app = TableApp(rows)
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        table.set_filter("krw-eth")
+        assert {r.market for r in table.visible_rows()} == {"KRW-ETH"}
+        table.set_filter("KRW-ETH ask")
+        assert all(r.market == "KRW-ETH" and r.side == "ask" for r in table.visible_rows())
+        assert table.visible_count == 3
+        table.set_filter("bot-7")
+        assert [r.identifier for r in table.visible_rows()] == ["bot-7"]
+        table.set_filter("0000000b-aaaa")
+        assert [r.id[:8] for r in table.visible_rows()] == ["0000000b"]
+        table.set_filter("nothing-like-this")
+        assert table.visible_count == 0
+        await pilot.pause()
+        assert "No order matches the filter." in screen_lines(app)[1]
+        table.set_filter("")
+        assert table.visible_count == 12
+
+
+async def test_filter_keeps_cursor_on_its_row_and_sorted_order():
+    app = TableApp(upbit_rows(12))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        table.sort_by("price")
+        table.move_cursor(5)
+        row = table.cursor_row
+        table.set_filter(row.market)
+        assert table.cursor_row.key == row.key
+        prices = [r.price for r in table.visible_rows()]
+        assert prices == sorted(prices)
+        await pilot.pause()
+
+
+# ---- selection ------------------------------------------------------------------------------
+async def test_space_toggles_and_moves_nothing_else():
+    app = TableApp(upbit_rows(5))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        await pilot.press("space", "down", "space")
+        assert [r.key for r in table.selected_rows()] == [upbit_row(0).key, upbit_row(1).key]
+        await pilot.press("space")
+        assert [r.key for r in table.selected_rows()] == [upbit_row(0).key]
+        await pilot.pause()
+        assert screen_lines(app)[1].startswith("[x]")
+        assert screen_lines(app)[2].startswith("[ ]")
+        assert [m for m in app.messages if m[0] == "selection"] == [("selection", 1), ("selection", 2), ("selection", 1)]
+
+
+async def test_a_selects_all_visible_and_again_clears_them():
+    app = TableApp(upbit_rows(12))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        table.set_filter("krw-btc")
+        await pilot.press("a")
+        assert table.selected_count == 3
+        assert {r.market for r in table.selected_rows()} == {"KRW-BTC"}
+        table.set_filter("")
+        assert table.hidden_selected_count() == 0
+        table.set_filter("krw-eth")
+        assert table.hidden_selected_count() == 3
+        table.set_filter("krw-btc")
+        await pilot.press("a")
+        assert table.selected_count == 0
+        table.set_filter("")
+        await pilot.press("a")
+        assert table.selected_count == 12
+        await pilot.pause()
+        assert screen_lines(app)[0].startswith("[x]")
+        await pilot.press("a")
+        assert table.selected_count == 0
+
+
+async def test_shift_down_and_up_extend_the_selection():
+    app = TableApp(upbit_rows(6))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        await pilot.press("down", "shift+down", "shift+down")
+        assert table.cursor_index == 3
+        assert [r.key for r in table.selected_rows()] == [upbit_row(i).key for i in (1, 2, 3)]
+        await pilot.press("up", "up", "up", "up", "shift+down")
+        assert table.selected_count == 4  # row 0 added
+
+
+async def test_cursor_keys_and_messages():
+    app = TableApp(upbit_rows(100))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(OrderTable)
+        await pilot.press("end")
+        assert table.cursor_index == 99
+        assert table.scroll_offset.y > 0
+        await pilot.pause()
+        assert screen_lines(app)[-1].startswith("[ ] 00000063")  # row 99 at the bottom
+        await pilot.press("home")
+        assert table.cursor_index == 0 and table.scroll_offset.y == 0
+        await pilot.press("pagedown")
+        assert 15 <= table.cursor_index <= 23
+        await pilot.press("up")
+        await pilot.pause()
+        assert ("cursor", table.cursor_row.key) in app.messages
+
+
+async def test_click_on_checkbox_toggles_and_click_on_header_sorts():
+    app = TableApp(upbit_rows(5))
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(OrderTable)
+        await pilot.click(OrderTable, offset=(1, 3))  # line 3 = third row (line 0 is the header)
+        assert [r.key for r in table.selected_rows()] == [upbit_row(2).key]
+        assert table.cursor_index == 2
+        await pilot.click(OrderTable, offset=(20, 2))  # not on the checkbox: cursor only
+        assert table.cursor_index == 1 and table.selected_count == 1
+        layout = table._layout
+        x = sum(w + SEP for c, w in layout[: [c.key for c, _ in layout].index("market")])
+        await pilot.click(OrderTable, offset=(x + 1, 0))
+        assert table.sort_column == "market"
+
+
+# ---- changes --------------------------------------------------------------------------------
+async def test_add_rows_replaces_same_key_and_update_rows_keeps_place():
+    app = TableApp(upbit_rows(3))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        added = table.add_rows([upbit_row(1, state="cancel"), upbit_row(7)])
+        assert added == 1 and table.row_count == 4
+        assert table.get_row(upbit_row(1).key).state == "cancel"
+        unknown = ref_row(8)
+        table.add_rows([unknown])
+        looked_up = upbit_row(8, uuid=unknown.id, market="KRW-XRP")
+        assert table.update_rows([looked_up]) == 1
+        assert table.visible_rows()[-1].market == "KRW-XRP"
+        assert table.update_rows([upbit_row(99)]) == 0
+        await pilot.pause()
+
+
+async def test_marks_show_run_status_live():
+    app = TableApp(upbit_rows(3))
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(OrderTable)
+        table.mark_rows({upbit_row(0).key: "cancelled", upbit_row(1).key: "failed", upbit_row(2).key: "sending"})
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert "cancelled" in lines[1]
+        assert "failed" in lines[2]
+        assert "sending…" in lines[3]
+        table.mark_rows({upbit_row(1).key: None})
+        await pilot.pause()
+        assert "wait" in screen_lines(app)[2]
+
+
+async def test_selection_survives_set_rows_for_keys_still_present_and_remove_rows():
+    app = TableApp(upbit_rows(5))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        table.select_keys([upbit_row(1).key, upbit_row(4).key])
+        table.set_rows(upbit_rows(3))
+        assert [r.key for r in table.selected_rows()] == [upbit_row(1).key]
+        table.set_rows(upbit_rows(5))
+        table.select_keys([upbit_row(3).key])
+        assert table.remove_rows([upbit_row(1).key, "uuid:nope"]) == 1
+        assert [r.key for r in table.selected_rows()] == [upbit_row(3).key]
+        assert table.row_count == 4
+        table.sort_by("id", reverse=True)
+        assert table.visible_rows()[0].key == upbit_row(4).key
+        await pilot.pause()
+
+
+async def test_b2trader_rows_render_without_identifier_column():
+    app = TableApp([b2_row(1), b2_row(2)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        header = screen_lines(app)[0]
+        assert "Identifier" not in header
+        first = screen_lines(app)[1]
+        assert "spot.eth_usdt" in first or "spot.eth_u" in first
+        assert "Working" in first
+
+
+@pytest.mark.parametrize("n", [0, 1, 30])
+async def test_select_all_on_small_tables(n):
+    app = TableApp(upbit_rows(n))
+    async with app.run_test() as pilot:
+        await pilot.press("a")
+        assert app.query_one(OrderTable).selected_count == n
