@@ -56,6 +56,14 @@ def test_layout_at_200_columns_shows_everything_with_full_uuids():
     assert sum(widths.values()) + SEP * (len(layout) - 1) == 199
 
 
+def test_layout_hides_identifier_before_cutting_amounts():
+    wide_amounts = {"price": 13, "volume": 12, "remaining": 12}
+    keys = [c.key for c, _ in layout_columns(79, ideal=wide_amounts)]
+    assert "identifier" not in keys
+    widths = dict((c.key, w) for c, w in layout_columns(79, ideal=wide_amounts))
+    assert widths["price"] >= 13 and widths["volume"] >= 12 and widths["remaining"] >= 12
+
+
 def test_layout_without_identifiers_frees_the_column():
     keys = [c.key for c, _ in layout_columns(79, has_identifier=False)]
     assert "identifier" not in keys
@@ -73,11 +81,12 @@ async def test_80x24_shows_short_uuids_exact_amounts_and_unknown_rows():
         header, first, second = lines[0], lines[1], lines[2]
         assert "Market" in header and "Price" in header and "State" in header
         assert "Created" not in header  # lowest priority: hidden at 80 columns
-        assert first.startswith("[ ] 00000001…")
-        assert "140,000,000.0" in first or "140000000.0" in first
+        assert first.startswith("[ ] 00000001")
+        assert "…" in first.split()[2]  # the uuid is shortened, not the amounts
+        assert "140,000,000.0" in first
         assert "0.00012345" in first  # every digit the exchange sent
         assert "wait" in first
-        assert second.startswith("[ ] 00000009…")
+        assert second.startswith("[ ] 00000009")
         assert "unknown" in second
 
 

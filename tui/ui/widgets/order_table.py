@@ -54,15 +54,15 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("check", "", 3, 3, 0, expand=0),
     Column("id", "ID", 9, 36, 0, expand=6),
-    Column("identifier", "Identifier", 8, 20, 3, grow=4, expand=7),
+    Column("identifier", "Identifier", 8, 20, 5, grow=4, expand=7),
     Column("market", "Market", 7, 10, 1, expand=4),
     Column("side", "Side", 4, 4, 1, expand=5),
-    Column("type", "Type", 5, 6, 5, expand=8),
+    Column("type", "Type", 5, 6, 6, expand=8),
     Column("price", "Price", 10, 16, 2, right=True, grow=1, expand=1),
     Column("volume", "Volume", 10, 14, 2, right=True, grow=1, expand=2),
     Column("remaining", "Remaining", 10, 14, 4, right=True, grow=1, expand=3),
     Column("state", "State", 9, 9, 1, expand=4),
-    Column("created", "Created", 11, 19, 6, expand=9),
+    Column("created", "Created", 11, 19, 7, expand=9),
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
 SORTABLE: tuple[str, ...] = tuple(k for k in COLUMN_KEYS if k != "check")
@@ -100,6 +100,7 @@ MARK_TEXT: dict[str, str] = {
 }
 SEP = 1
 FLOAT_KEYED = ("price", "volume", "remaining", "created")
+AMOUNT_CAP = 16
 
 _KEY_PREFIX = {kind: f"{kind.value}:" for kind in IdKind}
 
@@ -109,7 +110,8 @@ def row_key(row: OrderRow) -> str:
     return _KEY_PREFIX[row.id_kind] + row.id
 
 
-def layout_columns(width: int, *, has_identifier: bool = True, ideal: Mapping[str, int] | None = None) -> list[tuple[Column, int]]:
+def layout_columns(width: int, *, has_identifier: bool = True, ideal: Mapping[str, int] | None = None,
+                   check: bool = True) -> list[tuple[Column, int]]:
     """Choose the columns that fit `width` cells and their widths.
 
     Columns are dropped from the highest priority number until the minimum widths fit; the
@@ -117,13 +119,22 @@ def layout_columns(width: int, *, has_identifier: bool = True, ideal: Mapping[st
     not cut) and what is left goes to the growing columns. Display order is always the order of `COLUMNS`.
     """
     ideal = dict(ideal or {})
-    cols = [c for c in COLUMNS if has_identifier or c.key != "identifier"]
+    cols = [c for c in COLUMNS if (has_identifier or c.key != "identifier") and (check or c.key != "check")]
+
+    def need(c: Column) -> int:
+        # Amounts are never cut while a lower-priority column could make room for them.
+        if c.right:
+            return max(c.min_width, min(ideal.get(c.key, c.min_width), AMOUNT_CAP))
+        return c.min_width
+
     for priority in sorted({c.priority for c in cols}, reverse=True):
-        total = sum(c.min_width for c in cols) + SEP * (len(cols) - 1)
+        total = sum(need(c) for c in cols) + SEP * (len(cols) - 1)
         if total <= width or priority == 0:
             break
         cols = [c for c in cols if c.priority != priority]
     widths = {c.key: c.min_width for c in cols}
+    if sum(need(c) for c in cols) + SEP * (len(cols) - 1) <= width:
+        widths = {c.key: need(c) for c in cols}
     spare = width - sum(widths.values()) - SEP * (len(cols) - 1)
     for c in sorted(cols, key=lambda c: c.expand):
         if spare <= 0:
@@ -252,10 +263,11 @@ class OrderTable(ScrollView, can_focus=True):
             return self.table
 
     # ---- construction -----------------------------------------------------------------------
-    def __init__(self, *, empty_text: str = "No orders.", name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(self, *, empty_text: str = "No orders.", selectable: bool = True, name: str | None = None,
+                 id: str | None = None, classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.empty_text = empty_text
+        self.selectable = selectable  # False: no checkbox column, no selection keys (result lists)
         # Rows are addressed by their position in `_rows` (insertion order); everything else
         # (view, sort orders, selection, marks, search text) holds positions, not rows, so no
         # operation has to touch 100k Python objects in random order.
@@ -530,6 +542,11 @@ class OrderTable(ScrollView, can_focus=True):
         return True
 
     # ---- actions ------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.selectable and action in ("toggle", "select_all", "extend_up", "extend_down"):
+            return False
+        return True
+
     def action_cursor_up(self) -> None:
         self.move_cursor(self._cursor - 1)
 
@@ -630,7 +647,8 @@ class OrderTable(ScrollView, can_focus=True):
         if y == 0:
             column = self._column_at(x)
             if column == "check":
-                self.action_select_all()
+                if self.selectable:
+                    self.action_select_all()
             elif column is not None:
                 self.sort_by(column)
             return
@@ -638,7 +656,7 @@ class OrderTable(ScrollView, can_focus=True):
         if not 0 <= index < len(self._view):
             return
         self.move_cursor(index)
-        if self._column_at(x) == "check":
+        if self.selectable and self._column_at(x) == "check":
             self.action_toggle()
 
     def _column_at(self, x: int) -> str | None:
@@ -956,7 +974,8 @@ class OrderTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         key = (width, self._has_identifier, tuple(sorted(self._ideal.items())))
         if key != self._layout_key:
-            self._layout = layout_columns(width, has_identifier=self._has_identifier, ideal=self._ideal)
+            self._layout = layout_columns(width, has_identifier=self._has_identifier, ideal=self._ideal,
+                                          check=self.selectable)
             self._layout_key = key
             self._line_cache.clear()
             self._header_cache = None

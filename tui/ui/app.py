@@ -1,0 +1,286 @@
+"""The ordertui app: themes, keymap, command palette, the connection, and `run_app`."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.core.config import Overrides
+from tui.ui.screens.main import MainScreen
+from tui.ui.session import Session
+from tui.ui.widgets.header_bar import HeaderBar
+
+BIG_LOAD = 10_000
+
+
+class OrderTuiApp(App):
+    CSS_PATH = "styles.tcss"
+    TITLE = "ordertui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("t", "pick_theme", "Theme", show=False, id="app.theme"),
+    ]
+
+    def __init__(self, session: Session, *, theme: str | None = None, import_path: str | None = None,
+                 auto_load: bool = True, remember: bool = True) -> None:
+        self.session = session
+        self._flag_theme = theme
+        self.import_path = import_path
+        self.auto_load = auto_load
+        self.remember = remember
+        self.theme_errors: list[str] = []
+        self.theme_warning: str | None = None
+        self.keymap_error: str | None = None
+        self.keymap: dict[str, str] = {}
+        self._rate_version = -1
+        self._theme_ready = False
+        super().__init__()
+        self._install_themes()
+
+    # ---- start-up ---------------------------------------------------------------------------------
+    def _install_themes(self) -> None:
+        from tui.ui.themes import load_themes, pick_theme, remembered_theme
+
+        loaded = load_themes()
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        self.theme_errors = loaded.errors
+        config = self.session.config
+        configured = config.ui.theme if config is not None else None
+        name, self.theme_warning = pick_theme(
+            self.available_themes, flag=self._flag_theme,
+            remembered=remembered_theme() if self.remember else None, configured=configured)
+        self.theme = name
+
+    def get_default_screen(self) -> Screen:
+        self.main = MainScreen()
+        return self.main
+
+    def on_mount(self) -> None:
+        from tui.ui.keymap import load_keymap
+
+        self.keymap, self.keymap_error = load_keymap()
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        problems = []
+        if self.theme_errors:
+            problems.append("Theme files skipped: " + "; ".join(self.theme_errors))
+        if self.theme_warning:
+            problems.append(self.theme_warning)
+        if self.keymap_error:
+            problems.append("Keymap: " + self.keymap_error)
+        if self.session.config_error:
+            problems.append("Config: " + self.session.config_error)
+        if problems:
+            self.notify("\n".join(problems), severity="warning", timeout=12)
+        if self.remember and self._flag_theme and self.theme == self._flag_theme:
+            self._remember_theme(self.theme)
+        self._theme_ready = True
+        self.set_interval(0.25, self._refresh_rate)
+        self.connect()
+
+    def watch_theme(self, name: str) -> None:
+        if self._theme_ready and self.remember:
+            self._remember_theme(name)
+
+    @staticmethod
+    def _remember_theme(name: str) -> None:
+        from tui.ui.themes import remember_theme
+
+        remember_theme(name)
+
+    def connect(self, profile: str | None = None, *, demo: bool | None = None, exchange: str | None = None) -> None:
+        self.run_worker(self._connect(profile, demo, exchange), exclusive=True, group="connect")
+
+    async def _connect(self, profile: str | None, demo: bool | None, exchange: str | None) -> None:
+        import asyncio
+
+        session = self.session
+        try:
+            await asyncio.wrap_future(session.runner.call_blocking(session.connect, profile, demo=demo,
+                                                                   exchange=exchange))
+        except Exception as exc:
+            for header in self.screen.query(HeaderBar):
+                header.show_error(getattr(exc, "message", str(exc)))
+            self.report_error("Could not connect", exc)
+            return
+        for screen in self.screen_stack:
+            for header in screen.query(HeaderBar):
+                self.fill_header(header)
+        main = self.main
+        if self.import_path:
+            path, self.import_path = self.import_path, None
+            main.import_file(path)
+        elif self.auto_load and session.client is not None:
+            can_list = session.profile is not None and (session.profile.exchange == "upbit" or session.profile.demo)
+            if can_list:
+                main.load_orders()
+            else:
+                main.table.set_rows([r for r in main.table.all_rows() if not r.known])
+                self.notify("B2TRADER has no list of open orders: add ids with n, paste them, or import a file (i).",
+                            timeout=8)
+
+    def fill_header(self, header: HeaderBar) -> None:
+        info = self.session.info()
+        if info is None:
+            return
+        header.show(profile=info.name, where=info.where, host=info.host, demo=info.demo)
+
+    def _refresh_rate(self) -> None:
+        version, _group, remaining, limit = self.session.rate.snapshot()
+        if version == self._rate_version:
+            return
+        self._rate_version = version
+        from tui.ui.widgets.rate_meter import RateMeter
+
+        for meter in self.screen.query(RateMeter):
+            meter.set_rate(remaining, limit)
+
+    # ---- helpers for screens ------------------------------------------------------------------------
+    def report_error(self, title: str, exc: BaseException) -> None:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        hint = getattr(exc, "hint", None)
+        text = self.session.redactor.scrub(f"{title}: {message}" + (f"\n{hint}" if hint else ""))
+        self.notify(text, severity="error", timeout=10)
+
+    @staticmethod
+    def after_big_load(count: int) -> None:
+        """After loading many rows, move every object alive now out of the cyclic collector's
+        way: a full collection over 100k rows pauses the UI for ~0.2 s, and these rows hold
+        no cycles (refcounting still frees them)."""
+        if count >= BIG_LOAD:
+            gc.collect()
+            gc.freeze()
+
+    # ---- actions ------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.keymap))
+
+    def action_pick_theme(self) -> None:
+        self.search_themes()
+
+    def action_switch_profile(self) -> None:
+        from tui.ui.screens.profiles import DEMO_B2, DEMO_UPBIT, ProfilesScreen
+
+        session = self.session
+        config = session.config
+        profiles = []
+        if config is not None:
+            for name, prof in sorted(config.profiles.items()):
+                where = f"account {prof.account_id}" if prof.exchange == "b2trader" else (prof.region or "kr")
+                profiles.append((name, f"{prof.exchange} {where}"))
+        current = session.profile.name if session.profile and not session.profile.demo else None
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            if self.main.running:
+                self.notify("Wait for the run to finish before switching.", severity="warning")
+                return
+            self.main.table.set_rows([])
+            if choice == DEMO_UPBIT:
+                self.connect(demo=True, exchange="upbit")
+            elif choice == DEMO_B2:
+                self.connect(demo=True, exchange="b2trader")
+            else:
+                prof = config.profiles.get(choice) if config else None
+                self.connect(choice, demo=False, exchange=prof.exchange if prof else None)
+
+        self.push_screen(ProfilesScreen(profiles, current), chosen)
+
+    def settings_rows(self) -> list[tuple[str, str]]:
+        from tui.ui.keymap import keymap_path
+        from tui.ui.session import journal_dir
+        from tui.ui.themes import shipped_themes_dir, ui_state_path, user_themes_dir
+
+        session = self.session
+        path = session.config_file
+        rows = [("Config file", f"{path}" + ("" if path.exists() else "  (not created yet: `ordertui config init`)"))]
+        if session.config_error:
+            rows.append(("Config problem", session.config_error))
+        profile = session.profile
+        if profile is not None:
+            rows.append(("Profile", (profile.name or "default") + ("  (demo: built-in simulator)" if profile.demo else "")))
+            rows.append(("Exchange", profile.target()))
+            rows.append(("Base URL", profile.base_url or "default for the region"))
+            for key, value in profile.masked_credentials().items():
+                rows.append((key.replace("_", " ").capitalize(), value))
+            rows.append(("Settings from", ", ".join(f"{k}: {v}" for k, v in sorted(profile.sources.items())) or "defaults"))
+        if session.config is not None and session.config.profiles:
+            rows.append(("Profiles", ", ".join(sorted(session.config.profiles))))
+        rows.append(("Journal", str(journal_dir())))
+        rows.append(("Theme", f"{self.theme}  (t or the command palette changes it; remembered in {ui_state_path()})"))
+        rows.append(("Theme files", f"{shipped_themes_dir()}  and  {user_themes_dir()}"))
+        rows.append(("Keymap", str(keymap_path())))
+        return rows
+
+    def action_settings(self) -> None:
+        from tui.ui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen(self.settings_rows()))
+
+    # ---- command palette ------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        main = self.main
+        yield SystemCommand("Load open orders", "Fetch every open order from the exchange (r)", main.action_load)
+        yield SystemCommand("Cancel selected orders", "Confirm, then cancel the selection or the row under the cursor (c)",
+                            main.action_cancel)
+        yield SystemCommand("Add an order", "Add one order by uuid, identifier or order id (n)", main.action_add)
+        yield SystemCommand("Import orders from a file", "Text, CSV/TSV or JSON, previewed before adding (i)",
+                            main.action_import)
+        yield SystemCommand("Look up unknown orders", "Fetch full details of orders known only by id (l)",
+                            main.action_lookup)
+        yield SystemCommand("Filter orders", "Free text over market, side, id, identifier, state (/)", main.action_filter)
+        yield SystemCommand("Select all shown orders", "Or clear them when all are selected (a)",
+                            lambda: main.table.action_select_all())
+        yield SystemCommand("Show last results", "The result panels of the last run (v)", main.action_results)
+        yield SystemCommand("Export last results", "Write the last run's results to CSV or JSON", self._export_last)
+        yield SystemCommand("Switch profile", "Choose another configured profile or the demo (p)", self.action_switch_profile)
+        yield SystemCommand("Change theme", "Pick a theme; the choice is remembered (t)", self.action_pick_theme)
+        yield SystemCommand("Settings", "Where the config, journal, themes and keymap live (,)", self.action_settings)
+        yield SystemCommand("Help", "Every key binding (?)", self.action_help)
+        from tui.ui.widgets.order_table import COLUMN_LABELS, SORTABLE
+
+        for column in SORTABLE:
+            yield SystemCommand(f"Sort by {COLUMN_LABELS[column]}", "Again to reverse the order",
+                                lambda c=column: main.table.sort_by(c))
+        yield SystemCommand("Quit", "Quit ordertui (q)", self.action_quit)
+
+    def _export_last(self) -> None:
+        main = self.main
+        if main.last_report is None:
+            self.notify("No run yet in this session.")
+            return
+        main.show_results(main.last_report)
+        self.call_after_refresh(lambda: self.screen.run_action("export"))
+
+
+def run_app(*, overrides: Overrides | None = None, config_path: str | Path | None = None, theme: str | None = None,
+            import_path: str | None = None, demo: bool | None = None, profile_name: str | None = None) -> int:
+    """Run the TUI until the user quits. Returns the exit code (0).
+
+    `overrides` are the command line's global options (profile, exchange, region, base URL,
+    account id, --demo); `profile_name` and `demo` are shortcuts for callers without them.
+    With no credentials configured, the app runs in demo mode on the built-in simulator.
+    """
+    over = overrides or Overrides()
+    if profile_name and not over.profile:
+        over.profile = profile_name
+    session = Session(config_path=config_path, overrides=over, demo=demo)
+    session.load_config()
+    app = OrderTuiApp(session, theme=theme, import_path=import_path)
+    try:
+        app.run()
+    finally:
+        session.close()
+    return app.return_code or 0

@@ -1,0 +1,52 @@
+"""One order's full detail on its own screen (enter on a row)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.core.events import OrderResult
+from tui.core.models.row import OrderRow
+from tui.ui.widgets.order_detail import OrderDetail
+
+
+class DetailScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,enter", "close", "Close", id="detail.close"),
+        Binding("y", "copy", "Copy JSON", id="detail.copy"),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen { align: center middle; }
+    DetailScreen > Vertical { width: 100; max-width: 100%; height: 100%; border: thick $primary; background: $surface; }
+    DetailScreen #title { text-style: bold; padding: 0 1; }
+    DetailScreen #keys { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, row: OrderRow | None, result: OrderResult | None = None) -> None:
+        super().__init__()
+        self.row = row
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        row = self.row or (self.result.row if self.result else None)
+        title = f"Order {row.id}" if row else "Order"
+        with Vertical():
+            yield Static(title, id="title")
+            yield OrderDetail()
+            yield Static("y: copy JSON (OSC 52) · escape: close", id="keys")
+
+    def on_mount(self) -> None:
+        detail = self.query_one(OrderDetail)
+        detail.show(self.row, self.result)
+        detail.focus()
+
+    def action_copy(self) -> None:
+        from tui.ui.clipboard import copy_order_json
+
+        copy_order_json(self.app, self.row or (self.result.row if self.result else None), self.result)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

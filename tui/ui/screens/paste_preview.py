@@ -1,0 +1,90 @@
+"""What a paste or an import found, before anything is added: N found, M lines ignored (with
+line numbers and why), duplicates dropped."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+PREVIEW_ROWS = 8
+IGNORED_ROWS = 50
+
+
+def preview_renderable(result, *, source: str) -> Table:
+    found = len(result.refs)
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    head = Text.assemble(
+        (f"{found:,} order{'s' if found != 1 else ''} found", "bold green" if found else "bold"),
+        ", ",
+        (f"{len(result.ignored):,} line{'s' if len(result.ignored) != 1 else ''} ignored",
+         "bold yellow" if result.ignored else ""),
+    )
+    if result.duplicates:
+        head.append(f", {result.duplicates:,} duplicate{'s' if result.duplicates != 1 else ''} dropped")
+    head.append(f"  ({source}, read as {result.format})", style="italic")
+    table.add_row(head, "")
+    if found:
+        table.add_row("", "")
+        table.add_row(Text("Found", style="bold"), "")
+        known = {r.key: r for r in result.rows}
+        for ref in result.refs[:PREVIEW_ROWS]:
+            row = known.get(ref.key)
+            extra = ""
+            if row is not None and row.known:
+                extra = f"  {row.market or ''} {row.side or ''} {row.state or ''}".rstrip()
+            table.add_row(f"  {ref.kind.value}", f"{ref.value}{extra}")
+        if found > PREVIEW_ROWS:
+            table.add_row("", Text(f"… and {found - PREVIEW_ROWS:,} more", style="italic"))
+    if result.ignored:
+        table.add_row("", "")
+        table.add_row(Text("Ignored", style="bold yellow"), "")
+        for item in result.ignored[:IGNORED_ROWS]:
+            where = f"  line {item.line_no}" if item.line_no is not None else f"  {item.text}"
+            shown = f": {item.text}" if item.line_no is not None and item.text else ""
+            table.add_row(where, Text(f"{item.reason}{shown}"))
+        if len(result.ignored) > IGNORED_ROWS:
+            table.add_row("", Text(f"… and {len(result.ignored) - IGNORED_ROWS:,} more", style="italic"))
+    return table
+
+
+class PastePreviewScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("enter", "add", "Add to table", id="preview.add"),
+        Binding("a", "add", "Add", show=False, id="preview.add_a"),
+        Binding("escape", "cancel", "Cancel", id="preview.cancel"),
+    ]
+    DEFAULT_CSS = """
+    PastePreviewScreen { align: center middle; }
+    PastePreviewScreen > Vertical { width: 110; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    PastePreviewScreen #title { text-style: bold; padding-bottom: 1; }
+    PastePreviewScreen VerticalScroll { height: auto; max-height: 30; }
+    PastePreviewScreen #keys { color: $text-muted; padding-top: 1; }
+    """
+
+    def __init__(self, result, *, source: str = "paste") -> None:
+        super().__init__()
+        self.result = result
+        self.source = source
+
+    def compose(self) -> ComposeResult:
+        found = len(self.result.refs)
+        with Vertical():
+            yield Static(f"Add {found:,} order{'s' if found != 1 else ''} from the {self.source}?", id="title")
+            with VerticalScroll():
+                yield Static(preview_renderable(self.result, source=self.source), id="preview")
+            keys = "enter: add to the table · escape: cancel" if found else "Nothing to add · escape: close"
+            yield Static(keys, id="keys")
+
+    def action_add(self) -> None:
+        self.dismiss(bool(self.result.refs))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

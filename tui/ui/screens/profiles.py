@@ -1,0 +1,51 @@
+"""`p`: switch between configured profiles (and the demo)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+DEMO_UPBIT = "\x00demo-upbit"
+DEMO_B2 = "\x00demo-b2trader"
+
+
+class ProfilesScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="profiles.cancel")]
+    DEFAULT_CSS = """
+    ProfilesScreen { align: center middle; }
+    ProfilesScreen > Vertical { width: 70; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    ProfilesScreen #title { text-style: bold; padding-bottom: 1; }
+    ProfilesScreen OptionList { height: auto; max-height: 16; }
+    ProfilesScreen #keys { color: $text-muted; padding-top: 1; }
+    """
+
+    def __init__(self, profiles: list[tuple[str, str]], current: str | None) -> None:
+        """profiles: (name, description) pairs from the config."""
+        super().__init__()
+        self.profiles = profiles
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(f"{name}  ·  {desc}" + ("  (in use)" if name == self.current else ""), id=name)
+                   for name, desc in self.profiles]
+        options.append(Option("demo  ·  Upbit on the built-in simulator", id=DEMO_UPBIT))
+        options.append(Option("demo  ·  B2TRADER on the built-in simulator", id=DEMO_B2))
+        with Vertical():
+            yield Static("Switch profile", id="title")
+            yield OptionList(*options)
+            hint = "No profiles configured yet: `ordertui config add NAME`. " if not self.profiles else ""
+            yield Static(hint + "enter: switch · escape: cancel", id="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,45 @@
+"""Ask for one line of text (a file path), with a default already filled in."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class PromptScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    DEFAULT_CSS = """
+    PromptScreen { align: center middle; }
+    PromptScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
+    PromptScreen #title { text-style: bold; padding-bottom: 1; }
+    PromptScreen #help { color: $text-muted; padding-top: 1; }
+    """
+
+    def __init__(self, title: str, value: str = "", help_text: str = "enter: OK · escape: cancel",
+                 placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text, self.value, self.help_text, self.placeholder = title, value, help_text, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, id="title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="value")
+            yield Static(self.help_text, id="help")
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.focus()
+        field.cursor_position = len(field.value)
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value:
+            self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,42 @@
+"""Settings: where the config, journal, themes and keymap live; the profile in use, secrets masked."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class SettingsScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q", "close", "Close", id="settings.close")]
+    DEFAULT_CSS = """
+    SettingsScreen { align: center middle; }
+    SettingsScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    SettingsScreen #title { text-style: bold; padding-bottom: 1; }
+    SettingsScreen #keys { color: $text-muted; padding-top: 1; }
+    """
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for key, value in self.rows:
+            table.add_row(key, Text(value))
+        with Vertical():
+            yield Static("Settings", id="title")
+            with VerticalScroll():
+                yield Static(table)
+            yield Static("Edit the config file to add profiles (or run `ordertui config add NAME`). "
+                         "Secrets are never shown. escape: close", id="keys")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,188 @@
+"""Themes: Textual's built-ins, the theme files shipped in the package, and the user's own.
+
+A theme file is TOML:
+
+    name = "my-theme"
+    dark = true
+    primary = "#3A8DFF"          # required; every other colour is optional
+    background = "#0B0F17"
+    [variables]                  # any Textual design variable
+    "block-cursor-background" = "#2A4A7A"
+
+Shipped files live in `tui/themes` inside the installed package (`themes/` in the source tree);
+user files in `<user config dir>/ordertui/themes/*.toml`. A broken user file never stops the
+app: every problem is collected and the app shows them in one notification.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_THEME = "ordertui-dark"
+COLOR_FIELDS = ("primary", "secondary", "accent", "warning", "error", "success",
+                "foreground", "background", "surface", "panel", "boost")
+
+
+def _check_color(value: str) -> str:
+    from textual.color import Color, ColorParseError
+
+    try:
+        Color.parse(value)
+    except ColorParseError as exc:
+        raise ValueError(f"not a colour: {value!r}") from exc
+    return value
+
+
+class ThemeFile(BaseModel):
+    """One theme file, checked before it reaches Textual."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    dark: bool = True
+    primary: str
+    secondary: str | None = None
+    accent: str | None = None
+    warning: str | None = None
+    error: str | None = None
+    success: str | None = None
+    foreground: str | None = None
+    background: str | None = None
+    surface: str | None = None
+    panel: str | None = None
+    boost: str | None = None
+    luminosity_spread: float = Field(default=0.15, ge=0, le=1)
+    text_alpha: float = Field(default=0.95, ge=0, le=1)
+    variables: dict[str, str] = {}
+
+    @field_validator(*COLOR_FIELDS)
+    @classmethod
+    def _colors(cls, value: str | None) -> str | None:
+        return None if value is None else _check_color(value)
+
+    def to_theme(self):
+        from textual.theme import Theme
+
+        return Theme(**self.model_dump())
+
+
+@dataclass(slots=True)
+class LoadedThemes:
+    themes: dict[str, object] = field(default_factory=dict)   # name -> textual.theme.Theme
+    sources: dict[str, Path] = field(default_factory=dict)    # name -> file it came from
+    errors: list[str] = field(default_factory=list)           # one line per broken user file
+
+
+def shipped_themes_dir() -> Path:
+    """`tui/themes` in an installed package; `themes/` next to `tui/` in a source checkout."""
+    import tui
+
+    package = Path(tui.__file__).parent
+    inside = package / "themes"
+    return inside if inside.is_dir() else package.parent / "themes"
+
+
+def user_themes_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("ordertui", appauthor=False)) / "themes"
+
+
+def read_theme_file(path: Path) -> ThemeFile:
+    """Parse and check one file. Raises ValueError with a one-line reason."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"not valid TOML ({exc})") from None
+    try:
+        return ThemeFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "file"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ValueError(f"{where}: {first.get('msg', 'invalid')}{more}") from None
+
+
+def load_themes(*, user_dir: Path | None = None, shipped_dir: Path | None = None) -> LoadedThemes:
+    """Every shipped theme, then every user theme (a user theme may replace a shipped one)."""
+    out = LoadedThemes()
+    for directory, is_user in ((shipped_dir or shipped_themes_dir(), False), (user_dir or user_themes_dir(), True)):
+        try:
+            files = sorted(directory.glob("*.toml")) if directory.is_dir() else []
+        except OSError:
+            files = []
+        for path in files:
+            try:
+                theme = read_theme_file(path).to_theme()
+            except ValueError as exc:
+                if is_user:
+                    out.errors.append(f"{path.name}: {exc}")
+                    continue
+                raise
+            except Exception as exc:  # anything Textual itself refuses
+                if is_user:
+                    out.errors.append(f"{path.name}: {exc}")
+                    continue
+                raise
+            out.themes[theme.name] = theme
+            out.sources[theme.name] = path
+    return out
+
+
+# ---- remembering the choice ------------------------------------------------------------------
+def ui_state_path() -> Path:
+    """Where the app remembers the last theme (no secrets: separate from the config file)."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("ordertui", appauthor=False)) / "ui.toml"
+
+
+def remembered_theme(path: Path | None = None) -> str | None:
+    target = path or ui_state_path()
+    try:
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    theme = data.get("theme")
+    return theme if isinstance(theme, str) and theme else None
+
+
+def remember_theme(name: str, path: Path | None = None) -> Path | None:
+    """Write the chosen theme; failing to remember is not worth an error."""
+    import tomli_w
+
+    target = path or ui_state_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(tomli_w.dumps({"theme": name}), encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        return None
+    return target
+
+
+def pick_theme(available: dict[str, object], *, flag: str | None, remembered: str | None,
+               configured: str | None) -> tuple[str, str | None]:
+    """The theme to start with and, if a requested one is unknown, a warning to show.
+
+    Order: `--theme`, then the last choice made in the app, then `[ui] theme` in the config.
+    """
+    warning = None
+    for source, name in (("--theme", flag), ("remembered", remembered), ("config [ui] theme", configured)):
+        if not name:
+            continue
+        if name in available:
+            return name, warning
+        if warning is None:
+            known = ", ".join(sorted(available))
+            warning = f"Unknown theme {name!r} ({source}); available: {known}"
+    return (DEFAULT_THEME if DEFAULT_THEME in available else "textual-dark"), warning
