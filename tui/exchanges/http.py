@@ -14,6 +14,7 @@ Retry policy (what is safe to send again):
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import re
 import time
@@ -49,6 +50,7 @@ class RetryPolicy:
     max_rate_limited: int = 8      # 429s tolerated for one request
     base_delay: float = 0.2
     max_delay: float = 5.0
+    max_retry_after: float = 30.0  # a 429's Retry-After is obeyed up to this (a hostile one can't stall a run)
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter capped exponential: somewhere in [cap/2, cap]."""
@@ -159,7 +161,8 @@ class HttpExchange:
             if isinstance(error, RateLimited):
                 self.rate_limited += 1
                 limited += 1
-                self.limits.penalize(group, error.retry_after)
+                wait = error.retry_after
+                self.limits.penalize(group, min(wait, policy.max_retry_after) if wait is not None else None)
                 if limited <= policy.max_rate_limited:
                     attempts -= 1  # a 429 is not a failed attempt: the server did not act
                     continue
@@ -206,7 +209,7 @@ class HttpExchange:
         raw: bytes = reply.body
         try:
             return decimal_json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nesting deeper than the parser goes
             raise BadResponse(reply.status, "the answer is not JSON", body=_text(raw)) from None
 
     def _error(self, reply: Reply) -> ExchangeError:
@@ -214,7 +217,7 @@ class HttpExchange:
         text = _text(raw)
         try:
             body = decimal_json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             body = None
         status = reply.status
         name, message = self.parse_error(status, text, body)
@@ -244,9 +247,10 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def _block_seconds(headers: httpx.Headers, text: str) -> float | None:
