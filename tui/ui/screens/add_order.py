@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from tui.core.refs import UUID_RE, ULID_RE, IdKind, OrderRef, RefError
@@ -46,13 +47,13 @@ class AddOrderScreen(ModalScreen[OrderRef | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Add an order", id="title")
+            yield Plain("Add an order", id="title")
             yield Input(placeholder="uuid, identifier or order id", id="value")
             with RadioSet(id="kind"):
                 for value, label in KINDS:
                     yield RadioButton(label, value=value == self.default_kind, name=value)
-            yield Static("", id="error")
-            yield Static("enter: add · tab: choose the kind · escape: cancel", id="help")
+            yield Plain("", id="error")
+            yield Plain("enter: add · tab: choose the kind · escape: cancel", id="help")
 
     def on_mount(self) -> None:
         self.query_one("#value", Input).focus()

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 
@@ -29,10 +30,10 @@ class AskScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="q")
+            yield Plain(self.question, id="q")
             if self.detail:
-                yield Static(self.detail, id="detail")
-            yield Static(f"y: {self.yes} · n / escape: {self.no}", id="keys")
+                yield Plain(self.detail, id="detail")
+            yield Plain(f"y: {self.yes} · n / escape: {self.no}", id="keys")
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Input, Static
 
 from tui.core.models.row import OrderRow
@@ -135,15 +136,15 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         s = self.summary
         with Vertical(id="dialog"):
-            yield Static(f"Cancel {s.count:,} order{'s' if s.count != 1 else ''}?", id="title")
+            yield Plain(f"Cancel {s.count:,} order{'s' if s.count != 1 else ''}?", id="title")
             with VerticalScroll(id="body"):
-                yield Static(summary_renderable(s))
+                yield Plain(summary_renderable(s))
             if s.must_type:
                 yield Input(placeholder=f"type {s.count} to confirm", id="typed", restrict=r"[0-9]*")
                 keys = f"Type {s.count} and press enter to cancel · escape: back"
             else:
                 keys = "y / enter: cancel them · n / escape: back"
-            yield Static(keys, id="keys")
+            yield Plain(keys, id="keys")
 
     def on_mount(self) -> None:
         if self.summary.must_type:

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 from tui.core.events import OrderResult
@@ -34,9 +35,9 @@ class DetailScreen(ModalScreen[None]):
         row = self.row or (self.result.row if self.result else None)
         title = f"Order {row.id}" if row else "Order"
         with Vertical():
-            yield Static(title, id="title")
+            yield Plain(title, id="title")
             yield OrderDetail()
-            yield Static("y: copy JSON (OSC 52) · escape: close", id="keys")
+            yield Plain("y: copy JSON (OSC 52) · escape: close", id="keys")
 
     def on_mount(self) -> None:
         detail = self.query_one(OrderDetail)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 from tui.ui.keymap import help_rows, keymap_path
@@ -49,10 +50,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(INTRO, id="intro")
+            yield Plain(INTRO, id="intro")
             with VerticalScroll(id="keys"):
-                yield Static(help_renderable(self.keymap))
-            yield Static(f"Rebind any key by id in {keymap_path()} ([keys] \"id\" = \"key,key\"). "
+                yield Plain(help_renderable(self.keymap))
+            yield Plain(f"Rebind any key by id in {keymap_path()} ([keys] \"id\" = \"key,key\"). "
                          "escape closes.", id="keymap")
 
     def on_mount(self) -> None:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 PREVIEW_ROWS = 8
@@ -77,11 +78,11 @@ class PastePreviewScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         found = len(self.result.refs)
         with Vertical():
-            yield Static(f"Add {found:,} order{'s' if found != 1 else ''} from the {self.source}?", id="title")
+            yield Plain(f"Add {found:,} order{'s' if found != 1 else ''} from the {self.source}?", id="title")
             with VerticalScroll():
-                yield Static(preview_renderable(self.result, source=self.source), id="preview")
+                yield Plain(preview_renderable(self.result, source=self.source), id="preview")
             keys = "enter: add to the table · escape: cancel" if found else "Nothing to add · escape: close"
-            yield Static(keys, id="keys")
+            yield Plain(keys, id="keys")
 
     def action_add(self) -> None:
         self.dismiss(bool(self.result.refs))

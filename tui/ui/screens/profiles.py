@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -36,10 +37,10 @@ class ProfilesScreen(ModalScreen[str | None]):
         options.append(Option("demo  ·  Upbit on the built-in simulator", id=DEMO_UPBIT))
         options.append(Option("demo  ·  B2TRADER on the built-in simulator", id=DEMO_B2))
         with Vertical():
-            yield Static("Switch profile", id="title")
+            yield Plain("Switch profile", id="title")
             yield OptionList(*options)
             hint = "No profiles configured yet: `ordertui config add NAME`. " if not self.profiles else ""
-            yield Static(hint + "enter: switch · escape: cancel", id="keys")
+            yield Plain(hint + "enter: switch · escape: cancel", id="keys")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Input, Static
 
 
@@ -26,9 +27,9 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="title")
+            yield Plain(self.title_text, id="title")
             yield Input(value=self.value, placeholder=self.placeholder, id="value")
-            yield Static(self.help_text, id="help")
+            yield Plain(self.help_text, id="help")
 
     def on_mount(self) -> None:
         field = self.query_one(Input)

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Footer, Static
 
 from tui.core.errors import ErrorInfo, hint_for
@@ -100,17 +101,17 @@ class ResultsScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
-        yield Static(run_summary(self.report), id="summary")
+        yield Plain(run_summary(self.report), id="summary")
         with Horizontal(id="panels"):
             for key, title, _ in PANELS[:2]:
                 with ResultPanel(id=f"panel-{key}"):
-                    yield Static(title, classes="panel-title", id=f"title-{key}")
+                    yield Plain(title, classes="panel-title", id=f"title-{key}")
                     yield OrderTable(id=f"table-{key}", empty_text="None.", selectable=False)
         with ResultPanel(id="panel-unknown"):
-            yield Static("", classes="panel-title", id="title-unknown")
+            yield Plain("", classes="panel-title", id="title-unknown")
             yield OrderTable(id="table-unknown", empty_text="None.", selectable=False)
         with Vertical(id="detail-box"):
-            yield Static("Order", classes="panel-title", id="detail-title")
+            yield Plain("Order", classes="panel-title", id="detail-title")
             yield OrderDetail()
         yield Footer()
 

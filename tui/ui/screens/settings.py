@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 
@@ -32,10 +33,10 @@ class SettingsScreen(ModalScreen[None]):
         for key, value in self.rows:
             table.add_row(key, Text(value))
         with Vertical():
-            yield Static("Settings", id="title")
+            yield Plain("Settings", id="title")
             with VerticalScroll():
-                yield Static(table)
-            yield Static("Edit the config file to add profiles (or run `ordertui config add NAME`). "
+                yield Plain(table)
+            yield Plain("Edit the config file to add profiles (or run `ordertui config add NAME`). "
                          "Secrets are never shown. escape: close", id="keys")
 
     def action_close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 from tui.ui.widgets.rate_meter import RateMeter
@@ -20,16 +21,17 @@ class HeaderBar(Horizontal):
         & > #hb-app { text-style: bold; color: $text-primary; }
         & > #hb-profile { color: $text-muted; }
         & > #hb-target { width: 1fr; }
+        & > #hb-rate { width: 22; text-align: right; }
         & > #hb-demo { background: $warning; color: $background; text-style: bold; display: none; }
         & > #hb-demo.on { display: block; }
     }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("ordertui", id="hb-app")
-        yield Static("", id="hb-demo")
-        yield Static("connecting…", id="hb-profile")
-        yield Static("", id="hb-target")
+        yield Plain("ordertui", id="hb-app")
+        yield Plain("", id="hb-demo")
+        yield Plain("connecting…", id="hb-profile")
+        yield Plain("", id="hb-target")
         yield RateMeter(id="hb-rate")
 
     def __init__(self, **kwargs) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
+from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 from tui.core.events import OrderResult
@@ -90,7 +91,18 @@ class OrderDetail(VerticalScroll):
     """
 
     def compose(self):
-        yield Static(detail_renderable(None), id="detail-body")
+        yield Plain(detail_renderable(None), id="detail-body")
+
+    row: OrderRow | None = None
+    result: OrderResult | None = None
+
+    def plain_text(self, width: int = 120) -> str:
+        """Everything the panel holds (also what is scrolled out of view), as plain text."""
+        from rich.console import Console
+
+        console = Console(width=width, record=True, color_system=None, file=__import__("io").StringIO())
+        console.print(detail_renderable(self.row, self.result))
+        return console.export_text()
 
     def show(self, row: OrderRow | None, result: OrderResult | None = None) -> None:
         self.row = row

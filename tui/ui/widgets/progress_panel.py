@@ -6,6 +6,7 @@ import time
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from tui.ui.widgets.plain import Plain
 from textual.widgets import ProgressBar, Static
 
 
@@ -33,9 +34,9 @@ class ProgressPanel(Vertical):
         self.heading = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="pp-title")
+        yield Plain("", id="pp-title")
         yield ProgressBar(total=1, show_eta=False, id="pp-bar")
-        yield Static("", id="pp-counts")
+        yield Plain("", id="pp-counts")
 
     def begin(self, title: str, total: int) -> None:
         self.heading = title

@@ -1,0 +1,240 @@
+"""The whole flow, driven by keys, against the simulator over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+
+from tests.ui.conftest import loaded, screen_text, sim_fill, sim_truth, wait_for
+from tui.core.events import Outcome
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.detail import DetailScreen
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.paste_preview import PastePreviewScreen
+from tui.ui.screens.results import ResultsScreen
+from tui.ui.widgets.order_detail import OrderDetail
+from tui.ui.widgets.order_table import OrderTable
+
+pytestmark = pytest.mark.slow
+
+
+async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 40)
+        table = app.main.table
+        assert "DEMO" in screen_text(app)
+        first, second = table.visible_rows()[:2]
+        await pilot.press("space", "down", "space")
+        assert "2 selected" in screen_text(app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm modal")
+        text = screen_text(app)
+        assert "Cancel 2 orders?" in text
+        assert "DELETE /v1/orders/uuids" in text and "batch" in text
+        assert "DEMO" in text
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), what="results")
+        results = app.screen
+        ok = results.query_one("#table-ok", OrderTable)
+        assert {r.id for r in ok.all_rows()} == {first.id, second.id}
+        assert results.report.counts["cancelled"] == 2
+        truth = sim_truth(app)["upbit"]
+        assert truth[first.id] == "cancel" and truth[second.id] == "cancel"
+        # Every field of the order under the cursor, as the exchange sent it.
+        ok.focus()
+        await pilot.pause(0.1)
+        detail = results.query_one(OrderDetail).plain_text()
+        for field in ("uuid", "market", "remaining_volume", "reserved_fee", "paid_fee", "locked", "trades_count",
+                      "time_in_force", "smp_type", "prevented_volume", "prevented_locked", "identifier"):
+            assert field in detail, field
+        assert "outcome" in detail and "cancelled" in detail
+        # Back on the main screen the rows show their new state and are no longer selected.
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert table.mark_of(first.key) == "cancelled"
+        assert table.selected_count == 0
+
+
+async def test_a_filled_order_fails_with_the_hint_in_the_failure_panel(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        table = app.main.table
+        victim = table.visible_rows()[0]
+        sim_fill(app, victim.id)
+        await pilot.press("c")  # nothing selected: the row under the cursor
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Cancel 1 order?" in screen_text(app)
+        assert "DELETE /v1/order " in screen_text(app)  # a single order uses the single endpoint
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        results = app.screen
+        failed = results.query_one("#table-failed", OrderTable)
+        assert [r.id for r in failed.all_rows()] == [victim.id]
+        result = results.report.results[victim.key]
+        assert result.outcome is Outcome.FAILED and result.error is not None
+        await pilot.pause(0.1)
+        text = results.query_one(OrderDetail).plain_text(width=200)
+        assert result.error.name in text
+        assert "hint" in text
+        assert result.error.hint in text
+        assert result.error.name in screen_text(app)  # the panel title names the error
+
+
+async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
+    app = make_app(orders=1500, latency_ms=100)  # 75 batch requests at 30/s: ~2.5 s to abort in
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 1500)
+        table = app.main.table
+        await pilot.press("s", "s", "s", "s", "s", "s")  # sort by price: selection must not care
+        table.sort_by(None)
+        await pilot.press("a")
+        assert table.selected_count == 1500
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        # More than 50: the count must be typed; y alone does nothing.
+        await pilot.press("y")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("1", "5", "0", "0", "enter")
+        await wait_for(pilot, lambda: app.main.running, what="the run to start")
+        await wait_for(pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), timeout=30, what="results")
+        report = app.screen.report
+        counts = report.counts
+        assert report.aborted
+        assert counts["not_sent"] > 0
+        assert counts["cancelled"] + counts["failed"] + counts["unknown"] + counts["not_sent"] == 1500
+        truth = sim_truth(app)["upbit"]
+        still_open = [k for k, r in report.results.items() if r.outcome is Outcome.NOT_SENT]
+        assert all(truth[k.split(":", 1)[1]] in ("wait", "watch") for k in still_open)
+        await pilot.pause(0.1)
+        assert "not sent" in screen_text(app).lower()
+        # R retries the failed and not-sent ones.
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="retry confirm")
+        await pilot.pause(0.1)
+        again = counts["not_sent"] + counts["failed"]
+        assert f"Cancel {again:,} order" in screen_text(app)
+        if again > 50:
+            await pilot.press(*str(again), "enter")
+        else:
+            await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.report is not report,
+                       timeout=60, what="retry results")
+        retry = app.screen.report
+        assert retry.counts["cancelled"] == counts["not_sent"]
+        truth = sim_truth(app)["upbit"]
+        assert all(truth[k.split(":", 1)[1]] == "cancel" for k in still_open)
+
+
+async def test_paste_preview_lists_bad_lines_and_adds_the_good_ones(make_app):
+    app = make_app(orders=3)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        pasted = "\n".join([
+            "2f1a5b3c-1111-4222-8333-444455556666",
+            "this line is rubbish",
+            "identifier:bot-77",
+            "",
+            "not-a-uuid-1234",
+            "2f1a5b3c-1111-4222-8333-444455556666",
+        ])
+        app.main.post_message(events.Paste(pasted))
+        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
+        text = screen_text(app)
+        assert "2 orders found" in text
+        assert "2 lines ignored" in text
+        assert "line 2" in text and "line 5" in text
+        assert "1 duplicate" in text
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        table = app.main.table
+        assert table.row_count == 5
+        added = table.get_row("uuid:2f1a5b3c-1111-4222-8333-444455556666")
+        assert added is not None and not added.known
+        assert table.get_row("identifier:bot-77") is not None
+        # Unknown rows say so until looked up.
+        table.move_cursor_to_key(added.key)
+        await pilot.pause(0.1)
+        assert "unknown" in screen_text(app)
+
+
+async def test_paste_preview_escape_adds_nothing(make_app):
+    app = make_app(orders=2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 2)
+        app.main.post_message(events.Paste("2f1a5b3c-1111-4222-8333-444455556666\n"))
+        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen))
+        await pilot.press("escape")
+        assert app.main.table.row_count == 2
+
+
+async def test_add_by_identifier_then_look_it_up(make_app):
+    app = make_app(orders=12)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app, 12)
+        table = app.main.table
+        target = next(r for r in table.all_rows() if r.identifier)
+        table.set_rows([r for r in table.all_rows() if r.key != target.key])
+        await pilot.press("n")
+        await pilot.press(*target.identifier, "enter")
+        added = table.get_row(f"identifier:{target.identifier}")
+        assert added is not None and not added.known
+        await pilot.press("l")
+        await wait_for(pilot, lambda: table.get_row(target.key) is not None, what="look-up")
+        found = table.get_row(target.key)
+        assert found.known and found.market == target.market
+        assert table.get_row(f"identifier:{target.identifier}") is None
+
+
+async def test_filter_detail_and_help_by_keyboard(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        table = app.main.table
+        await pilot.press("slash", *"krw-btc")
+        await wait_for(pilot, lambda: table.filter_text == "krw-btc")
+        assert table.visible_count < table.row_count
+        assert all(r.market == "KRW-BTC" for r in table.visible_rows())
+        await pilot.press("enter")
+        assert app.focused is table
+        assert "shown (/krw-btc)" in screen_text(app)
+        await pilot.press("escape")
+        assert table.filter_text == "" and table.visible_count == table.row_count
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert "remaining_volume" in app.screen.query_one(OrderDetail).plain_text()
+        app.clear_notifications()
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        assert "main.cancel" in screen_text(app)
+        await pilot.press("pagedown")
+        await pilot.pause(0.1)
+        assert "table.toggle" in screen_text(app)  # the help scrolls by keyboard
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_b2trader_demo_cancels_one_by_one(make_app):
+    app = make_app(exchange="b2trader")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app)
+        table = app.main.table
+        assert "B2TRADER" in screen_text(app)
+        await pilot.press("space", "down", "space", "down", "space", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        text = screen_text(app)
+        assert "3 × DELETE /frontoffice/api/v3/orders/{orderId} (one order each)" in text
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        assert app.screen.report.counts["cancelled"] == 3
+        await pilot.pause(0.1)
+        text = app.screen.query_one(OrderDetail).plain_text()
+        for field in ("orderId", "marketId", "requestedAmount", "remainingAmount", "timeInForce"):
+            assert field in text, field
+        assert table.row_count > 0
