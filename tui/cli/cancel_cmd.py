@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import signal
 import sys
 import time
@@ -79,9 +80,10 @@ def run_cancel(ctx: Context) -> int:
     if args.json:
         from tui.core.export import report_to_dict
 
-        print(decimal_json.dumps(report_to_dict(report), indent=None))
+        # Scrubbed: an exchange may echo our token or access key back in an answer.
+        print(ctx.redactor.scrub(decimal_json.dumps(report_to_dict(report), indent=None)))
     else:
-        _print_summary(report, client.describe())
+        _print_summary(report, client.describe(), ctx.redactor.scrub)
     return exit_code(report)
 
 
@@ -179,7 +181,10 @@ def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
     print("Nothing was sent.")
 
 
-def _print_summary(report: RunReport, target: str) -> None:
+def _print_summary(report: RunReport, target: str, scrub=lambda text: text) -> None:
+    def print(text: str) -> None:  # noqa: A001 - every line of the summary goes out scrubbed
+        builtins.print(scrub(text))
+
     c = report.counts
     print(f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
           + (f", {c['not_sent']} not sent" if c["not_sent"] else "")

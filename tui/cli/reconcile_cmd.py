@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import sys
 
 from tui.cli.common import Context, ask
@@ -46,6 +47,10 @@ def run_reconcile(ctx: Context) -> int:
 def _print(ctx: Context, report, skipped, pending: int) -> int:
     settled = report.settled if report is not None else []
     unsettled = [s for s in settled if s.outcome in ("unknown", "needs_manual_check")]
+
+    def print(text: str, **kw) -> None:  # noqa: A001 - look-up errors may echo what we sent: scrub
+        builtins.print(ctx.redactor.scrub(text), **kw)
+
     if ctx.args.json:
         print(decimal_json.dumps({
             "looked_up": pending,
