@@ -42,6 +42,8 @@ from tui.core.urls import check_base_url
 MAX_BODY_BYTES = 8 * 1024 * 1024
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 _BLOCK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
+_JWT_BYTES = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
+_REDACTED = b"[redacted]"
 
 
 @dataclass(slots=True)
@@ -196,8 +198,22 @@ class HttpExchange:
                 chunks.append(chunk)
         finally:
             await response.aclose()
-        raw = b"".join(chunks)
+        raw = self._scrub(b"".join(chunks), headers)
         return Reply(response.status_code, raw, response.headers, time.monotonic() - started)
+
+    def _scrub(self, raw: bytes, headers: dict[str, str]) -> bytes:
+        """Our own credentials out of an answer before anything reads, shows or stores it: an
+        exchange (or a proxy) may echo the token or the access key back in a message or field."""
+        bearer = headers.get("Authorization", "").split(None, 1)[-1]
+        for secret in (bearer, *self.credentials()):
+            if secret and len(secret) >= 6 and secret.encode() in raw:
+                raw = raw.replace(secret.encode(), _REDACTED)
+        return _JWT_BYTES.sub(_REDACTED, raw) if b"eyJ" in raw else raw
+
+    def credentials(self) -> tuple[str, ...]:
+        """What this client authenticates with (Upbit `_access_key`/`_secret_key`, B2TRADER `_token`)."""
+        values = (getattr(self, name, None) for name in ("_access_key", "_secret_key", "_token"))
+        return tuple(v for v in values if isinstance(v, str))
 
     def _observe(self, headers: httpx.Headers) -> None:
         info = parse_remaining_req(headers.get("Remaining-Req"))
