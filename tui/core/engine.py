@@ -28,6 +28,7 @@ from tui.core.errors import (
     ErrorInfo,
     ExchangeError,
     OrderTuiError,
+    PartialResponse,
     RateLimited,
     ServerBusy,
     TransportError,
@@ -115,6 +116,7 @@ class CancelEngine:
         self._halted: str | None = None
         self._in_flight = asyncio.Semaphore(self.options.max_in_flight)
         self._counters = _Counters()
+        self._accepted_ids: set[str] = set()   # exchange ids whose cancel this run saw accepted
 
     # ---- control ----------------------------------------------------------------------------
     def abort(self, reason: str = "aborted by the user") -> None:
@@ -174,6 +176,7 @@ class CancelEngine:
             for ref in req.refs:
                 track = self._tracks[ref]
                 track.result.attempts += 1
+                track.seen_open = False  # only a look-up after this send can say it is still open
                 if track.result.outcome is Outcome.NOT_SENT:
                     # Until an answer arrives, the honest state of a sent order is "unknown".
                     track.result.outcome = Outcome.UNKNOWN
@@ -202,7 +205,7 @@ class CancelEngine:
             except AuthError as exc:
                 status = exc.status
                 self._halt(f"credentials refused: {exc.name}")
-                self._mark(req.refs, Outcome.FAILED, exc.info, sent=True)
+                self._mark(req.refs, Outcome.FAILED, exc.info, sent=False)  # refused: the exchange did not act
             except (TransportError, BadResponse) as exc:
                 status = getattr(exc, "status", None)
                 sent = exc.sent if isinstance(exc, TransportError) else True
@@ -225,6 +228,13 @@ class CancelEngine:
                     self._on_refused_single(req.refs, exc.info)
             except OrderTuiError as exc:
                 self._mark(req.refs, Outcome.FAILED, info("invalid_input", exc.message), sent=False)
+            except Exception as exc:  # never lose a run (or an order) to a surprise
+                log.exception("unexpected error in %s", req.endpoint)
+                error = info("internal_error", f"{type(exc).__name__}: {str(exc)[:200]}")
+                if gate.sends:
+                    self._mark(req.refs, Outcome.UNKNOWN, error, sent=True, ambiguous=True)
+                else:
+                    self._mark(req.refs, Outcome.FAILED, error, sent=False)
         if gate.sends:
             self._emit(RequestDone(request_id, req.endpoint, status, time.monotonic() - started))
 
@@ -238,13 +248,22 @@ class CancelEngine:
     def _on_accepted(self, ack: CancelAck) -> None:
         track = self._tracks[ack.ref]
         track.exchange_id = ack.id or track.exchange_id
+        if track.exchange_id:
+            self._accepted_ids.add(track.exchange_id.lower())
         result = track.result
         result.outcome = Outcome.CANCELLED
         result.error = None
         if ack.order is not None:
             result.row = OrderRow.from_order(ack.order)
             # A B2TRADER answer already shows the final status; Upbit's shows the order before.
-            if _state_of(ack.order) in CLOSED_CANCELLED:
+            state = _state_of(ack.order)
+            if state in CLOSED_CANCELLED:
+                result.confirmed = True
+                track.settled = True
+            elif state in CLOSED_FILLED or state in CLOSED_OTHER:
+                result.outcome = Outcome.FAILED
+                result.error = (info("order_filled", f"the answer shows the order {state}")
+                                if state in CLOSED_FILLED else info("not_cancellable", f"the order is {state}"))
                 result.confirmed = True
                 track.settled = True
         elif ack.id or ack.market:
@@ -282,8 +301,7 @@ class CancelEngine:
     def _on_refused_single(self, refs: Sequence[OrderRef], error: ErrorInfo) -> None:
         for ref in refs:
             track = self._tracks[ref]
-            if track.ambiguous and error.name in ("canceled_order", "order_not_found", "done_order",
-                                                  "not_cancellable", "cancel_refused"):
+            if track.ambiguous:
                 # A re-cancel after an ambiguous attempt: a look-up decides, not this answer.
                 track.result.outcome = Outcome.UNKNOWN
                 track.pending_error = error
@@ -298,8 +316,9 @@ class CancelEngine:
               ambiguous: bool = False) -> None:
         for ref in refs:
             track = self._tracks[ref]
-            if not sent and track.ambiguous and outcome is not Outcome.UNKNOWN:
+            if track.ambiguous and outcome in (Outcome.FAILED, Outcome.NOT_SENT):
                 # An earlier attempt may have acted: this one's failure does not settle it.
+                track.pending_error = error or track.pending_error
                 outcome, error = Outcome.UNKNOWN, track.result.error or error
             track.result.outcome = outcome
             track.result.error = error
@@ -367,19 +386,21 @@ class CancelEngine:
     async def _lookup(self, refs: Sequence[OrderRef]) -> tuple[dict[OrderRef, Order], set[OrderRef]]:
         """Look refs up in batches (by uuid when known, else by identifier).
 
-        Returns the orders found per ref and the set of refs whose look-up answered at all.
+        Returns the orders found per ref and the set of refs whose look-up answered, so that a
+        ref absent from a readable answer is known to be absent. Several refs may name one
+        order (its uuid and its identifier): each of them gets the order.
         """
-        by_uuid: dict[str, OrderRef] = {}
-        by_ident: dict[str, OrderRef] = {}
+        by_uuid: dict[str, list[OrderRef]] = {}
+        by_ident: dict[str, list[OrderRef]] = {}
         for ref in refs:
             track = self._tracks[ref]
             if track.exchange_id and self.client.exchange.value == "upbit":
-                by_uuid[track.exchange_id.lower()] = ref
+                by_uuid.setdefault(track.exchange_id.lower(), []).append(ref)
             elif ref.kind is IdKind.IDENTIFIER:
-                by_ident[ref.value] = ref
+                by_ident.setdefault(ref.value, []).append(ref)
             else:
-                by_uuid[ref.value.lower()] = ref
-        groups: list[tuple[tuple[OrderRef, ...], dict[str, OrderRef]]] = []
+                by_uuid.setdefault(ref.value.lower(), []).append(ref)
+        groups: list[tuple[tuple[OrderRef, ...], dict[str, list[OrderRef]]]] = []
         for mapping, kind in ((by_uuid, IdKind.UUID), (by_ident, IdKind.IDENTIFIER)):
             keys = [OrderRef(kind, key) for key in mapping]
             for part in chunks(keys, self.client.lookup_max):
@@ -390,10 +411,15 @@ class CancelEngine:
         def count(attempt: int) -> None:
             self._counters.requests += 1
 
-        async def one(part: tuple[OrderRef, ...], mapping: dict[str, OrderRef]) -> None:
+        async def one(part: tuple[OrderRef, ...], mapping: dict[str, list[OrderRef]]) -> None:
+            unreadable: set[str] = set()
+            anonymous = False
             try:
                 async with self._in_flight:
                     orders = await self.client.lookup(part, control=RequestGate(self.control, count))
+            except PartialResponse as exc:
+                orders, unreadable, anonymous = exc.orders, exc.unreadable_ids(), exc.anonymous
+                self._emit(Notice("warning", f"Look-up: {exc.message}; those orders stay unknown"))
             except Aborted:
                 return
             except Blocked as exc:
@@ -402,18 +428,21 @@ class CancelEngine:
             except OrderTuiError as exc:
                 self._emit(Notice("warning", f"Look-up of {len(part)} order(s) failed: {exc.message}"))
                 return
-            for part_ref in part:
-                looked.add(mapping[part_ref.value])
+            named: set[str] = set()
             for order in orders:
-                uid = getattr(order, "uuid", None)
+                uid = (getattr(order, "uuid", None) or "").lower()
                 ident = getattr(order, "identifier", None)
-                ref = None
-                if uid and uid.lower() in by_uuid:
-                    ref = by_uuid[uid.lower()]
-                elif ident and ident in by_ident:
-                    ref = by_ident[ident]
-                if ref is not None:
+                targets = by_uuid.get(uid, []) + by_ident.get(ident or "", [])
+                for ref in targets:
                     found[ref] = order
+                named.add(uid)
+                if ident:
+                    named.add(ident.lower())
+            for part_ref in part:
+                key = part_ref.value.lower()
+                if key not in named and (anonymous or key in unreadable):
+                    continue  # unreadable, not absent: stays unsettled
+                looked.update(mapping[part_ref.value])
 
         await asyncio.gather(*(one(part, mapping) for part, mapping in groups))
         return found, looked
@@ -434,7 +463,8 @@ class CancelEngine:
         track.seen_open = False
         state = _state_of(order)
         if state in CLOSED_CANCELLED:
-            if result.outcome is Outcome.CANCELLED or track.ambiguous:
+            by_us = track.ambiguous or (track.exchange_id or "").lower() in self._accepted_ids
+            if result.outcome is Outcome.CANCELLED or by_us:
                 result.outcome, result.error = Outcome.CANCELLED, None
             else:
                 result.outcome = Outcome.FAILED

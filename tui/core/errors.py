@@ -152,6 +152,27 @@ class BadResponse(ExchangeError):
         super().__init__(status, "bad_response", message, body=body)
 
 
+class PartialResponse(BadResponse):
+    """A list answer in which some items could not be read.
+
+    `orders` holds the readable ones; `unreadable` the ids (uuid / identifier / orderId, as far
+    as they could be read) of the others. An order named in neither is not known to be absent.
+    """
+
+    def __init__(self, status: int | None, orders: list, unreadable: list[dict[str, str | None]]) -> None:
+        super().__init__(status, f"{len(unreadable)} order(s) in the answer could not be read")
+        self.orders = orders
+        self.unreadable = unreadable
+
+    def unreadable_ids(self) -> set[str]:
+        return {str(v).lower() for item in self.unreadable for v in item.values() if v}
+
+    @property
+    def anonymous(self) -> bool:
+        """Some unreadable item carried no id at all: no missing order can be called absent."""
+        return any(not any(item.values()) for item in self.unreadable)
+
+
 class TransportError(OrderTuiError):
     """The network failed. `sent` is False when the request surely never reached the server."""
 

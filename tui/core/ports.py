@@ -34,9 +34,14 @@ class RunControl:
         self._aborted = True
         self.reason = reason
 
-    def check(self) -> None:
+    def ensure_running(self) -> None:
+        """Raise Aborted once the run is aborted (safe to call any number of times)."""
         if self._aborted:
             raise Aborted(self.reason)
+
+    def check(self) -> None:
+        """Called by clients right before each send."""
+        self.ensure_running()
 
 
 class RequestGate(RunControl):
@@ -59,8 +64,11 @@ class RequestGate(RunControl):
     def abort(self, reason: str = "aborted by the user") -> None:
         self.run.abort(reason)
 
+    def ensure_running(self) -> None:
+        self.run.ensure_running()
+
     def check(self) -> None:
-        self.run.check()
+        self.run.ensure_running()
         self.sends += 1
         self._before_send(self.sends)
 

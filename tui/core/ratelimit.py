@@ -10,6 +10,7 @@ clients of the same account slow us down instead of pushing us into 429s.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections import deque
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from tui.core.errors import Blocked
 
+log = logging.getLogger(__name__)
 _FIELD_RE = re.compile(r"\s*([A-Za-z_]+)\s*=\s*([^;]*)")
 
 
@@ -55,6 +57,8 @@ def parse_remaining_req(header: str | None) -> RemainingReq | None:
 
 class SlidingWindow:
     """At most `limit` acquisitions in any `period + margin` seconds; FIFO among waiters."""
+
+    MAX_SLEEP = 0.1
 
     def __init__(
         self,
@@ -100,17 +104,22 @@ class SlidingWindow:
         return wait
 
     # ---- use --------------------------------------------------------------------------
-    async def acquire(self) -> None:
+    async def acquire(self, stop: Callable[[], None] | None = None) -> None:
+        """Wait for a slot. `stop()` is called between short sleeps and may raise (an abort),
+        and a halt wakes every waiter, so a long pause never hides a Ctrl+C or a 418."""
         async with self._lock:
             while True:
                 if self._halted is not None:
                     raise self._halted
+                if stop is not None:
+                    stop()
                 wait = self.delay()
                 if wait <= 0:
                     self._starts.append(self._clock())
                     return
-                self.waited_s += wait
-                await asyncio.sleep(wait)
+                step = min(wait, self.MAX_SLEEP)
+                self.waited_s += step
+                await asyncio.sleep(step)
 
     def observe(self, server_remaining: int) -> None:
         """The server says `server_remaining` requests are left in its current second.
@@ -169,14 +178,17 @@ class RateLimits:
             self._windows[group] = win
         return win
 
-    async def acquire(self, group: str = "default") -> None:
-        await self.window(group).acquire()
+    async def acquire(self, group: str = "default", stop: Callable[[], None] | None = None) -> None:
+        await self.window(group).acquire(stop)
 
     def observe(self, info: RemainingReq) -> None:
         win = self.window(info.group)
         win.observe(info.sec)
         for listener in list(self.listeners):
-            listener(info.group, info.sec, win.limit)
+            try:
+                listener(info.group, info.sec, win.limit)
+            except Exception:  # a broken display must never break a request
+                log.exception("rate listener failed")
 
     def penalize(self, group: str, retry_after: float | None = None) -> float:
         return self.window(group).penalize(retry_after)

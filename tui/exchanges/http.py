@@ -2,10 +2,10 @@
 
 Retry policy (what is safe to send again):
 - 429: the server did not act. Pause the whole group and retry.
-- 503/502: the server did not act. Capped exponential backoff with jitter, then retry.
+- 503: the server did not act. Capped exponential backoff with jitter, then retry.
 - Connection never established (connect error/timeout, pool timeout): retry.
 - Anything after the request may have reached the server (read timeout, dropped
-  connection, 500/504) is retried only for idempotent calls (look-ups); for a cancel the
+  connection, 500/502/504 — a gateway may answer after the exchange acted) is retried only for idempotent calls (look-ups); for a cancel the
   error is raised with `sent=True` so the engine records the outcome as unknown and looks
   the order up instead of guessing.
 - 418: halt every request of this client and raise `Blocked`.
@@ -40,7 +40,9 @@ from tui.core.ratelimit import RateLimits, parse_remaining_req
 from tui.core.urls import check_base_url
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Failures that happen before a byte of the request left: safe to send again.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
+                   httpx.LocalProtocolError)
 _BLOCK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
 _JWT_BYTES = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
 _REDACTED = b"[redacted]"
@@ -133,13 +135,14 @@ class HttpExchange:
         policy = self.retry
         attempts = 0
         limited = 0
+        url = f"{path}?{urlencode(list(params))}" if params else path
         while True:
             attempts += 1
-            await self.limits.acquire(group)
+            await self.limits.acquire(group, stop=control.ensure_running if control is not None else None)
+            # Sign before announcing the send: a signing failure must not be journaled as sent.
+            headers = self.auth_headers(method, path, params)
             if control is not None:
                 control.check()
-            url = f"{path}?{urlencode(list(params))}" if params else path
-            headers = self.auth_headers(method, path, params)
             started = time.monotonic()
             try:
                 self.requests_sent += 1
@@ -149,7 +152,7 @@ class HttpExchange:
                     await asyncio.sleep(policy.backoff(attempts))
                     continue
                 raise TransportError(f"{method} {path}: could not connect ({_describe(exc)})", sent=False) from None
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
+            except httpx.HTTPError as exc:  # timeouts, dropped connections, broken encodings...
                 if idempotent and attempts < policy.max_attempts:
                     await asyncio.sleep(policy.backoff(attempts))
                     continue
@@ -237,12 +240,13 @@ class HttpExchange:
             body = None
         status = reply.status
         name, message = self.parse_error(status, text, body)
+        name, message = " ".join(str(name).split())[:80], " ".join(str(message).split())[:300]
         if status == 429:
             return RateLimited(status, name or "too_many_requests", message, body=text,
                                retry_after=_retry_after(reply.headers))
         if status == 418:
             return Blocked(status, name or "blocked", message, body=text, block_seconds=_block_seconds(reply.headers, text))
-        if status in (502, 503):
+        if status == 503:
             return ServerBusy(status, name or "server_unavailable", message, body=text)
         if status in self.auth_statuses():
             return AuthError(status, name, message, body=text)

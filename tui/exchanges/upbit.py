@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tui.core.errors import BadResponse, InputError
+from tui.core.errors import BadResponse, InputError, PartialResponse
 from tui.core.models.row import Exchange
 from tui.core.models.upbit import UpbitBatchCancel, UpbitOrder
 from tui.core.ports import BatchCancelResult, CancelAck, Endpoints, RunControl
@@ -152,8 +152,12 @@ class UpbitClient(HttpExchange):
         order_by: str = "desc",
         page_limit: int = OPEN_PAGE_MAX,
     ) -> list[UpbitOrder]:
-        """GET /v1/orders/open, every page (wait and watch). on_page(page, total_so_far)."""
+        """GET /v1/orders/open, every page (wait and watch). on_page(page, total_so_far).
+
+        Unreadable orders do not stop the listing: PartialResponse at the end carries every
+        readable order and the ids of the others."""
         orders: list[UpbitOrder] = []
+        unreadable: list[dict[str, str | None]] = []
         seen: set[str] = set()
         page = 1
         while True:
@@ -163,14 +167,23 @@ class UpbitClient(HttpExchange):
             params += [("states[]", "wait"), ("states[]", "watch"), ("page", str(page)),
                        ("limit", str(page_limit)), ("order_by", order_by)]
             reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
-            batch = _parse_orders(self.decode(reply), reply)
+            try:
+                batch = _parse_orders(self.decode(reply), reply)
+            except PartialResponse as partial:
+                batch = partial.orders
+                unreadable += partial.unreadable
+                count = len(batch) + len(partial.unreadable)
+            else:
+                count = len(batch)
             for order in batch:
                 if order.uuid not in seen:  # pages shift when orders close meanwhile
                     seen.add(order.uuid)
                     orders.append(order)
             if on_page is not None:
                 on_page(page, len(orders))
-            if len(batch) < page_limit:
+            if count < page_limit:
+                if unreadable:
+                    raise PartialResponse(reply.status, orders, unreadable)
                 return orders
             page += 1
 
@@ -260,14 +273,23 @@ def _parse_order(body: Any, reply: Reply) -> UpbitOrder:
 
 
 def _parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
-    """Orders of a list answer. A malformed item is skipped (and logged), not fatal: the order
-    it stood for is then simply not confirmed, and the engine keeps it as unknown."""
+    """Orders of a list answer. Unreadable items raise PartialResponse carrying the readable
+    orders and the ids of the rest, so no caller mistakes an unreadable order for a missing one."""
     if not isinstance(body, list):
         raise BadResponse(reply.status, f"expected a list of orders, got {type(body).__name__}", body=str(body)[:500])
     orders: list[UpbitOrder] = []
+    unreadable: list[dict[str, str | None]] = []
     for item in body:
         try:
             orders.append(UpbitOrder.from_wire(item))
         except ValueError as exc:
-            log.warning("skipped a malformed order in a list answer: %s", _first_error(exc))
+            log.warning("unreadable order in a list answer: %s", _first_error(exc))
+            ids = item if isinstance(item, dict) else {}
+            unreadable.append({key: _text_id(ids.get(key)) for key in ("uuid", "identifier")})
+    if unreadable:
+        raise PartialResponse(reply.status, orders, unreadable)
     return orders
+
+
+def _text_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
