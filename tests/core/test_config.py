@@ -59,14 +59,48 @@ def test_file_values(config_file):
 
 
 def test_env_beats_file_and_flags_beat_env(config_file):
-    env = {"UPBIT_OPEN_API_ACCESS_KEY": "env-access", "UPBIT_OPEN_API_SERVER_URL": "https://env.example"}
+    env = {"UPBIT_OPEN_API_ACCESS_KEY": "env-access", "UPBIT_OPEN_API_SECRET_KEY": "env-secret",
+           "UPBIT_OPEN_API_SERVER_URL": "https://env.example"}
     resolved = resolve(load_config(config_file), env=env)
     assert resolved.access_key.get_secret_value() == "env-access"
-    assert resolved.secret_key.get_secret_value().startswith("file-secret")
+    assert resolved.secret_key.get_secret_value() == "env-secret"
     assert resolved.base_url == "https://env.example"
     flagged = resolve(load_config(config_file), Overrides(base_url="https://flag.example", region="th"), env=env)
     assert flagged.base_url == "https://flag.example" and flagged.region == "th"
     assert flagged.sources["base_url"] == "flag"
+
+
+def test_key_pair_never_mixed_across_sources(config_file):
+    with pytest.raises(ConfigError, match="UPBIT_OPEN_API_ACCESS_KEY is set but UPBIT_OPEN_API_SECRET_KEY is not"):
+        resolve(load_config(config_file), env={"UPBIT_OPEN_API_ACCESS_KEY": "env-access"})
+
+
+def test_region_flag_beats_url_from_env_and_file(isolated_home, tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[profiles.a]\nexchange = "upbit"\nbase_url = "https://api.upbit.com"\n')
+    env = {"UPBIT_OPEN_API_SERVER_URL": "https://api.upbit.com"}
+    resolved = resolve(load_config(path), Overrides(region="sg"), env=env)
+    assert resolved.region == "sg" and resolved.base_url is None  # the sg host, not Korea's
+
+
+def test_default_profile_of_other_exchange_is_not_mixed_in(config_file):
+    resolved = resolve(load_config(config_file), Overrides(exchange="b2trader"), env={})
+    assert resolved.exchange == "b2trader" and resolved.base_url is None and resolved.name is None
+    with pytest.raises(ConfigError, match="profile 'main' is for upbit, not b2trader"):
+        resolve(load_config(config_file), Overrides(profile="main", exchange="b2trader"), env={})
+
+
+def test_b2trader_needs_an_account_id(isolated_home):
+    resolved = resolve(load_config(), Overrides(exchange="b2trader"),
+                       env={"B2TRADER_TOKEN": "tok-123456", "B2TRADER_BASE_URL": "https://b.example"})
+    assert any("account id" in m for m in resolved.missing())
+
+
+@pytest.mark.parametrize("bad", ["abc def", "abc\ndef", "키키키키", "abc\x00"])
+def test_credentials_with_spaces_or_controls_refused_without_echo(isolated_home, bad):
+    with pytest.raises(ConfigError) as caught:
+        resolve(load_config(), env={"B2TRADER_TOKEN": bad, "B2TRADER_BASE_URL": "https://b.example"})
+    assert bad.strip() not in caught.value.message
 
 
 def test_b2trader_profile(config_file):

@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--theme", metavar="NAME", help="TUI theme")
 
     cfg = sub.add_parser("config", help="Show, create or extend the configuration file.")
-    cfg.add_argument("--config", metavar="PATH", help="config file (default: the user config dir)")
+    cfg.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                     help="config file (default: the user config dir)")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", parser_class=Parser)
     cfg_sub.add_parser("path", help="print the config file's path")
     cfg_sub.add_parser("show", help="print the configuration, secrets masked")

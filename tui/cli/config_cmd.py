@@ -6,7 +6,7 @@ import getpass
 import os
 import sys
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from tui.cli.common import Context
 from pathlib import Path
@@ -76,18 +76,26 @@ def _secret(env_key: str, prompt: str) -> SecretStr:
 def _add(ctx: Context, path: str) -> int:
     args = ctx.args
     config = load_config(path) if os.path.exists(path) else AppConfig(path=Path(path))
-    if args.exchange == "upbit":
-        profile = Profile(exchange="upbit", region=args.region or "kr", base_url=args.base_url,
-                          access_key=_secret(ENV_UPBIT_ACCESS, "Upbit access key"),
-                          secret_key=_secret(ENV_UPBIT_SECRET, "Upbit secret key"))
-    else:
-        if not args.base_url:
-            raise ConfigError("a B2TRADER profile needs --base-url (each broker has its own host)")
-        profile = Profile(exchange="b2trader", base_url=args.base_url, account_id=args.account_id,
-                          token=_secret(ENV_B2_TOKEN, "B2TRADER API token"))
+    try:
+        profile = _new_profile(args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{'.'.join(str(p) for p in first.get('loc', ())) or 'profile'}: {first.get('msg')}") from None
     config.profiles[args.name] = profile
     if args.default or not config.default_profile:
         config.default_profile = args.name
     target = save_config(config, path)
     print(f"Profile {args.name!r} saved to {target} (mode 600).")
     return EXIT_OK
+
+
+def _new_profile(args) -> Profile:
+    if args.exchange == "upbit":
+        return Profile(exchange="upbit", region=args.region or "kr", base_url=args.base_url,
+                          access_key=_secret(ENV_UPBIT_ACCESS, "Upbit access key"),
+                          secret_key=_secret(ENV_UPBIT_SECRET, "Upbit secret key"))
+    else:
+        if not args.base_url:
+            raise ConfigError("a B2TRADER profile needs --base-url (each broker has its own host)")
+    return Profile(exchange="b2trader", base_url=args.base_url, account_id=args.account_id,
+                   token=_secret(ENV_B2_TOKEN, "B2TRADER API token"))

@@ -12,6 +12,32 @@ from tui.core.redact import RedactingFilter, Redactor
 _REDACTOR = Redactor()
 
 
+class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    """Every log file it opens (the first, and each after a rotation) is readable by its owner only."""
+
+    def _open(self):  # type: ignore[override]
+        stream = super()._open()
+        try:
+            os.chmod(self.baseFilename, 0o600)
+        except OSError:
+            pass
+        return stream
+
+
+class ScrubbingStream:
+    """Wraps stdout/stderr for the commands: whatever is printed passes the redactor first."""
+
+    def __init__(self, stream, redactor: Redactor) -> None:
+        self._stream = stream
+        self._redactor = redactor
+
+    def write(self, text: str) -> int:
+        return self._stream.write(self._redactor.scrub(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def log_path() -> Path:
     from tui.core.config import state_dir
 
@@ -27,9 +53,7 @@ def setup_logging() -> Redactor:
     path = log_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-        os.chmod(path, 0o600)
+        handler: logging.Handler = _PrivateRotatingHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler._ordertui = True  # type: ignore[attr-defined]

@@ -13,6 +13,11 @@ def dispatch(args: argparse.Namespace) -> int:
     from tui.cli.logs import setup_logging
 
     redactor = setup_logging()
+    if args.command is not None:  # the TUI draws on the terminal itself; it shows no secrets
+        from tui.cli.logs import ScrubbingStream
+
+        sys.stdout = ScrubbingStream(sys.stdout, redactor)  # type: ignore[assignment]
+        sys.stderr = ScrubbingStream(sys.stderr, redactor)  # type: ignore[assignment]
     ctx = Context(args, redactor)
     try:
         return _run(args, ctx)

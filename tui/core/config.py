@@ -308,6 +308,8 @@ class ResolvedProfile:
                 out.append(f"a token ({ENV_B2_TOKEN} or profile token)")
             if not self.base_url:
                 out.append(f"the broker's base URL (--base-url, {ENV_B2_URL} or profile base_url)")
+            if not self.account_id:
+                out.append(f"a trading account id (--account-id, {ENV_B2_ACCOUNT} or profile account_id)")
             return out
         out = []
         if not self.access_key:
@@ -342,16 +344,22 @@ def resolve(config: AppConfig, overrides: Overrides | None = None,
     """Combine file, environment and flags (flags beat environment beats file)."""
     over = overrides or Overrides()
     env = os.environ if env is None else env
-    name = over.profile or config.default_profile
     if over.profile and over.profile not in config.profiles:
         known = ", ".join(sorted(config.profiles)) or "none configured"
         raise ConfigError(f"no profile named {over.profile!r} (profiles: {known})")
+    name = over.profile or config.default_profile
     if name is None and len(config.profiles) == 1:
         name = next(iter(config.profiles))
     prof = config.profiles.get(name) if name else None
+    if over.exchange and over.exchange not in EXCHANGES:
+        raise ConfigError(f"unknown exchange {over.exchange!r}: choose upbit or b2trader")
+    if prof is not None and over.exchange and prof.exchange != over.exchange:
+        if over.profile:
+            raise ConfigError(f"profile {name!r} is for {prof.exchange}, not {over.exchange}")
+        name, prof = None, None  # the default profile is for the other exchange: do not mix them
     sources: dict[str, str] = {}
 
-    def pick(key: str, flag: Any, env_key: str | None, file_value: Any, default: Any = None) -> Any:
+    def pick(key: str, flag: Any, env_key: str | None, file_value: Any) -> Any:
         if flag not in (None, ""):
             sources[key] = "flag"
             return flag
@@ -361,9 +369,7 @@ def resolve(config: AppConfig, overrides: Overrides | None = None,
         if file_value not in (None, ""):
             sources[key] = f"profile {name}"
             return file_value
-        if default is not None:
-            sources[key] = "default"
-        return default
+        return None
 
     env_exchange = None
     if env.get(ENV_UPBIT_ACCESS) or env.get(ENV_UPBIT_SECRET):
@@ -371,19 +377,18 @@ def resolve(config: AppConfig, overrides: Overrides | None = None,
     elif env.get(ENV_B2_TOKEN):
         env_exchange = "b2trader"
     exchange = over.exchange or (prof.exchange if prof else None) or env_exchange or "upbit"
-    if exchange not in EXCHANGES:
-        raise ConfigError(f"unknown exchange {exchange!r}: choose upbit or b2trader")
     sources["exchange"] = "flag" if over.exchange else (f"profile {name}" if prof else "default")
     region = over.region or (prof.region if prof else None) or "kr"
     if region not in REGIONS:
         raise ConfigError(f"unknown region {region!r}: choose one of {', '.join(REGIONS)}")
     file_url = prof.base_url if prof else None
     if exchange == "upbit":
-        base_url = pick("base_url", over.base_url, ENV_UPBIT_URL, file_url)
+        env_url = None if over.region else ENV_UPBIT_URL  # a --region flag beats a URL from env or file
+        base_url = pick("base_url", over.base_url, env_url, None if over.region else file_url)
+        access, secret = _key_pair(env, prof, sources, name)
         resolved = ResolvedProfile(
             name=name, exchange=exchange, region=region, base_url=None,
-            access_key=_secret(pick("access_key", None, ENV_UPBIT_ACCESS, _reveal(prof.access_key) if prof else None)),
-            secret_key=_secret(pick("secret_key", None, ENV_UPBIT_SECRET, _reveal(prof.secret_key) if prof else None)),
+            access_key=access, secret_key=secret,
             jwt_algorithm=prof.jwt_algorithm if prof else "HS512",
             rps=prof.rps if prof else None, demo=over.demo, sources=sources,
         )
@@ -392,7 +397,7 @@ def resolve(config: AppConfig, overrides: Overrides | None = None,
         resolved = ResolvedProfile(
             name=name, exchange=exchange, region=region, base_url=None,
             account_id=pick("account_id", over.account_id, ENV_B2_ACCOUNT, prof.account_id if prof else None),
-            token=_secret(pick("token", None, ENV_B2_TOKEN, _reveal(prof.token) if prof else None)),
+            token=_credential("token", pick("token", None, ENV_B2_TOKEN, _reveal(prof.token) if prof else None)),
             rps=prof.rps if prof else None, demo=over.demo, sources=sources,
         )
     if base_url:
@@ -400,12 +405,35 @@ def resolve(config: AppConfig, overrides: Overrides | None = None,
     return resolved
 
 
+def _key_pair(env: Mapping[str, str], prof: Profile | None, sources: dict[str, str],
+              name: str | None) -> tuple[SecretStr | None, SecretStr | None]:
+    """The Upbit key pair comes whole from one place: an access key from the environment and a
+    secret from the file would only ever earn jwt_verification."""
+    env_access, env_secret = env.get(ENV_UPBIT_ACCESS), env.get(ENV_UPBIT_SECRET)
+    if env_access or env_secret:
+        if not (env_access and env_secret):
+            have, lack = (ENV_UPBIT_ACCESS, ENV_UPBIT_SECRET) if env_access else (ENV_UPBIT_SECRET, ENV_UPBIT_ACCESS)
+            raise ConfigError(f"{have} is set but {lack} is not: set both, or neither to use the config file")
+        sources["access_key"] = sources["secret_key"] = "environment"
+        return _credential("access key", env_access), _credential("secret key", env_secret)
+    if prof is None or not (prof.access_key or prof.secret_key):
+        return None, None
+    sources["access_key"] = sources["secret_key"] = f"profile {name}"
+    return _credential("access key", _reveal(prof.access_key)), _credential("secret key", _reveal(prof.secret_key))
+
+
 def _reveal(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def _secret(value: str | None) -> SecretStr | None:
-    return SecretStr(value.strip()) if value and value.strip() else None
+def _credential(what: str, value: str | None) -> SecretStr | None:
+    """Strip surrounding space; refuse what could never be sent in a header (and would echo it)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not text.isascii() or any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise ConfigError(f"the {what} contains spaces, line breaks or non-ASCII characters: copy it again")
+    return SecretStr(text)
 
 
 TEMPLATE = """\
