@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tui.core.engine import CLOSED_CANCELLED, CLOSED_FILLED, CLOSED_OTHER
-from tui.core.errors import Blocked, OrderTuiError
+from tui.core.errors import Blocked, OrderTuiError, PartialResponse
 from tui.core.journal import RunRecord, _now, append_records, ref_from_key
 from tui.core.models.row import OrderRow
 from tui.core.planner import chunks
@@ -101,8 +101,13 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
     for kind in (IdKind.UUID, IdKind.IDENTIFIER):
         refs = list(dict.fromkeys(lr for _, _, lr in wanted if lr.kind is kind))
         for part in chunks(refs, client.lookup_max):
+            unreadable: set[str] = set()
+            anonymous = False
             try:
                 orders = await client.lookup(part)
+            except PartialResponse as exc:  # readable ones settle; unreadable ones stay unknown
+                orders, unreadable, anonymous = exc.orders, exc.unreadable_ids(), exc.anonymous
+                report.error = exc.message
             except Blocked as exc:
                 report.error = f"{exc.message} ({exc.hint})"
                 break
@@ -110,7 +115,10 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
                 report.error = exc.message
                 continue
             report.requests += 1
-            looked.update(part)
+            named = {getattr(o, "uuid", "").lower() for o in orders} | {
+                (getattr(o, "identifier", None) or "").lower() for o in orders}
+            looked.update(r for r in part if r.value.lower() in named
+                          or not (anonymous or r.value.lower() in unreadable))
             for order in orders:
                 uid = getattr(order, "uuid", "").lower()
                 ident = getattr(order, "identifier", None)
