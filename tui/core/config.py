@@ -183,7 +183,9 @@ def _describe_validation(path: Path, text: str, exc: ValidationError) -> str:
         what = f"unknown key {where!r}"
     else:
         value = first.get("input")
-        shown = "" if key in ("access_key", "secret_key", "token") else f" (got {str(value)[:40]!r})"
+        # Only a plain value is echoed, never a credential or a table (which may hold one).
+        plain = isinstance(value, (str, int, float, bool)) and key not in ("access_key", "secret_key", "token")
+        shown = f" (got {str(value)[:40]!r})" if plain else ""
         what = f"{where}: {first.get('msg')}{shown}"
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     return f"{path}{_at(line)}: {what}{more}"
@@ -194,26 +196,38 @@ def _at(line: int | None) -> str:
 
 
 def _find_line(text: str, section: tuple[str, ...], key: str) -> int | None:
-    """Best-effort line of `key` inside table `section` (e.g. ("profiles", "main"))."""
+    """Best-effort line of `key` inside table `section` (e.g. ("profiles", "main")): the key's
+    own table header, its assignment in the section's table, a dotted or inline assignment,
+    or at least the section's header."""
     lines = text.split("\n")
-    start = 0
-    if section:
-        dotted = ".".join(section)
-        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(re.escape(s) for s in section) + r"\s*\]")
-        start = next((i for i, line in enumerate(lines) if header.match(line)), -1)
-        if start < 0:
-            # inline form: profiles.main.key = ... or the key under a parent table
-            pattern = re.compile(r"^\s*" + re.escape(dotted) + r"\." + re.escape(key) + r"\s*=")
-            return next((i + 1 for i, line in enumerate(lines) if pattern.match(line)), None)
-        if not key:
-            return start + 1
-    key_re = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
-    for i in range(start + (1 if section else 0), len(lines)):
-        if section and re.match(r"^\s*\[", lines[i]):
-            break
-        if key_re.match(lines[i]):
-            return i + 1
-    return start + 1 if section else None
+    path = (*section, key) if key else section
+
+    def dotted(parts: tuple[str, ...]) -> str:
+        return r"\s*\.\s*".join(r"[\"']?" + re.escape(p) + r"[\"']?" for p in parts)
+
+    def first(pattern: str, start: int = 0, stop: int | None = None) -> int | None:
+        rx = re.compile(pattern)
+        return next((i for i in range(start, len(lines) if stop is None else stop) if rx.search(lines[i])), None)
+
+    if path:  # the key is a table itself: [a.key], [[a.key]], or has sub-tables [a.key.x]
+        hit = first(r"^\s*\[\[?\s*" + dotted(path) + r"\s*[.\]]")
+        if hit is not None:
+            return hit + 1
+    top = first(r"^\s*\[\[?\s*" + dotted(section) + r"\s*\]") if section else -1
+    if key:
+        if top is not None:  # key = ... in the section's own table (or before any table)
+            end = first(r"^\s*\[", top + 1)
+            hit = first(r"^\s*" + dotted((key,)) + r"\s*=", top + 1, end)
+            if hit is not None:
+                return hit + 1
+        for cut in range(len(path) - 1):  # dotted keys: profiles.main.rps = ... / main.rps = ...
+            hit = first(r"^\s*" + dotted(path[cut:]) + r"\s*=")
+            if hit is not None:
+                return hit + 1
+        hit = first(r"(?<![\w.-])[\"']?" + re.escape(key) + r"[\"']?\s*=")  # inside an inline table
+        if hit is not None:
+            return hit + 1
+    return top + 1 if top is not None and top >= 0 else None
 
 
 # ---- writing -------------------------------------------------------------------------------
