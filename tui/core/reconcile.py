@@ -98,9 +98,12 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
 
     found: dict[OrderRef, Order] = {}
     looked: set[OrderRef] = set()
+    blocked = False
     for kind in (IdKind.UUID, IdKind.IDENTIFIER):
         refs = list(dict.fromkeys(lr for _, _, lr in wanted if lr.kind is kind))
         for part in chunks(refs, client.lookup_max):
+            if blocked:
+                break  # a 418: nothing more is sent, of either kind
             unreadable: set[str] = set()
             anonymous = False
             try:
@@ -110,6 +113,7 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
                 report.error = exc.message
             except Blocked as exc:
                 report.error = f"{exc.message} ({exc.hint})"
+                blocked = True
                 break
             except OrderTuiError as exc:
                 report.error = exc.message
