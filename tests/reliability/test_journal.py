@@ -278,3 +278,27 @@ def test_journal_cli_lists_runs_and_unresolved(env, stamp):
     assert [(i["run_id"], i["ref"], i["outcome"], i["sent"]) for i in items] == [(crashed.stem, "uuid:x", "unknown", True)]
     proc = run_cli(["journal", "--unresolved"], env.vars)
     assert "1 unresolved order(s)" in proc.stdout and "ordertui reconcile" in proc.stdout
+
+
+def test_intents_are_self_describing_and_the_journal_lives_in_the_data_dir(env, monkeypatch):
+    monkeypatch.delenv("ORDERTUI_JOURNAL_DIR")
+    from tui.simulator.config import SimConfig
+    from tui.simulator.server import SimulatorServer
+
+    with SimulatorServer(SimConfig(orders=3)) as sim:
+        uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
+        vars_ = {k: v for k, v in env.with_sim(sim).items() if k != "ORDERTUI_JOURNAL_DIR"}
+        proc = run_cli(["cancel", "--from-file", "-", "--yes", "--json"], vars_, stdin="\n".join(uuids))
+    assert proc.returncode == 0, proc.stderr
+    run_id = json.loads(proc.stdout)["run_id"]
+    assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", run_id)              # named by time and run id
+    (path,) = journal_files(env.root / "data" / "ordertui" / "journal")
+    assert path.name == f"{run_id}.jsonl"
+    intents = [r for r in records(path) if r["type"] == "intent"]
+    assert intents and all(i["run_id"] == run_id and i["exchange"] == "upbit" and "profile" in i
+                           and i["request_id"].startswith(run_id) for i in intents)
+    # even with its header line destroyed, the run is still known as an Upbit run to reconcile
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(['{"type": "run", "run_id": "' + run_id[:5]] + lines[1:3]) + "\n")
+    damaged = read_run(path)
+    assert damaged.exchange == "upbit" and damaged.bad_lines == 1 and damaged.unresolved()

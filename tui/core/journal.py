@@ -53,11 +53,13 @@ class Journal:
         self._handle = None
         self._since_sync = 0
         self._fsync_every = fsync_outcomes_every
+        self._run_id = self._exchange = ""
 
     # ---- RunRecorder ----------------------------------------------------------------------
     def start(self, run_id: str, exchange: str, target: str, plan: Plan) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         prune(self.directory, max_bytes=self.max_bytes, keep_runs=self.keep_runs)
+        self._run_id, self._exchange = run_id, exchange
         self.path = self.directory / f"{run_id}{SUFFIX}"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._handle = os.fdopen(fd, "a", encoding="utf-8")
@@ -69,7 +71,10 @@ class Journal:
         }, sync=True)
 
     def intent(self, request_id: str, endpoint: str, refs: tuple[OrderRef, ...]) -> None:
-        self._write({"type": "intent", "t": _now(), "request_id": request_id, "endpoint": endpoint,
+        # Self-describing: run, exchange and profile are repeated so that each intent alone says
+        # where to look the orders up.
+        self._write({"type": "intent", "t": _now(), "run_id": self._run_id, "request_id": request_id,
+                     "exchange": self._exchange, "profile": self.profile, "endpoint": endpoint,
                      "refs": [r.key for r in refs]}, sync=True)
 
     def outcome(self, result: OrderResult) -> None:
@@ -200,6 +205,9 @@ def read_run(path: Path) -> RunRecord:
             for key in record.get("refs") or []:
                 run.orders.setdefault(str(key), OrderState(str(key)))
         elif kind == "intent":
+            if not run.exchange:  # the header line is unreadable: each intent says it too
+                run.exchange = str(record.get("exchange") or "")
+                run.profile = record.get("profile", run.profile)
             for key in record.get("refs") or []:
                 order = run.orders.setdefault(str(key), OrderState(str(key)))
                 order.sent = True
