@@ -205,7 +205,9 @@ class OrderTuiApp(App):
 
         session = self.session
         path = session.config_file
-        rows = [("Config file", f"{path}" + ("" if path.exists() else "  (not created yet: `ordertui config init`)"))]
+        from tui.ui.formatting import short_path
+
+        rows = [("Config file", short_path(path) + ("" if path.exists() else "  (not created yet: `ordertui config init`)"))]
         if session.config_error:
             rows.append(("Config problem", session.config_error))
         profile = session.profile
@@ -218,10 +220,11 @@ class OrderTuiApp(App):
             rows.append(("Settings from", ", ".join(f"{k}: {v}" for k, v in sorted(profile.sources.items())) or "defaults"))
         if session.config is not None and session.config.profiles:
             rows.append(("Profiles", ", ".join(sorted(session.config.profiles))))
-        rows.append(("Journal", str(journal_dir())))
-        rows.append(("Theme", f"{self.theme}  (t or the command palette changes it; remembered in {ui_state_path()})"))
-        rows.append(("Theme files", f"{shipped_themes_dir()}  and  {user_themes_dir()}"))
-        rows.append(("Keymap", str(keymap_path())))
+        rows.append(("Journal", short_path(journal_dir())))
+        rows.append(("Theme", f"{self.theme}  (t or the command palette changes it; remembered in "
+                              f"{short_path(ui_state_path())})"))
+        rows.append(("Theme files", f"{short_path(shipped_themes_dir())}  and  {short_path(user_themes_dir())}"))
+        rows.append(("Keymap", short_path(keymap_path())))
         return rows
 
     def action_settings(self) -> None:

@@ -57,3 +57,17 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
 def short_id(value: str, width: int) -> str:
     """An order id cut to `width` cells, keeping its start (uuids are told apart by their first 8)."""
     return fit(value, width)
+
+
+def short_path(path) -> str:
+    """A path with the home directory written as ~ (shorter, and the same on every machine)."""
+    from pathlib import Path
+
+    text = str(path)
+    try:
+        home = str(Path.home())
+    except RuntimeError:
+        return text
+    if home and home != "/" and (text == home or text.startswith(home + "/")):
+        return "~" + text[len(home):]
+    return text

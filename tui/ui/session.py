@@ -113,7 +113,9 @@ class Session:
         if p is None:
             return None
         host = None
-        if p.base_url:
+        if p.demo:
+            host = "built-in simulator"
+        elif p.base_url:
             host = p.base_url.split("://", 1)[-1].split("/", 1)[0]
         return ProfileInfo(name=p.name or ("demo" if p.demo else "default"), exchange=p.exchange, region=p.region,
                            account_id=p.account_id, target=p.target(), host=host, demo=p.demo)

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
+from tui.ui.formatting import short_path
 from tui.ui.keymap import help_rows, keymap_path
 
 INTRO = (
@@ -53,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
             yield Plain(INTRO, id="intro")
             with VerticalScroll(id="keys"):
                 yield Plain(help_renderable(self.keymap))
-            yield Plain(f"Rebind any key by id in {keymap_path()} ([keys] \"id\" = \"key,key\"). "
+            yield Plain(f"Rebind any key by id in {short_path(keymap_path())} ([keys] \"id\" = \"key,key\"). "
                          "escape closes.", id="keymap")
 
     def on_mount(self) -> None:

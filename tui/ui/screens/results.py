@@ -153,6 +153,9 @@ class ResultsScreen(Screen[str | None]):
             if key == "unknown":
                 self.query_one("#panel-unknown").set_class(bool(results), "shown")
 
+    def refresh_summary(self) -> None:
+        self.query_one("#summary", Static).update(run_summary(self.report))
+
     def _focused_table(self) -> OrderTable | None:
         focused = self.focused
         return focused if isinstance(focused, OrderTable) else None
@@ -267,6 +270,6 @@ class ResultsScreen(Screen[str | None]):
                 result.confirmed = True
                 changed += 1
         self._fill()
-        self.query_one("#summary", Static).update(run_summary(self.report))
+        self.refresh_summary()
         left = sum(1 for r in self.report.results.values() if r.outcome is Outcome.UNKNOWN)
         self.notify(f"Reconciled {changed:,} order{'s' if changed != 1 else ''}; {left:,} still unknown.", timeout=6)

@@ -57,7 +57,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("identifier", "Identifier", 8, 20, 5, grow=4, expand=7),
     Column("market", "Market", 7, 10, 1, expand=4),
     Column("side", "Side", 4, 4, 1, expand=5),
-    Column("type", "Type", 5, 6, 6, expand=8),
+    Column("type", "Type", 6, 6, 6, expand=8),
     Column("price", "Price", 10, 16, 2, right=True, grow=1, expand=1),
     Column("volume", "Volume", 10, 14, 2, right=True, grow=1, expand=2),
     Column("remaining", "Remaining", 10, 14, 4, right=True, grow=1, expand=3),
@@ -208,12 +208,12 @@ class OrderTable(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
-        & > .order-table--selected { background: $accent 25%; }
+        & > .order-table--selected { background: $accent-muted; }
         & > .order-table--unknown { color: $text-muted; text-style: italic; }
         & > .order-table--bid { color: $text-success; }
         & > .order-table--ask { color: $text-error; }
         & > .order-table--state-open { }
-        & > .order-table--state-cancelled { color: $text-warning; text-style: bold; }
+        & > .order-table--state-cancelled { color: $text-success; text-style: bold; }
         & > .order-table--state-done { color: $text-muted; }
         & > .order-table--state-failed { color: $text-error; text-style: bold; }
         & > .order-table--state-unknown { color: $text-warning; text-style: bold italic; }

@@ -11,6 +11,8 @@ from textual.widgets import ProgressBar, Static
 
 
 class ProgressPanel(Vertical):
+    clock = staticmethod(time.monotonic)  # replaceable: snapshot tests freeze it
+
     DEFAULT_CSS = """
     ProgressPanel {
         height: auto;
@@ -44,7 +46,7 @@ class ProgressPanel(Vertical):
         self.counts = {"cancelled": 0, "failed": 0, "unknown": 0, "not_sent": 0}
         self.requests = 0
         self.note = ""
-        self.started = time.monotonic()
+        self.started = self.clock()
         self.add_class("running")
         self.query_one("#pp-title", Static).update(title)
         bar = self.query_one(ProgressBar)
@@ -59,7 +61,7 @@ class ProgressPanel(Vertical):
         return self.counts["cancelled"] + self.counts["failed"] + self.counts["unknown"] + self.counts["not_sent"]
 
     def refresh_counts(self) -> None:
-        elapsed = max(1e-6, time.monotonic() - self.started) if self.started else 0.0
+        elapsed = max(1e-6, self.clock() - self.started) if self.started else 0.0
         rate = self.requests / elapsed if elapsed else 0.0
         c = self.counts
         parts = [f"{self.done:,}/{self.total:,} done", f"cancelled {c['cancelled']:,}", f"failed {c['failed']:,}",
