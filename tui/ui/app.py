@@ -85,7 +85,9 @@ class OrderTuiApp(App):
             self._remember_theme(self.theme)
         self._theme_ready = True
         self.set_interval(0.25, self._refresh_rate)
-        self.connect()
+        # Connect (and start the demo simulator) once the first frame is up: starting it
+        # alongside the UI makes both slower (they share the GIL), measured.
+        self.call_after_refresh(self.connect)
 
     def watch_theme(self, name: str) -> None:
         if self._theme_ready and self.remember:
@@ -105,8 +107,12 @@ class OrderTuiApp(App):
 
         session = self.session
         try:
-            await asyncio.wrap_future(session.runner.call_blocking(session.connect, profile, demo=demo,
-                                                                   exchange=exchange))
+            pending, session.pending = session.pending, None
+            if pending is not None and profile is None and demo is None and exchange is None:
+                await asyncio.wrap_future(pending)
+            else:
+                await asyncio.wrap_future(session.runner.call_blocking(session.connect, profile, demo=demo,
+                                                                       exchange=exchange))
         except Exception as exc:
             for header in self.screen.query(HeaderBar):
                 header.show_error(getattr(exc, "message", str(exc)))

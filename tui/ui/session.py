@@ -66,6 +66,13 @@ class Session:
         self.client: Any = None
         self.exchange_choice: str = self.overrides.exchange or "upbit"
         self.last_journal: Path | None = None
+        self.pending = None  # a connect started before the UI (see begin_connect)
+
+    def begin_connect(self):
+        """Start connecting (and, in demo, the simulator) on the exchange thread right away, so
+        it overlaps with the UI starting up. The app awaits `pending` instead of connecting."""
+        self.pending = self.runner.start().call_blocking(self.connect)
+        return self.pending
 
     # ---- configuration (UI thread, fast: no network, no simulator) -----------------------
     def load_config(self) -> AppConfig:
