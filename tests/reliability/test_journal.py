@@ -302,3 +302,39 @@ def test_intents_are_self_describing_and_the_journal_lives_in_the_data_dir(env, 
     path.write_text("\n".join(['{"type": "run", "run_id": "' + run_id[:5]] + lines[1:3]) + "\n")
     damaged = read_run(path)
     assert damaged.exchange == "upbit" and damaged.bad_lines == 1 and damaged.unresolved()
+
+
+def test_a_request_whose_intent_cannot_be_written_is_never_sent(tmp_path):
+    """Disk full (or any write error) at the intent: that request must not go out."""
+    import errno
+
+    fake = FakeUpbit(200)                      # 10 batches
+
+    class DiskFills(Journal):
+        written = 0
+
+        def intent(self, request_id, endpoint, refs):
+            if DiskFills.written >= 3:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            super().intent(request_id, endpoint, refs)
+            DiskFills.written += 1
+
+    journal = DiskFills(tmp_path, redactor=Redactor([ACCESS, SECRET]))
+
+    async def go():
+        client = UpbitClient(ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport())
+        try:
+            return await CancelEngine(client, recorder=journal).run([OrderRef.uuid(u) for u in fake.uuids])
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(go())
+    except OSError:
+        pass                                   # stopping the run is fine; sending unrecorded is not
+    deletes = [r for r in fake.requests if r.method == "DELETE"]
+    assert len(deletes) == DiskFills.written == 3
+    (path,) = journal_files(tmp_path)
+    sent = {ref for r in records(path) if r["type"] == "intent" for ref in r["refs"]}
+    cancelled = {f"uuid:{u}" for u, s in fake.states.items() if s == "cancel"}
+    assert cancelled <= sent and len(cancelled) == 60
