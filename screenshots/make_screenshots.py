@@ -75,7 +75,7 @@ async def shoot(out: Path) -> list[Path]:
             freeze(app)
             written.append(Path(app.save_screenshot(filename="confirm.svg", path=str(out))))
             await pilot.press("y")
-            await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+            await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
             app.screen.report.elapsed_s = 0.25
             app.screen.refresh_summary()
             app.screen.query_one("#table-failed").focus()

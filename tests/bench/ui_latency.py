@@ -129,7 +129,7 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
             await wait_until(lambda: app.main.running)
             run_started = time.perf_counter()
             busy = await samples_while(lambda: app.main.running and app.screen is app.main, 10_000)
-            await wait_until(lambda: isinstance(app.screen, ResultsScreen), timeout=120)
+            await wait_until(lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), timeout=120)
             out["run_s"] = time.perf_counter() - run_started
             report = app.screen.report
             out["counts"] = report.counts

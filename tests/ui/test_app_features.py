@@ -91,7 +91,7 @@ async def test_configured_profile_is_used_and_secrets_never_show(configured_app)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "DEMO" not in screen_text(app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
         assert server.state.truth()["upbit"][row.id] == "cancel"
         for path in (Path(os.environ["ORDERTUI_JOURNAL_DIR"])).glob("*.jsonl"):
             assert secret not in path.read_text()
@@ -220,7 +220,7 @@ async def test_export_results_to_csv_and_json_and_copy_json(make_app, isolated_h
         await pilot.press("space", "down", "space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
         results = app.screen
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))

@@ -34,7 +34,7 @@ async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_a
         assert "DELETE /v1/orders/uuids" in text and "batch" in text
         assert "DEMO" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), what="results")
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), what="results")
         results = app.screen
         ok = results.query_one("#table-ok", OrderTable)
         assert {r.id for r in ok.all_rows()} == {first.id, second.id}
@@ -68,7 +68,7 @@ async def test_a_filled_order_fails_with_the_hint_in_the_failure_panel(make_app)
         assert "Cancel 1 order?" in screen_text(app)
         assert "DELETE /v1/order " in screen_text(app)  # a single order uses the single endpoint
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
         results = app.screen
         failed = results.query_one("#table-failed", OrderTable)
         assert [r.id for r in failed.all_rows()] == [victim.id]
@@ -102,7 +102,7 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), timeout=30, what="results")
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), timeout=30, what="results")
         report = app.screen.report
         counts = report.counts
         assert report.aborted
@@ -123,7 +123,7 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
             await pilot.press(*str(again), "enter")
         else:
             await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.report is not report,
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready) and app.screen.report is not report,
                        timeout=60, what="retry results")
         retry = app.screen.report
         assert retry.counts["cancelled"] == counts["not_sent"]
@@ -231,10 +231,32 @@ async def test_b2trader_demo_cancels_one_by_one(make_app):
         text = screen_text(app)
         assert "3 × DELETE /frontoffice/api/v3/orders/{orderId} (one order each)" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
         assert app.screen.report.counts["cancelled"] == 3
         await pilot.pause(0.1)
         text = app.screen.query_one(OrderDetail).plain_text()
         for field in ("orderId", "marketId", "requestedAmount", "remainingAmount", "timeInForce"):
             assert field in text, field
         assert table.row_count > 0
+
+
+async def test_unknown_outcomes_get_their_section_and_reconcile_settles_them(make_app):
+    app = make_app(orders=6)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 6)
+        server = app.session.demo_session.server
+        server.state.config.drop_rate = 1.0  # every request acts, then the connection drops
+        await pilot.press("space", "down", "space", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), timeout=60, what="results")
+        results = app.screen
+        unknown = results.query_one("#table-unknown", OrderTable)
+        assert unknown.row_count == 2
+        await pilot.pause(0.1)
+        assert "u: reconcile" in screen_text(app)
+        server.state.config.drop_rate = 0.0
+        await pilot.press("u")
+        await wait_for(pilot, lambda: unknown.row_count == 0, timeout=30, what="reconcile")
+        assert results.report.counts["cancelled"] == 2
+        assert results.query_one("#table-ok", OrderTable).row_count == 2

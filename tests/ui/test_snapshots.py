@@ -114,7 +114,7 @@ async def run_with_a_failure(pilot) -> None:
     await pilot.press("c")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
     await pilot.press("y")
-    await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), what="results")
+    await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), what="results")
     screen = app.screen
     screen.report.elapsed_s = 0.25  # frozen clock
     screen.refresh_summary()

@@ -98,6 +98,7 @@ class ResultsScreen(Screen[str | None]):
         self.journal_path = journal_path
         self.can_reconcile = can_reconcile
         self._current: OrderResult | None = None
+        self.ready = False  # set once the panels are filled
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
@@ -128,6 +129,7 @@ class ResultsScreen(Screen[str | None]):
                 break
         else:
             self.query_one("#table-ok", OrderTable).focus()
+        self.ready = True
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
