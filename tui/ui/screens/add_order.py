@@ -32,14 +32,6 @@ def parse_ref(text: str, kind: str = "auto") -> OrderRef:
 
 class AddOrderScreen(ModalScreen[OrderRef | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add.cancel")]
-    DEFAULT_CSS = """
-    AddOrderScreen { align: center middle; }
-    AddOrderScreen > Vertical { width: 72; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
-    AddOrderScreen #title { text-style: bold; padding-bottom: 1; }
-    AddOrderScreen RadioSet { width: 1fr; height: auto; layout: horizontal; border: none; padding: 0; }
-    AddOrderScreen #error { color: $text-error; height: auto; }
-    AddOrderScreen #help { color: $text-muted; }
-    """
 
     def __init__(self, default_kind: str = "auto") -> None:
         super().__init__()

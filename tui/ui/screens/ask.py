@@ -16,13 +16,6 @@ class AskScreen(ModalScreen[bool]):
         Binding("n", "answer(False)", "No", id="ask.no"),
         Binding("escape", "answer(False)", "No", show=False, id="ask.escape"),
     ]
-    DEFAULT_CSS = """
-    AskScreen { align: center middle; }
-    AskScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 0 1; }
-    AskScreen #q { text-style: bold; }
-    AskScreen #detail { padding-top: 1; }
-    AskScreen #keys { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, question: str, detail: str = "", yes: str = "yes", no: str = "no") -> None:
         super().__init__()

@@ -117,17 +117,6 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "back", "Back", id="confirm.escape"),
     ]
 
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > #dialog {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $error; background: $surface; padding: 0 1;
-    }
-    ConfirmScreen #title { text-style: bold; color: $text-error; padding-bottom: 1; }
-    ConfirmScreen #body { height: auto; max-height: 16; }
-    ConfirmScreen #typed { margin-top: 1; }
-    ConfirmScreen #keys { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, summary: CancelSummary) -> None:
         super().__init__()

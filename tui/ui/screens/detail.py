@@ -19,12 +19,6 @@ class DetailScreen(ModalScreen[None]):
         Binding("escape,q,enter", "close", "Close", id="detail.close"),
         Binding("y", "copy", "Copy JSON", id="detail.copy"),
     ]
-    DEFAULT_CSS = """
-    DetailScreen { align: center middle; }
-    DetailScreen > Vertical { width: 100; max-width: 100%; height: 100%; border: thick $primary; background: $surface; }
-    DetailScreen #title { text-style: bold; padding: 0 1; }
-    DetailScreen #keys { color: $text-muted; padding: 0 1; }
-    """
 
     def __init__(self, row: OrderRow | None, result: OrderResult | None = None) -> None:
         super().__init__()

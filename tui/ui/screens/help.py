@@ -37,13 +37,6 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 100; max-width: 100%; height: 100%; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    HelpScreen #intro { padding-bottom: 1; }
-    HelpScreen #keymap { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, keymap: dict[str, str] | None = None) -> None:
         super().__init__()

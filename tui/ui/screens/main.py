@@ -39,11 +39,6 @@ class MainScreen(Screen):
         Binding("escape", "escape", "Clear filter / abort run", show=False, id="main.escape"),
     ]
 
-    DEFAULT_CSS = """
-    MainScreen { layout: vertical; }
-    MainScreen #filter { display: none; height: 3; }
-    MainScreen #filter.shown { display: block; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

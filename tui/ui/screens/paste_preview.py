@@ -3,6 +3,7 @@ line numbers and why), duplicates dropped."""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,9 +17,9 @@ PREVIEW_ROWS = 8
 IGNORED_ROWS = 50
 
 
-def preview_renderable(result, *, source: str) -> Table:
+def preview_renderable(result, *, source: str) -> Group:
     found = len(result.refs)
-    table = Table.grid(padding=(0, 1))
+    table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
     head = Text.assemble(
@@ -30,9 +31,7 @@ def preview_renderable(result, *, source: str) -> Table:
     if result.duplicates:
         head.append(f", {result.duplicates:,} duplicate{'s' if result.duplicates != 1 else ''} dropped")
     head.append(f"  ({source}, read as {result.format})", style="italic")
-    table.add_row(head, "")
     if found:
-        table.add_row("", "")
         table.add_row(Text("Found", style="bold"), "")
         known = {r.key: r for r in result.rows}
         for ref in result.refs[:PREVIEW_ROWS]:
@@ -44,7 +43,8 @@ def preview_renderable(result, *, source: str) -> Table:
         if found > PREVIEW_ROWS:
             table.add_row("", Text(f"… and {found - PREVIEW_ROWS:,} more", style="italic"))
     if result.ignored:
-        table.add_row("", "")
+        if found:
+            table.add_row("", "")
         table.add_row(Text("Ignored", style="bold yellow"), "")
         for item in result.ignored[:IGNORED_ROWS]:
             where = f"  line {item.line_no}" if item.line_no is not None else f"  {item.text}"
@@ -52,7 +52,7 @@ def preview_renderable(result, *, source: str) -> Table:
             table.add_row(where, Text(f"{item.reason}{shown}"))
         if len(result.ignored) > IGNORED_ROWS:
             table.add_row("", Text(f"… and {len(result.ignored) - IGNORED_ROWS:,} more", style="italic"))
-    return table
+    return Group(head, Text(""), table)
 
 
 class PastePreviewScreen(ModalScreen[bool]):
@@ -61,14 +61,6 @@ class PastePreviewScreen(ModalScreen[bool]):
         Binding("a", "add", "Add", show=False, id="preview.add_a"),
         Binding("escape", "cancel", "Cancel", id="preview.cancel"),
     ]
-    DEFAULT_CSS = """
-    PastePreviewScreen { align: center middle; }
-    PastePreviewScreen > Vertical { width: 110; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    PastePreviewScreen #title { text-style: bold; padding-bottom: 1; }
-    PastePreviewScreen VerticalScroll { height: auto; max-height: 30; }
-    PastePreviewScreen #keys { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, result, *, source: str = "paste") -> None:
         super().__init__()
@@ -78,7 +70,8 @@ class PastePreviewScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         found = len(self.result.refs)
         with Vertical():
-            yield Plain(f"Add {found:,} order{'s' if found != 1 else ''} from the {self.source}?", id="title")
+            source = "the paste" if self.source == "paste" else self.source
+            yield Plain(f"Add {found:,} order{'s' if found != 1 else ''} from {source}?", id="title")
             with VerticalScroll():
                 yield Plain(preview_renderable(self.result, source=self.source), id="preview")
             keys = "enter: add to the table · escape: cancel" if found else "Nothing to add · escape: close"

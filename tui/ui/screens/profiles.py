@@ -16,14 +16,6 @@ DEMO_B2 = "\x00demo-b2trader"
 
 class ProfilesScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="profiles.cancel")]
-    DEFAULT_CSS = """
-    ProfilesScreen { align: center middle; }
-    ProfilesScreen > Vertical { width: 70; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    ProfilesScreen #title { text-style: bold; padding-bottom: 1; }
-    ProfilesScreen OptionList { height: auto; max-height: 16; }
-    ProfilesScreen #keys { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, profiles: list[tuple[str, str]], current: str | None) -> None:
         """profiles: (name, description) pairs from the config."""

@@ -13,12 +13,6 @@ from textual.widgets import Input, Static
 
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
-    DEFAULT_CSS = """
-    PromptScreen { align: center middle; }
-    PromptScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
-    PromptScreen #title { text-style: bold; padding-bottom: 1; }
-    PromptScreen #help { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, title: str, value: str = "", help_text: str = "enter: OK · escape: cancel",
                  placeholder: str = "") -> None:

@@ -54,15 +54,7 @@ def run_summary(report: RunReport) -> str:
 
 
 class ResultPanel(Vertical):
-    DEFAULT_CSS = """
-    ResultPanel { height: 1fr; border: round $panel; }
-    ResultPanel:focus-within { border: round $primary; }
-    ResultPanel > .panel-title { height: 1; text-style: bold; padding: 0 1; }
-    ResultPanel#panel-ok > .panel-title { color: $text-success; }
-    ResultPanel#panel-failed > .panel-title { color: $text-error; }
-    ResultPanel#panel-unknown > .panel-title { color: $text-warning; }
-    ResultPanel > OrderTable { height: 1fr; }
-    """
+    """One titled list of results (styles in styles.tcss)."""
 
 
 class ResultsScreen(Screen[str | None]):
@@ -78,17 +70,6 @@ class ResultsScreen(Screen[str | None]):
         Binding("tab", "app.focus_next", "Next panel", show=False, id="results.next"),
     ]
 
-    DEFAULT_CSS = """
-    ResultsScreen { layout: vertical; }
-    ResultsScreen #summary { height: auto; padding: 0 1; background: $panel; text-style: bold; }
-    ResultsScreen #panels { height: 2fr; }
-    ResultsScreen.narrow #panels { layout: vertical; }
-    ResultsScreen #panel-unknown { height: 1fr; display: none; }
-    ResultsScreen #panel-unknown.shown { display: block; }
-    ResultsScreen #detail-box { height: 2fr; border: round $panel; }
-    ResultsScreen #detail-box > .panel-title { height: 1; text-style: bold; padding: 0 1; }
-    ResultsScreen.narrow #detail-box { height: 1fr; }
-    """
 
     def __init__(self, report: RunReport, known: dict[str, OrderRow], *, journal_path: Path | None = None,
                  can_reconcile: bool = True) -> None:

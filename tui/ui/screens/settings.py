@@ -14,13 +14,6 @@ from textual.widgets import Static
 
 class SettingsScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "close", "Close", id="settings.close")]
-    DEFAULT_CSS = """
-    SettingsScreen { align: center middle; }
-    SettingsScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    SettingsScreen #title { text-style: bold; padding-bottom: 1; }
-    SettingsScreen #keys { color: $text-muted; padding-top: 1; }
-    """
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         super().__init__()
