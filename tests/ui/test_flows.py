@@ -260,3 +260,26 @@ async def test_unknown_outcomes_get_their_section_and_reconcile_settles_them(mak
         await wait_for(pilot, lambda: unknown.row_count == 0, timeout=30, what="reconcile")
         assert results.report.counts["cancelled"] == 2
         assert results.query_one("#table-ok", OrderTable).row_count == 2
+
+
+async def test_quit_during_a_run_asks_then_aborts_and_records(make_app):
+    import json
+    import os
+    from pathlib import Path
+
+    app = make_app(orders=1500, latency_ms=100)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 1500)
+        await pilot.press("a", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("1", "5", "0", "0", "enter")
+        await wait_for(pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: "Abort it and quit?" in screen_text(app), what="quit question")
+        assert app.main.running  # asking stopped nothing
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, timeout=30, what="exit")
+    journal = sorted(Path(os.environ["ORDERTUI_JOURNAL_DIR"]).glob("*.jsonl"))[-1]
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    finish = [r for r in records if r.get("type") == "finish"]
+    assert finish and finish[0]["aborted"] and finish[0]["counts"]["not_sent"] > 0

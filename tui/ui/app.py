@@ -41,6 +41,7 @@ class OrderTuiApp(App):
         self.keymap_error: str | None = None
         self.keymap: dict[str, str] = {}
         self._rate_version = -1
+        self.quitting = False
         self._theme_ready = False
         super().__init__()
         self._install_themes()
@@ -167,6 +168,38 @@ class OrderTuiApp(App):
             gc.freeze()
 
     # ---- actions ------------------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit; during a run, ask first, then stop sending and wait for the requests on the wire."""
+        main = self.main
+        if not main.running:
+            self.exit()
+            return
+        from tui.ui.screens.ask import AskScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._abort_and_quit(), exclusive=True, group="quit")
+
+        self.push_screen(AskScreen(
+            "A cancel run is in progress. Abort it and quit?",
+            "Nothing more is sent; requests already on the wire finish and are recorded in the journal "
+            "(`ordertui reconcile` settles anything left unknown).", yes="abort and quit", no="keep running"),
+            answer)
+
+    async def _abort_and_quit(self) -> None:
+        import asyncio
+
+        main = self.main
+        self.quitting = True
+        engine = main._engine
+        if engine is not None:
+            self.session.runner.call_soon(engine.abort, "aborted: the app was closed")
+        for _ in range(200):  # up to ~10 s for in-flight requests to come back
+            if not main.running:
+                break
+            await asyncio.sleep(0.05)
+        self.exit()
+
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen
 

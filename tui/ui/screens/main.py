@@ -47,6 +47,7 @@ class MainScreen(Screen):
         self.last_known: dict[str, OrderRow] = {}
         self.last_journal: Path | None = None
         self._engine = None
+        self._abort_requested = False
         self._load_note = ""
         self._page: tuple[int, int] | None = None
         self._filter_timer = None
@@ -354,6 +355,10 @@ class MainScreen(Screen):
         info = session.info()
         summary = summarize(rows, plan, where=client.describe(), demo=bool(info and info.demo),
                             batch_max=client.batch_cancel_max, lookup_max=client.lookup_max)
+        hidden = self.table.hidden_selected_count() if self.table.selected_count else 0
+        if hidden:
+            summary.notes.insert(0, f"{hidden:,} of these {'are' if hidden != 1 else 'is'} hidden by the filter "
+                                    f"/{self.table.filter_text}.")
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -375,12 +380,14 @@ class MainScreen(Screen):
         progress.begin(f"Cancelling {len(refs):,} order{'s' if len(refs) != 1 else ''} · {where} · "
                        f"{plan.summary()} · escape aborts", len(refs))
         self._outcomes: dict[str, Outcome] = {}
-        self._sent_keys: set[str] = set()
+        self._abort_requested = False
         ticker = self.set_interval(DRAIN_EVERY, lambda: self._drain(inbox))
         report: RunReport | None = None
         try:
             engine, journal = await asyncio.wrap_future(runner.call_blocking(session.new_engine, inbox.push))
             self._engine = engine
+            if self._abort_requested:
+                engine.abort("aborted by the user")
             report = await runner.run(engine.run(refs))
             self.last_journal = journal.path
         except Exception as exc:
@@ -400,7 +407,8 @@ class MainScreen(Screen):
         done = [k for k, r in report.results.items() if r.outcome is Outcome.CANCELLED]
         self.table.select_keys(done, selected=False)
         self.table.mark_rows({k: r.outcome.value for k, r in report.results.items()})
-        self.show_results(report)
+        if not getattr(self.app, "quitting", False):
+            self.show_results(report)
 
     def _drain(self, inbox) -> None:
         events_ = inbox.drain()
@@ -433,8 +441,10 @@ class MainScreen(Screen):
 
         def answer(yes: bool | None) -> None:
             engine = self._engine
-            if yes and engine is not None and self.running:
-                self.app.session.runner.call_soon(engine.abort, "aborted by the user")
+            if yes and self.running:
+                self._abort_requested = True
+                if engine is not None:
+                    self.app.session.runner.call_soon(engine.abort, "aborted by the user")
                 progress = self.query_one(ProgressPanel)
                 progress.note = "aborting: nothing more is sent"
                 progress.refresh_counts()
