@@ -35,9 +35,19 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self.redactor = redactor
 
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         scrubbed = self.redactor.scrub(message)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
+        # A traceback carries exception messages (which may quote an answer or a header):
+        # format it here, scrubbed; handlers then use this text instead of formatting their own.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redactor.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.scrub(record.stack_info)
         return True
