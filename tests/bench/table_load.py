@@ -237,7 +237,7 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
             """Drop what the table prepared, so the next operation starts cold."""
             table._asc.clear()
             table._fkeys.clear()
-            table._exact.clear()
+            table._short.clear()
             table._hay.clear()
 
         async def repeat(action, times: int = REPEATS, cold: bool = False) -> list[float]:
@@ -265,10 +265,17 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         await pilot.pause()
         out["sort_reverse_s"] = await timed(lambda: table.sort_by(cold_column))
 
-        # Warm: after the table used idle time to prepare search text and float sort keys.
+        # As a user would: the table has just been loaded and painted; a quarter of a second later
+        # (about the quickest a person reacts to what they see) they sort by an amount column.
         del table._schedule_warm
         forget()
         table._schedule_warm()
+        await asyncio.sleep(0.25)
+        out["sort_at_250ms_s"] = await timed(lambda: (table._asc.clear(), table.sort_by(cold_column)))
+        table.sort_by(None)
+        await pilot.pause()
+
+        # Warm: after the table used idle time to prepare search text and float sort keys.
         started = time.perf_counter()
         while table._warming:
             await asyncio.sleep(0.01)
@@ -282,7 +289,7 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         out["filter_warm_runs"] = await repeat(lambda: table.set_filter(filter_cold))
         for name in ("sort_cold", "filter_cold", "sort_warm", "filter_warm"):
             out[f"{name}_s"] = statistics.median(out[f"{name}_runs"])
-        out["sort_s"] = max(out["sort_cold_s"], out["sort_warm_s"], out["sort_reverse_s"])
+        out["sort_s"] = max(out["sort_cold_s"], out["sort_warm_s"], out["sort_reverse_s"], out["sort_at_250ms_s"])
         out["filter_s"] = max(out["filter_cold_s"], out["filter_again_s"], out["filter_clear_s"])
 
         # scroll: end key (cursor to the last row), then a page up, then scroll to the middle
@@ -420,6 +427,7 @@ def main() -> None:
         "filter_warm_s": r(max(mod["filter_warm_s"], imp["filter_warm_s"])),
         "sort_cold_s": r(max(mod["sort_cold_s"], imp["sort_cold_s"])),
         "sort_warm_s": r(max(mod["sort_warm_s"], imp["sort_warm_s"])),
+        "sort_at_250ms_s": r(max(mod["sort_at_250ms_s"], imp["sort_at_250ms_s"])),
         "warm_up_s": r(max(mod["warm_up_s"], imp["warm_up_s"])),
         "filter_s": r(max(mod["filter_s"], imp["filter_s"])),
         "scroll_s": r(max(mod["scroll_s"], imp["scroll_s"])),
@@ -445,6 +453,7 @@ def main() -> None:
         ("table_mb (table itself)", result["table_mb"], None, result["stock_table_mb"]),
         ("sort_s (worst)", result["sort_s"], 0.1, result["stock_sort_s"]),
         ("sort_cold_s (right after load)", result["sort_cold_s"], 0.1, None),
+        ("sort_at_250ms_s (0.25 s after)", result["sort_at_250ms_s"], 0.1, None),
         ("sort_warm_s (after warm-up)", result["sort_warm_s"], 0.1, None),
         ("warm_up_s (idle preparation)", result["warm_up_s"], None, None),
         ("filter_s (worst)", result["filter_s"], 0.1, None),

@@ -132,9 +132,29 @@ async def test_sort_uses_prepared_float_keys_and_stays_exact_beyond_float_precis
     async with app.run_test() as pilot:
         table = app.query_one(OrderTable)
         table._float_keys("price", limit=10)  # what idle warm-up prepares
-        assert table._exact["price"] is False
+        assert table._short["price"] is False
+        assert table._fkeys["price"][0] == table._fkeys["price"][1]  # one float for both
         table.sort_by("price")
         assert [r.key for r in table.visible_rows()] == [c.key, b.key, a.key]
+        table.sort_by("price")
+        assert [r.key for r in table.visible_rows()] == [a.key, b.key, c.key]
+        await pilot.pause()
+
+
+async def test_cold_sort_of_amounts_is_exact_too():
+    rows = [upbit_row(i, price=p) for i, p in enumerate(
+        ["3.5", "10", "0.00000001", "1.0000000000000000001", "1.0000000000000000000", "1", "250000000.0"])]
+    app = TableApp(rows)
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        table._fkeys.clear()
+        table._short.clear()
+        table.sort_by("price")
+        prices = [r.price for r in table.visible_rows()]
+        assert prices == sorted(prices)
+        # equal amounts keep insertion order (stable): 1.0000000000000000000 (row 4) before 1 (row 5)
+        ones = [r.key for r in table.visible_rows() if r.price == 1]
+        assert ones == [rows[4].key, rows[5].key]
         await pilot.pause()
 
 
@@ -148,7 +168,7 @@ async def test_warm_up_prepares_keys_in_idle_time():
             await pilot.pause(0.01)
         assert len(table._hay) == 50
         assert all(len(table._fkeys[c]) == 50 for c in ("price", "volume", "remaining", "created"))
-        assert table._exact["price"] is True
+        assert table._short["price"] is True
         table.sort_by("created", reverse=True)
         assert table.visible_rows()[0].key == upbit_row(49).key
 

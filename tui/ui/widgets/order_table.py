@@ -100,6 +100,8 @@ MARK_TEXT: dict[str, str] = {
 }
 SEP = 1
 FLOAT_KEYED = ("price", "volume", "remaining", "created")
+AMOUNT_COLUMNS = frozenset({"price", "volume", "remaining"})
+FLOAT_EXACT_CHARS = 15  # a decimal written in at most 15 characters has at most 15 digits
 AMOUNT_CAP = 16
 
 _KEY_PREFIX = {kind: f"{kind.value}:" for kind in IdKind}
@@ -279,8 +281,7 @@ class OrderTable(ScrollView, can_focus=True):
         self._hay: list[str] = []                     # lower-case search text by position (built lazily)
         self._asc: dict[str, tuple[list[int], list[int]]] = {}  # column -> (ascending positions, empty ones)
         self._fkeys: dict[str, list[float | None]] = {}  # column -> float sort key by position
-        self._exact: dict[str, bool | None] = {}        # column -> its float keys order it exactly
-        self._seen: dict[str, dict] = {}
+        self._short: dict[str, bool] = {}                # column -> every amount fits a float exactly
         self._warming = False
         self._order: list[int] | None = None          # positions in sort order (None: insertion order)
         self._view: list[int] = []                    # visible positions in display order
@@ -378,8 +379,7 @@ class OrderTable(ScrollView, can_focus=True):
         self._sel_count = 0
         self._hay = []
         self._fkeys = {}
-        self._exact = {}
-        self._seen = {}
+        self._short = {}
         self._marks = {}
         self._has_identifier = False
         self._insert(rows)
@@ -444,8 +444,7 @@ class OrderTable(ScrollView, can_focus=True):
         if self._hay:
             self._hay = [self._hay[i] for i in keep if i < len(self._hay)]
         self._fkeys = {}
-        self._exact = {}
-        self._seen = {}
+        self._short = {}
         if self._order is not None:
             self._order = [remap[i] for i in self._order if i in remap]
         self._line_cache.clear()
@@ -696,9 +695,10 @@ class OrderTable(ScrollView, can_focus=True):
 
     def _update_keys(self, pos: int, row: OrderRow) -> None:
         for column, keys in self._fkeys.items():
-            self._exact[column] = None
             if pos < len(keys):
                 value = getattr(row, _ATTR[column])
+                if value is not None and column != "created" and len(str(value)) > FLOAT_EXACT_CHARS:
+                    self._short[column] = False
                 keys[pos] = None if value is None else (value.timestamp() if column == "created" else float(value))
 
     def _rows_changed(self, *, keep_cursor: bool, resort: bool = True) -> None:
@@ -745,14 +745,16 @@ class OrderTable(ScrollView, can_focus=True):
         has_missing = any(map(is_, values, repeat(None)))
         present = [i for i, v in enumerate(values) if v is not None] if has_missing else list(range(n))
         missing = [i for i, v in enumerate(values) if v is None] if has_missing else []
-        keys = self._fkeys.get(column)
-        if column in FLOAT_KEYED and keys is not None and len(keys) == n:
-            # Prepared while idle (`_warm`): comparing floats is ~4x faster than comparing
-            # Decimals or aware datetimes. Where distinct amounts might share a float (more than
-            # 15 digits), a second, exact sort follows; on an already sorted list timsort
-            # only checks it, in one pass.
+        if column in AMOUNT_COLUMNS or (column == "created" and len(self._fkeys.get(column, ())) == n):
+            # Comparing Decimals (or aware datetimes) is several times slower than comparing
+            # floats, and a sort makes ~17 comparisons per row; a float per row is made once,
+            # in row order (prepared while idle by `_warm`, or here). The float order is the
+            # exact order when no amount has more than 15 significant digits (then distinct
+            # amounts have distinct floats); otherwise a second sort by the exact value follows,
+            # which timsort does in one pass over the already (nearly) sorted list.
+            keys = self._float_keys(column)
             present.sort(key=keys.__getitem__)
-            if column != "created" and not self._exact.get(column):
+            if column != "created" and not self._short.get(column):
                 present.sort(key=values.__getitem__)
         else:
             present.sort(key=values.__getitem__)
@@ -763,6 +765,8 @@ class OrderTable(ScrollView, can_focus=True):
         """Float sort keys of `column` by position, computed up to `limit` rows more (all if None).
 
         Built in small steps while the app is idle (`_warm`), or at once when a sort needs them.
+        Also tracks whether every amount is short enough (at most 15 characters as text, so at
+        most 15 significant digits) for its float to order it exactly.
         """
         keys = self._fkeys.setdefault(column, [])
         start = len(keys)
@@ -772,54 +776,41 @@ class OrderTable(ScrollView, can_focus=True):
             if column == "created":
                 keys.extend([None if v is None else v.timestamp() for v in values])
             else:
-                floats = [None if v is None else float(v) for v in values]
-                keys.extend(floats)
-                if limit is None:
-                    # A sort is waiting: no time for the exactness check (the exact pass runs instead).
-                    self._seen.pop(column, None)
-                    self._exact[column] = None
+                # float(Decimal) goes through the decimal's text anyway: make the text once,
+                # measure it (exactness) and parse it.
+                if any(map(is_, values, repeat(None))):
+                    texts = [None if v is None else str(v) for v in values]
+                    longest = max((len(t) for t in texts if t is not None), default=0)
+                    floats = [None if t is None else float(t) for t in texts]
                 else:
-                    self._check_exact(column, values, floats, start == 0)
+                    texts = list(map(str, values))
+                    longest = max(map(len, texts), default=0)
+                    floats = list(map(float, texts))
+                if start == 0:
+                    self._short[column] = longest <= FLOAT_EXACT_CHARS
+                elif longest > FLOAT_EXACT_CHARS:
+                    self._short[column] = False
+                keys.extend(floats)
         return keys
-
-    def _check_exact(self, column: str, values: list, floats: list, first: bool) -> None:
-        """Track whether distinct amounts in `column` always have distinct floats (then the
-        float order is the exact order and sorting skips the exact pass). Only kept up while
-        the keys are built from the first row on in one go; any other change means "unknown"."""
-        if first:
-            self._seen[column] = {}
-            self._exact[column] = None
-        seen = self._seen.get(column)
-        if seen is None:
-            self._exact[column] = None
-            return
-        setdefault = seen.setdefault
-        for value, key in zip(values, floats):
-            if value is not None and setdefault(key, value) != value:
-                self._seen.pop(column, None)
-                self._exact[column] = False
-                return
-        if len(self._fkeys[column]) >= len(self._rows):
-            self._exact[column] = True
-            self._seen.pop(column, None)
 
     def _schedule_warm(self) -> None:
         if not self._warming and self.is_mounted:
             self._warming = True
-            self.set_timer(0.05, self._warm)
+            self.set_timer(0.01, self._warm)
 
     def _warm(self) -> None:
-        """Prepare search text and float sort keys a few thousand rows at a time, so the first
-        filter or sort after a big load does not have to."""
+        """Prepare float sort keys, then search text, a few thousand rows at a time (a few ms
+        per step, between key presses), so the first sort or filter after a big load does not
+        have to. Amount columns first: their exact sort is the slow one without float keys."""
         n = len(self._rows)
         chunk = 8000
-        if len(self._hay) < n:
-            self._hay.extend(map(self._haystack, self._rows[len(self._hay):len(self._hay) + chunk]))
+        for column in FLOAT_KEYED:
+            if len(self._fkeys.get(column, ())) < n:
+                self._float_keys(column, chunk)
+                break
         else:
-            for column in FLOAT_KEYED:
-                if len(self._fkeys.get(column, ())) < n:
-                    self._float_keys(column, chunk)
-                    break
+            if len(self._hay) < n:
+                self._hay.extend(map(self._haystack, self._rows[len(self._hay):len(self._hay) + chunk]))
             else:
                 self._warming = False
                 return
