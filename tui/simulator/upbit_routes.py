@@ -122,6 +122,9 @@ class UpbitApi:
     async def _run(self, request: Request, group: str, write: bool, handler: Handler) -> Response:
         state = self.state
         now = time.monotonic()
+        # The request has fully arrived: read it now, so a client that vanishes during the
+        # simulated latency (kill -9) cannot stop the exchange acting on it, as on a real one.
+        body = await request.body() if request.method == "DELETE" else b""
         key, token, auth_error = self._authenticate(request)
         if key is not None and auth_error is None:
             bucket = f"account:{key.account_id}"
@@ -158,7 +161,7 @@ class UpbitApi:
             if write and not key.can_trade:
                 raise ApiError(401 if state.config.is_korea else 403, "out_of_scope",
                                "This API key lacks the Make Orders permission.")
-            if request.method == "DELETE" and await request.body():
+            if body:
                 raise ApiError(400, "QUERY_PARAMETER_NOT_SUPPORTED",
                                "Parameters must be sent in the query string; a request body is not supported.")
             with state.lock:
