@@ -27,6 +27,7 @@ from tui.core.errors import (
     Blocked,
     ErrorInfo,
     ExchangeError,
+    InputError,
     OrderTuiError,
     PartialResponse,
     RateLimited,
@@ -117,6 +118,7 @@ class CancelEngine:
         self._in_flight = asyncio.Semaphore(self.options.max_in_flight)
         self._counters = _Counters()
         self._accepted_ids: set[str] = set()   # exchange ids whose cancel this run saw accepted
+        self._journal_warned = False
 
     # ---- control ----------------------------------------------------------------------------
     def abort(self, reason: str = "aborted by the user") -> None:
@@ -133,7 +135,11 @@ class CancelEngine:
         exchange = self.client.exchange.value
         report = RunReport(self.run_id, exchange, requested=len(plan.refs) + len(plan.unsupported))
         self._report = report
-        self.recorder.start(self.run_id, exchange, self.client.describe(), plan)
+        try:
+            self.recorder.start(self.run_id, exchange, self.client.describe(), plan)
+        except OSError as exc:  # nothing sent yet: refuse to start without a record
+            raise InputError(f"cannot write the journal: {exc.strerror or exc}"
+                             + (f" ({exc.filename})" if getattr(exc, "filename", None) else "")) from None
         for ref in plan.refs:
             self._tracks[ref] = _Track(OrderResult(ref, Outcome.NOT_SENT, OrderRow.from_ref(ref, self.client.exchange)))
             report.results[ref.key] = self._tracks[ref].result
@@ -158,7 +164,7 @@ class CancelEngine:
             report.elapsed_s = time.monotonic() - self._counters.started
             report.halted = self._halted
             report.aborted = self.control.aborted and self._halted is None
-            self.recorder.finish(report)
+            self._record(self.recorder.finish, report)
             self._emit(RunFinished(report))
         return report
 
@@ -172,6 +178,12 @@ class CancelEngine:
         request_id = f"{self.run_id}/{next(self._request_seq)}"
 
         def before_send(attempt: int) -> None:
+            try:
+                self.recorder.intent(request_id, req.endpoint, req.refs)
+            except OSError as exc:
+                # Never send what cannot be recorded: stop the run, this request included.
+                self._halt(f"cannot write the journal ({exc.strerror or exc})")
+                raise Aborted(self._halted or "journal unwritable") from None
             self._counters.requests += 1
             for ref in req.refs:
                 track = self._tracks[ref]
@@ -180,7 +192,6 @@ class CancelEngine:
                 if track.result.outcome is Outcome.NOT_SENT:
                     # Until an answer arrives, the honest state of a sent order is "unknown".
                     track.result.outcome = Outcome.UNKNOWN
-            self.recorder.intent(request_id, req.endpoint, req.refs)
             self._emit(RequestSent(request_id, req.endpoint, req.refs, attempt))
 
         gate = RequestGate(self.control, before_send)
@@ -511,8 +522,18 @@ class CancelEngine:
 
     # ---- events -----------------------------------------------------------------------------
     def _publish(self, result: OrderResult) -> None:
-        self.recorder.outcome(result)
+        self._record(self.recorder.outcome, result)
         self._emit(OrderOutcome(result))
+
+    def _record(self, write: Callable[[object], None], item: object) -> None:
+        """Outcome and finish lines: a failure to write them is reported, never a crash (the
+        intents, which are what reconcile needs, were durable before each send)."""
+        try:
+            write(item)
+        except OSError as exc:
+            if not self._journal_warned:
+                self._journal_warned = True
+                self._emit(Notice("error", f"Cannot write the journal: {exc.strerror or exc}"))
 
     def _emit(self, event: Event) -> None:
         if self.on_event is None:

@@ -69,8 +69,8 @@ class RequestGate(RunControl):
 
     def check(self) -> None:
         self.run.ensure_running()
+        self._before_send(self.sends + 1)  # may raise: then nothing was sent
         self.sends += 1
-        self._before_send(self.sends)
 
 
 @dataclass(slots=True)
