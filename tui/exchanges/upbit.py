@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tui.core.bulk import gc_paused
 from tui.core.errors import BadResponse, InputError, PartialResponse
 from tui.core.models.row import Exchange
 from tui.core.models.upbit import UpbitBatchCancel, UpbitOrder
@@ -279,13 +280,14 @@ def _parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
         raise BadResponse(reply.status, f"expected a list of orders, got {type(body).__name__}", body=str(body)[:500])
     orders: list[UpbitOrder] = []
     unreadable: list[dict[str, str | None]] = []
-    for item in body:
-        try:
-            orders.append(UpbitOrder.from_wire(item))
-        except ValueError as exc:
-            log.warning("unreadable order in a list answer: %s", _first_error(exc))
-            ids = item if isinstance(item, dict) else {}
-            unreadable.append({key: _text_id(ids.get(key)) for key in ("uuid", "identifier")})
+    with gc_paused():
+        for item in body:
+            try:
+                orders.append(UpbitOrder.from_wire(item))
+            except ValueError as exc:
+                log.warning("unreadable order in a list answer: %s", _first_error(exc))
+                ids = item if isinstance(item, dict) else {}
+                unreadable.append({key: _text_id(ids.get(key)) for key in ("uuid", "identifier")})
     if unreadable:
         raise PartialResponse(reply.status, orders, unreadable)
     return orders

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PrivateAttr
@@ -11,6 +12,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Pri
 
 def _to_decimal(value: Any) -> Any:
     """Exchange amounts arrive as strings; keep them exact and refuse what is not a number."""
+    if type(value) is str:  # the hot path: 100k orders x 10 amounts
+        return _decimal_text(value)
     if isinstance(value, bool):
         raise ValueError("expected a decimal string, got a boolean")
     if isinstance(value, Decimal):
@@ -21,12 +24,22 @@ def _to_decimal(value: Any) -> Any:
         # Only reachable when a caller bypasses decimal_json.loads; repr is the shortest exact text.
         number = Decimal(repr(value))
     elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"not a decimal number: {value[:40]!r}") from None
+        return _decimal_text(str(value))
     else:
         raise ValueError(f"expected a decimal string, got {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError("not a finite number")
+    return number
+
+
+@lru_cache(maxsize=65536)
+def _decimal_text(text: str) -> Decimal:
+    """Decimal from text, shared for repeated values ("0", a market's price levels): Decimals
+    are immutable, and 100k orders repeat many of their amounts."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"not a decimal number: {text[:40]!r}") from None
     if not number.is_finite():
         raise ValueError("not a finite number")
     return number
@@ -54,9 +67,13 @@ class WireOrder(BaseModel):
         if not isinstance(data, dict):
             raise ValueError(f"expected an order object, got {type(data).__name__}")
         order = cls.model_validate(data if fields is None else fields)
-        order._raw = dict(data)
+        order._raw = data  # kept as is, not copied: nothing changes a parsed answer
         return order
 
     @property
     def raw(self) -> dict[str, Any]:
-        return self._raw or self.model_dump(mode="json", exclude_none=True)
+        # Read the private slot directly: pydantic's __getattr__ for `_raw` costs 2 us, which
+        # 100k rows feel.
+        private = self.__pydantic_private__
+        raw = private.get("_raw") if private else None
+        return raw or self.model_dump(mode="json", exclude_none=True)

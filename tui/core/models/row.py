@@ -26,9 +26,11 @@ SELL_SIDES = frozenset({"ask", "sell"})
 class OrderRow:
     """One order as the table shows it.
 
-    A row made from a bare reference has only `id`/`id_kind` (`order` is None) and shows
-    "unknown" elsewhere until it is looked up. `order` keeps the full exchange model for the
-    detail panels and for JSON output.
+    A row made from a bare reference has only `id`/`id_kind` (`raw` is None) and shows
+    "unknown" elsewhere until it is looked up. `raw` keeps the exchange's own object (every
+    field, exactly as sent) for the detail panels and JSON output; `order` parses it into the
+    full model when asked. Rows do not hold the models: 100k of those would not fit the
+    table's memory budget, while a parse on demand (one detail view) costs microseconds.
     """
 
     exchange: Exchange
@@ -45,7 +47,7 @@ class OrderRow:
     locked: Decimal | None = None
     state: str | None = None
     created_at: datetime | None = None
-    order: UpbitOrder | B2TraderOrder | None = None
+    raw: dict[str, Any] | None = None
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -65,7 +67,7 @@ class OrderRow:
             order.locked,
             order.state,
             order.created_at,
-            order,
+            order.raw,
         )
 
     @classmethod
@@ -89,7 +91,7 @@ class OrderRow:
             _b2_locked(order, side),
             order.status,
             order.createdAt,
-            order,
+            order.raw,
         )
 
     @classmethod
@@ -97,6 +99,14 @@ class OrderRow:
         if isinstance(order, UpbitOrder):
             return cls.from_upbit(order)
         return cls.from_b2trader(order)
+
+    @classmethod
+    def many(cls, orders) -> list[OrderRow]:
+        """Rows for many orders at once (a 100k listing), without the collector's pauses."""
+        from tui.core.bulk import gc_paused
+
+        with gc_paused():
+            return [cls.from_order(order) for order in orders]
 
     @classmethod
     def from_ref(cls, ref: OrderRef, exchange: Exchange | None = None) -> OrderRow:
@@ -116,7 +126,16 @@ class OrderRow:
 
     @property
     def known(self) -> bool:
-        return self.order is not None
+        return self.raw is not None
+
+    @property
+    def order(self) -> UpbitOrder | B2TraderOrder | None:
+        """The full exchange model, parsed from `raw` on demand (None for a bare reference)."""
+        if self.raw is None:
+            return None
+        if self.exchange is Exchange.UPBIT:
+            return UpbitOrder.from_wire(self.raw)
+        return B2TraderOrder.from_wire(self.raw)
 
     @property
     def is_open(self) -> bool | None:
@@ -147,8 +166,8 @@ class OrderRow:
 
     def wire(self) -> dict[str, Any]:
         """The order as the exchange last described it, or the bare reference."""
-        if self.order is not None:
-            return dict(self.order.raw)
+        if self.raw is not None:
+            return dict(self.raw)
         return {self.id_kind.value: self.id}
 
 

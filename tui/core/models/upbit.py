@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -9,6 +10,19 @@ from pydantic import BaseModel, ConfigDict
 from tui.core.models.common import ExactDecimal, WireOrder, ZonedDatetime
 
 OPEN_STATES = frozenset({"wait", "watch"})
+_CATEGORICAL = ("side", "ord_type", "state", "market", "time_in_force", "smp_type")
+_ZEROS = frozenset({"0", "0.0", "0.00000000"})
+
+
+def _share_repeated_text(data: dict[str, Any]) -> None:
+    """One string object per repeated value (sides, states, markets, zeros) across 100k orders."""
+    for key in _CATEGORICAL:
+        value = data.get(key)
+        if type(value) is str:
+            data[key] = sys.intern(value)
+    for key, value in data.items():
+        if type(value) is str and value in _ZEROS:
+            data[key] = sys.intern(value)
 
 
 class UpbitOrder(WireOrder):
@@ -46,6 +60,8 @@ class UpbitOrder(WireOrder):
             if len(data) != 1:
                 raise ValueError(f"expected one order, got a list of {len(data)}")
             data = data[0]
+        if isinstance(data, dict):
+            _share_repeated_text(data)
         if isinstance(data, dict) and "remaining_fee" not in data and "remaing_fee" in data:
             fields = dict(data)
             fields["remaining_fee"] = fields.pop("remaing_fee")
