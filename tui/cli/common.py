@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from tui.core.config import AppConfig, Overrides, ResolvedProfile, data_dir, load_config, resolve
+from tui.core.config import AppConfig, Overrides, ResolvedProfile, load_config, resolve
 from tui.core.errors import InputError, OrderTuiError
 from tui.core.redact import Redactor
 
@@ -62,8 +61,9 @@ class Context:
         return profile
 
     def journal_dir(self) -> Path:
-        override = os.environ.get("ORDERTUI_JOURNAL_DIR")
-        return Path(override) if override else data_dir() / "journal"
+        from tui.core.journal import default_dir
+
+        return default_dir()
 
     def journal(self, profile: ResolvedProfile):
         from tui.core.config import JournalConfig

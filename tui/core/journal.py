@@ -28,6 +28,16 @@ FINAL_OUTCOMES = frozenset({"cancelled", "failed", "open", "not_sent"})
 SUFFIX = ".jsonl"
 
 
+def default_dir() -> Path:
+    """Where runs are journaled: the user data dir's `journal/` (ORDERTUI_JOURNAL_DIR overrides)."""
+    override = os.environ.get("ORDERTUI_JOURNAL_DIR")
+    if override:
+        return Path(override)
+    from tui.core.config import data_dir
+
+    return data_dir() / "journal"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 

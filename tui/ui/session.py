@@ -6,14 +6,13 @@ UI's single handle on it. Nothing here imports Textual.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tui.core.config import AppConfig, Overrides, ResolvedProfile
-from tui.core.errors import ConfigError, OrderTuiError
+from tui.core.errors import ConfigError, OrderTuiError, PartialResponse
 from tui.core.redact import Redactor
 from tui.core.refs import OrderRef
 from tui.ui.runner import ExchangeRunner, RateState
@@ -39,11 +38,10 @@ class ProfileInfo:
 
 
 def journal_dir() -> Path:
-    """Same place as the command line uses (ORDERTUI_JOURNAL_DIR overrides)."""
-    from tui.core.config import data_dir
+    """Same place as the command line uses."""
+    from tui.core.journal import default_dir
 
-    override = os.environ.get("ORDERTUI_JOURNAL_DIR")
-    return Path(override) if override else data_dir() / "journal"
+    return default_dir()
 
 
 class Session:
@@ -189,8 +187,17 @@ class Session:
         if self.profile is not None and self.profile.exchange == "b2trader":
             if self.demo_session is not None and self.profile.demo:
                 return self.demo_session.b2trader_rows()
-        orders = await client.list_open(on_page=on_page)
-        return [OrderRow.from_order(o) for o in orders]
+        try:
+            orders = await client.list_open(on_page=on_page)
+        except PartialResponse as exc:
+            # Keep every readable order; an unreadable one stays in the table as a bare id
+            # ("unknown" fields) rather than silently missing from it.
+            rows = OrderRow.many(exc.orders)
+            for item in exc.unreadable:
+                if item.get("uuid"):
+                    rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
+            return rows
+        return OrderRow.many(orders)
 
     async def lookup(self, refs: Sequence[OrderRef], on_progress: Callable[[int, int], None] | None = None) -> list:
         from tui.core.models.row import OrderRow
@@ -202,8 +209,11 @@ class Session:
         rows = []
         done = 0
         for part in chunks(list(refs), client.lookup_max):
-            orders = await client.lookup(part)
-            rows.extend(OrderRow.from_order(o) for o in orders)
+            try:
+                orders = await client.lookup(part)
+            except PartialResponse as exc:
+                orders = exc.orders  # the unreadable ones keep their "unknown" fields
+            rows.extend(OrderRow.many(orders))
             done += len(part)
             if on_progress is not None:
                 on_progress(done, len(refs))
