@@ -57,8 +57,8 @@ class RecordingRelay:
                 self._threads.append(t)
 
     def _pipe(self, src: socket.socket, dst: socket.socket, record: bool) -> None:
-        src.settimeout(0.2)
         try:
+            src.settimeout(0.2)  # the other direction may have closed both sockets already
             while not self._stop.is_set():
                 try:
                     data = src.recv(65536)
