@@ -54,10 +54,16 @@ ExactDecimal = Annotated[Decimal, BeforeValidator(_to_decimal)]
 ZonedDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
 
 
-class WireOrder(BaseModel):
-    """An exchange order that remembers the exact object it was parsed from (extras kept)."""
+_FIELD_SETS: dict[frozenset[str], frozenset[str]] = {}
 
-    model_config = ConfigDict(extra="allow")
+
+class WireOrder(BaseModel):
+    """An exchange order that remembers the exact object it was parsed from (extras kept).
+
+    Frozen: an answer from the exchange is a record of what it said, never edited.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
 
@@ -68,6 +74,10 @@ class WireOrder(BaseModel):
             raise ValueError(f"expected an order object, got {type(data).__name__}")
         order = cls.model_validate(data if fields is None else fields)
         order._raw = data  # kept as is, not copied: nothing changes a parsed answer
+        # pydantic keeps a set of the fields given, per instance (~0.7 kB). Orders are frozen,
+        # so the set never changes: share one frozen copy per distinct set of fields.
+        given = order.__pydantic_fields_set__
+        object.__setattr__(order, "__pydantic_fields_set__", _FIELD_SETS.setdefault(frozenset(given), frozenset(given)))
         return order
 
     @property
