@@ -283,3 +283,15 @@ async def test_quit_during_a_run_asks_then_aborts_and_records(make_app):
     records = [json.loads(line) for line in journal.read_text().splitlines()]
     finish = [r for r in records if r.get("type") == "finish"]
     assert finish and finish[0]["aborted"] and finish[0]["counts"]["not_sent"] > 0
+
+
+async def test_paste_preview_notes_ids_already_shown_and_of_the_other_exchange(make_app):
+    app = make_app(orders=3)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        shown = app.main.table.all_rows()[0].id
+        app.main.post_message(events.Paste(f"{shown}\n01K2PF9XS29WN4JZRHMCTTQYJB\n"))
+        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
+        text = screen_text(app)
+        assert "1 already in the table" in text
+        assert "1 B2TRADER order id" in text and "cannot cancel" in text

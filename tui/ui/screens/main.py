@@ -261,13 +261,17 @@ class MainScreen(Screen):
         self._show_preview(result, source)
 
     def _show_preview(self, result, source: str) -> None:
-        from tui.ui.screens.paste_preview import PastePreviewScreen
+        from tui.ui.screens.paste_preview import PastePreviewScreen, preview_notes
 
         def add(ok: bool | None) -> None:
             if ok:
                 self.add_parsed(result)
 
-        self.app.push_screen(PastePreviewScreen(result, source=source), add)
+        profile = self.app.session.profile
+        exchange = profile.exchange if profile is not None else "upbit"
+        in_table = {r.key for r in self.table.all_rows()}
+        notes = preview_notes(result, exchange=exchange, in_table=in_table)
+        self.app.push_screen(PastePreviewScreen(result, source=source, notes=notes), add)
 
     def add_parsed(self, result) -> int:
         before = self.table.row_count

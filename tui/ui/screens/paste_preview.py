@@ -17,7 +17,25 @@ PREVIEW_ROWS = 8
 IGNORED_ROWS = 50
 
 
-def preview_renderable(result, *, source: str) -> Group:
+def preview_notes(result, *, exchange: str, in_table: set[str]) -> list[str]:
+    """What the user should know before adding: ids already in the table, and ids of a kind
+    the current exchange cannot cancel (B2TRADER order ids on Upbit, or the other way)."""
+    notes = []
+    already = sum(1 for ref in result.refs if ref.key in in_table)
+    if already:
+        notes.append(f"{already:,} already in the table (they are updated, not doubled)")
+    b2 = sum(1 for ref in result.refs if ref.kind.value == "order_id")
+    if exchange == "upbit" and b2:
+        notes.append(f"{b2:,} B2TRADER order id{'s' if b2 != 1 else ''}: this Upbit session cannot cancel "
+                     "them (switch profile with p)")
+    upbit = len(result.refs) - b2
+    if exchange == "b2trader" and upbit:
+        notes.append(f"{upbit:,} Upbit id{'s' if upbit != 1 else ''}: this B2TRADER session cannot cancel "
+                     "them (switch profile with p)")
+    return notes
+
+
+def preview_renderable(result, *, source: str, notes: list[str] | None = None) -> Group:
     found = len(result.refs)
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
@@ -52,7 +70,10 @@ def preview_renderable(result, *, source: str) -> Group:
             table.add_row(where, Text(f"{item.reason}{shown}"))
         if len(result.ignored) > IGNORED_ROWS:
             table.add_row("", Text(f"… and {len(result.ignored) - IGNORED_ROWS:,} more", style="italic"))
-    return Group(head, Text(""), table)
+    parts = [head]
+    for note in notes or ():
+        parts.append(Text(f"Note: {note}", style="yellow"))
+    return Group(*parts, Text(""), table)
 
 
 class PastePreviewScreen(ModalScreen[bool]):
@@ -62,10 +83,11 @@ class PastePreviewScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="preview.cancel"),
     ]
 
-    def __init__(self, result, *, source: str = "paste") -> None:
+    def __init__(self, result, *, source: str = "paste", notes: list[str] | None = None) -> None:
         super().__init__()
         self.result = result
         self.source = source
+        self.notes = notes or []
 
     def compose(self) -> ComposeResult:
         found = len(self.result.refs)
@@ -73,7 +95,7 @@ class PastePreviewScreen(ModalScreen[bool]):
             source = "the paste" if self.source == "paste" else self.source
             yield Plain(f"Add {found:,} order{'s' if found != 1 else ''} from {source}?", id="title")
             with VerticalScroll():
-                yield Plain(preview_renderable(self.result, source=self.source), id="preview")
+                yield Plain(preview_renderable(self.result, source=self.source, notes=self.notes), id="preview")
             keys = "enter: add to the table · escape: cancel" if found else "Nothing to add · escape: close"
             yield Plain(keys, id="keys")
 
