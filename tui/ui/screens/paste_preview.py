@@ -27,11 +27,11 @@ def preview_notes(result, *, exchange: str, in_table: set[str]) -> list[str]:
     b2 = sum(1 for ref in result.refs if ref.kind.value == "order_id")
     if exchange == "upbit" and b2:
         notes.append(f"{b2:,} B2TRADER order id{'s' if b2 != 1 else ''}: this Upbit session cannot cancel "
-                     "them (switch profile with p)")
+                     f"{'it' if b2 == 1 else 'them'} (switch profile with p)")
     upbit = len(result.refs) - b2
     if exchange == "b2trader" and upbit:
         notes.append(f"{upbit:,} Upbit id{'s' if upbit != 1 else ''}: this B2TRADER session cannot cancel "
-                     "them (switch profile with p)")
+                     f"{'it' if upbit == 1 else 'them'} (switch profile with p)")
     return notes
 
 
