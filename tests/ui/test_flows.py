@@ -292,6 +292,7 @@ async def test_paste_preview_notes_ids_already_shown_and_of_the_other_exchange(m
         shown = app.main.table.all_rows()[0].id
         app.main.post_message(events.Paste(f"{shown}\n01K2PF9XS29WN4JZRHMCTTQYJB\n"))
         await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
+        await wait_for(pilot, lambda: "already in the table" in screen_text(app), what="preview notes")
         text = screen_text(app)
         assert "1 already in the table" in text
         assert "1 B2TRADER order id" in text and "cannot cancel" in text
