@@ -40,7 +40,6 @@ from tui.core.models.upbit import UpbitOrder  # noqa: E402
 from tui.core.refs import OrderRef  # noqa: E402
 
 REPEATS = 5
-MARKETS = ("KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "KRW-USDT", "KRW-ADA")
 
 
 def rss_mb() -> float:
@@ -56,30 +55,15 @@ def peak_mb() -> float:
 
 
 def wire_orders(n: int, seed: int = 7) -> list[dict]:
-    rnd = random.Random(seed)
-    out = []
-    for i in range(n):
-        side = "bid" if rnd.random() < 0.5 else "ask"
-        volume = f"0.{rnd.randint(1, 99_999_999):08d}"
-        out.append({
-            "uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
-            "side": side,
-            "ord_type": "limit",
-            "price": f"{rnd.randint(100, 150_000_000)}.0",
-            "state": "wait",
-            "market": MARKETS[i % len(MARKETS)],
-            "created_at": f"2025-07-04T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}+09:00",
-            "volume": volume,
-            "remaining_volume": volume,
-            "reserved_fee": "0.0",
-            "remaining_fee": "0.0",
-            "paid_fee": "0.0",
-            "locked": "1000.0",
-            "executed_volume": "0.0",
-            "trades_count": 0,
-            "identifier": f"bot-{i}" if i % 3 else None,
-        })
-    return out
+    """A realistic book: the simulator's seeded generator (varied prices, volumes, fees,
+    locked amounts, identifiers, partial fills, market orders without a price), as
+    JSON-decoded wire dicts."""
+    from tui.core import decimal_json
+    from tui.simulator.config import SimConfig
+    from tui.simulator.state import SimState
+
+    book = SimState(SimConfig(orders=n, b2_orders=0, seed=seed)).upbit_open_orders()
+    return decimal_json.loads(json.dumps(book))
 
 
 def rows_from_import(n: int, seed: int = 7) -> tuple[list[OrderRow], float, str]:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from itertools import repeat
-from operator import attrgetter, is_
+from operator import attrgetter, is_, is_not
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -743,8 +743,11 @@ class OrderTable(ScrollView, can_focus=True):
         else:
             values = list(map(attrgetter(_ATTR[column]), rows))
         has_missing = any(map(is_, values, repeat(None)))
-        present = [i for i, v in enumerate(values) if v is not None] if has_missing else list(range(n))
-        missing = [i for i, v in enumerate(values) if v is None] if has_missing else []
+        if has_missing:  # split at C speed: compress over identity tests, no Python loop
+            present = list(compress(range(n), map(is_not, values, repeat(None))))
+            missing = list(compress(range(n), map(is_, values, repeat(None))))
+        else:
+            present, missing = list(range(n)), []
         if column in AMOUNT_COLUMNS or (column == "created" and len(self._fkeys.get(column, ())) == n):
             # Comparing Decimals (or aware datetimes) is several times slower than comparing
             # floats, and a sort makes ~17 comparisons per row; a float per row is made once,
@@ -779,9 +782,11 @@ class OrderTable(ScrollView, can_focus=True):
                 # float(Decimal) goes through the decimal's text anyway: make the text once,
                 # measure it (exactness) and parse it.
                 if any(map(is_, values, repeat(None))):
-                    texts = [None if v is None else str(v) for v in values]
-                    longest = max((len(t) for t in texts if t is not None), default=0)
-                    floats = [None if t is None else float(t) for t in texts]
+                    # text and floats of the present values at C speed, then put the gaps back
+                    texts = list(map(str, compress(values, map(is_not, values, repeat(None)))))
+                    longest = max(map(len, texts), default=0)
+                    parsed = map(float, texts)
+                    floats = [None if v is None else next(parsed) for v in values]
                 else:
                     texts = list(map(str, values))
                     longest = max(map(len, texts), default=0)
