@@ -4,7 +4,8 @@ Run:  python tests/bench/table_load.py [--rows 100000] [--stock-rows 10000] [--s
 
 Prints one JSON line, then a human table. Figures, all in one process:
 - build_s: making the OrderRow objects (from a 100k-line file of uuids through the import parser,
-  and from Upbit order models, as the engine hands them over). Not part of load_s.
+  and from Upbit order models a page of 100 at a time, as a listing hands them over: the
+  simulator's realistic book). Not part of load_s.
 - load_s: `set_rows(rows)` until the first painted frame that shows the rows and the count.
 - rss_mb: resident memory after loading (whole process: Python, Textual, the rows, the table);
   table_mb is the growth caused by loading the table itself.
@@ -25,6 +26,7 @@ import json
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,16 +56,23 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def wire_orders(n: int, seed: int = 7) -> list[dict]:
+def wire_pages(n: int, seed: int = 7) -> list[str]:
     """A realistic book: the simulator's seeded generator (varied prices, volumes, fees,
-    locked amounts, identifiers, partial fills, market orders without a price), as
-    JSON-decoded wire dicts."""
-    from tui.core import decimal_json
-    from tui.simulator.config import SimConfig
-    from tui.simulator.state import SimState
+    locked amounts, identifiers, partial fills, market orders without a price), as the JSON
+    text of 100-order pages, the way GET /v1/orders/open delivers it.
 
-    book = SimState(SimConfig(orders=n, b2_orders=0, seed=seed)).upbit_open_orders()
-    return decimal_json.loads(json.dumps(book))
+    Generated in a child process, so the generator's own memory does not count in this
+    process's RSS."""
+    code = (
+        "import json, sys\n"
+        "from tui.simulator.config import SimConfig\n"
+        "from tui.simulator.state import SimState\n"
+        f"book = SimState(SimConfig(orders={n}, b2_orders=0, seed={seed})).upbit_open_orders()\n"
+        "for i in range(0, len(book), 100):\n"
+        "    sys.stdout.write(json.dumps(book[i:i + 100]) + '\\n')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
 
 
 def rows_from_import(n: int, seed: int = 7) -> tuple[list[OrderRow], float, str]:
@@ -337,15 +346,24 @@ def run_part(part: str, rows_n: int, stock_n: int, size: tuple[int, int]) -> dic
         rows, parse_s, how = rows_from_import(rows_n)
         out.update(build_s=parse_s, parser=how)
     else:
-        wires = wire_orders(rows_n if part == "models" else stock_n)
-        started = time.perf_counter()
-        orders = [UpbitOrder.from_wire(w) for w in wires]
-        out["models_parse_s"] = time.perf_counter() - started
-        del wires
-        rows, out["build_s"] = rows_from_models(orders)
-        # The app keeps the rows (each holds its wire object; the model is parsed again on
-        # demand), not the models: measure what it holds. peak_rss_mb still includes them.
-        del orders
+        pages = wire_pages(rows_n if part == "models" else stock_n)
+        out["rss_pages_mb"] = rss_mb()
+        # As the app loads a listing: the exchange's models arrive a page (100) at a time and
+        # each page becomes rows (which keep the wire object; the model is parsed again on
+        # demand for the detail view), so all the models never live at once.
+        from tui.core import decimal_json
+
+        rows, parse_s, build_s = [], 0.0, 0.0
+        while pages:
+            text = pages.pop()
+            started = time.perf_counter()
+            orders = [UpbitOrder.from_wire(w) for w in decimal_json.loads(text)]
+            parse_s += time.perf_counter() - started
+            page_rows, page_build = rows_from_models(orders)
+            rows.extend(page_rows)
+            build_s += page_build
+        del orders, text
+        out["models_parse_s"], out["build_s"] = parse_s, build_s
     gc.collect()
     out["rss_rows_mb"] = rss_mb()
     if part == "stock":
@@ -371,7 +389,6 @@ def main() -> None:
         return
 
     import platform
-    import subprocess
 
     parts = {}
     for part in ("import", "models", "stock"):

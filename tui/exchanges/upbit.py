@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -145,19 +145,18 @@ class UpbitClient(HttpExchange):
         reply = await self.request("GET", "/v1/order", [_single_param(ref)], idempotent=True, control=control)
         return _parse_order(self.decode(reply), reply)
 
-    async def list_open(
+    async def iter_open(
         self,
         *,
         market: str | None = None,
-        on_page: Callable[[int, int], None] | None = None,
         order_by: str = "desc",
         page_limit: int = OPEN_PAGE_MAX,
-    ) -> list[UpbitOrder]:
-        """GET /v1/orders/open, every page (wait and watch). on_page(page, total_so_far).
+    ) -> AsyncIterator[list[UpbitOrder]]:
+        """GET /v1/orders/open page by page (wait and watch), each order once.
 
-        Unreadable orders do not stop the listing: PartialResponse at the end carries every
-        readable order and the ids of the others."""
-        orders: list[UpbitOrder] = []
+        A caller can turn each page into rows and let the models go: a 100k listing then never
+        holds 100k models at once. Unreadable orders do not stop the listing: after the last
+        page, PartialResponse (with no orders: they were yielded) names the unreadable ones."""
         unreadable: list[dict[str, str | None]] = []
         seen: set[str] = set()
         page = 1
@@ -176,17 +175,36 @@ class UpbitClient(HttpExchange):
                 count = len(batch) + len(partial.unreadable)
             else:
                 count = len(batch)
-            for order in batch:
-                if order.uuid not in seen:  # pages shift when orders close meanwhile
-                    seen.add(order.uuid)
-                    orders.append(order)
-            if on_page is not None:
-                on_page(page, len(orders))
+            fresh = [o for o in batch if o.uuid not in seen]  # pages shift when orders close meanwhile
+            seen.update(o.uuid for o in fresh)
+            yield fresh
             if count < page_limit:
                 if unreadable:
-                    raise PartialResponse(reply.status, orders, unreadable)
-                return orders
+                    raise PartialResponse(reply.status, [], unreadable)
+                return
             page += 1
+
+    async def list_open(
+        self,
+        *,
+        market: str | None = None,
+        on_page: Callable[[int, int], None] | None = None,
+        order_by: str = "desc",
+        page_limit: int = OPEN_PAGE_MAX,
+    ) -> list[UpbitOrder]:
+        """Every open order (all pages). on_page(page, total_so_far). Unreadable orders: a
+        PartialResponse at the end carries every readable order and the ids of the others."""
+        orders: list[UpbitOrder] = []
+        page = 0
+        try:
+            async for batch in self.iter_open(market=market, order_by=order_by, page_limit=page_limit):
+                orders.extend(batch)
+                page += 1
+                if on_page is not None:
+                    on_page(page, len(orders))
+        except PartialResponse as partial:
+            raise PartialResponse(partial.status, orders, partial.unreadable) from None
+        return orders
 
     async def cancel_all_open(
         self,

@@ -187,17 +187,25 @@ class Session:
         if self.profile is not None and self.profile.exchange == "b2trader":
             if self.demo_session is not None and self.profile.demo:
                 return self.demo_session.b2trader_rows()
+        if not hasattr(client, "iter_open"):
+            return OrderRow.many(await client.list_open(on_page=on_page))
+        rows: list[OrderRow] = []
+        page = 0
         try:
-            orders = await client.list_open(on_page=on_page)
+            # Page by page: each page's models become rows and go, so a huge listing never
+            # holds every model at once.
+            async for batch in client.iter_open():
+                rows.extend(OrderRow.many(batch))
+                page += 1
+                if on_page is not None:
+                    on_page(page, len(rows))
         except PartialResponse as exc:
-            # Keep every readable order; an unreadable one stays in the table as a bare id
-            # ("unknown" fields) rather than silently missing from it.
-            rows = OrderRow.many(exc.orders)
+            # An unreadable order stays in the table as a bare id ("unknown" fields) rather
+            # than silently missing from it.
             for item in exc.unreadable:
                 if item.get("uuid"):
                     rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
-            return rows
-        return OrderRow.many(orders)
+        return rows
 
     async def lookup(self, refs: Sequence[OrderRef], on_progress: Callable[[int, int], None] | None = None) -> list:
         from tui.core.models.row import OrderRow
