@@ -211,3 +211,14 @@ def test_identifier_cancel_unknown_is_404(sim):
     with pytest.raises(ExchangeError) as caught:
         run(go())
     assert caught.value.status == 404 and caught.value.name == "order_not_found"
+
+
+def test_iter_open_yields_page_by_page(big):
+    async def go():
+        client = client_of(big)
+        try:
+            return [len(batch) async for batch in client.iter_open()]
+        finally:
+            await client.aclose()
+
+    assert run(go()) == [100, 100, 50]
