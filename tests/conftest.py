@@ -26,16 +26,29 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def sim() -> Iterator[object]:
-    """A seeded simulator on 127.0.0.1 (40 Upbit orders, 12 B2TRADER orders), stopped after the test."""
+def make_sim() -> Iterator[object]:
+    """make(**SimConfig fields) -> a started simulator on 127.0.0.1; all are stopped after the test."""
     from tui.simulator.config import SimConfig
     from tui.simulator.server import SimulatorServer
 
-    server = SimulatorServer(SimConfig(seed=7)).start()
+    servers: list[SimulatorServer] = []
+
+    def make(**config) -> SimulatorServer:
+        server = SimulatorServer(SimConfig(**config)).start()
+        servers.append(server)
+        return server
+
     try:
-        yield server
+        yield make
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def sim(make_sim) -> object:
+    """A seeded simulator on 127.0.0.1 (40 Upbit orders, 12 B2TRADER orders)."""
+    return make_sim(seed=7)
 
 
 def sim_env(server, home: Path) -> dict[str, str]:

@@ -1,27 +1,10 @@
-"""Fixtures: real simulators on 127.0.0.1 (stopped after each test) and an isolated home."""
+"""Fixtures: an isolated home (real simulators come from tests/conftest.py's make_sim)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tui.simulator.config import SimConfig
-from tui.simulator.server import SimulatorServer
-
 from .helpers import Env
-
-
-@pytest.fixture
-def make_sim():
-    servers: list[SimulatorServer] = []
-
-    def make(**config) -> SimulatorServer:
-        server = SimulatorServer(SimConfig(**config)).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

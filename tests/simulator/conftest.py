@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tui.simulator.config import SimConfig
 from tui.simulator.server import SimulatorServer
 
 from .helpers import Upbit
 
 
 @pytest.fixture
-def make_server():
-    servers: list[SimulatorServer] = []
-
-    def make(**config) -> SimulatorServer:
-        server = SimulatorServer(SimConfig(**config)).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def make_server(make_sim):
+    """The suite-wide simulator factory (tests/conftest.py), under this suite's name."""
+    return make_sim
 
 
 @pytest.fixture
