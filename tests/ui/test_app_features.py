@@ -245,3 +245,40 @@ async def test_export_results_to_csv_and_json_and_copy_json(make_app, isolated_h
         copied = json.loads(app.clipboard)
         assert copied["outcome"] == "cancelled"
         assert copied["order"]["uuid"] in {r.id for r in app.main.table.all_rows()}
+
+
+async def test_start_offers_to_reconcile_an_interrupted_run(isolated_home, sim, tmp_path, monkeypatch):
+    """A run that crashed mid-way (intents, no outcomes, no finish) is offered for look-up at start."""
+    from tui.core.journal import Journal
+    from tui.core.planner import Plan
+    from tui.core.refs import OrderRef
+    from tui.ui.screens.ask import AskScreen
+
+    journal_dir = isolated_home / "journal"
+    monkeypatch.setenv("ORDERTUI_JOURNAL_DIR", str(journal_dir))
+    filled, still_open = [o["uuid"] for o in sim.state.upbit_open_orders()[:2]]
+    sim.state.fill(filled)
+    refs = (OrderRef.uuid(filled), OrderRef.uuid(still_open))
+    crashed = Journal(journal_dir, profile="sim")
+    crashed.start("20260101T000000-crashed0", "upbit", "Upbit kr (127.0.0.1)", Plan((), refs, 0, ()))
+    crashed.intent("20260101T000000-crashed0/1", "DELETE /v1/orders/uuids", refs)
+    crashed.close()  # no outcome, no finish: as after kill -9
+
+    session = Session(config_path=write_config(tmp_path / "config.toml", sim), overrides=Overrides())
+    session.load_config()
+    app = OrderTuiApp(session, remember=False)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), what="the reconcile offer")
+            await pilot.pause(0.1)
+            assert "2 orders from 1 earlier run have no known outcome" in screen_text(app)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: any("Reconciled 2 order(s)" in str(n.message)
+                                              for n in app._notifications), what="reconcile notice")
+            notice = next(str(n.message) for n in app._notifications if "Reconciled" in str(n.message))
+            assert "1 failed" in notice and "1 open" in notice
+        from tui.core.journal import list_runs
+
+        assert not any(run.unresolved() for run in list_runs(journal_dir))
+    finally:
+        session.close()

@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -122,6 +123,7 @@ class OrderTuiApp(App):
         for screen in self.screen_stack:
             for header in screen.query(HeaderBar):
                 self.fill_header(header)
+        self.offer_reconcile()
         main = self.main
         if self.import_path:
             path, self.import_path = self.import_path, None
@@ -134,6 +136,38 @@ class OrderTuiApp(App):
                 main.table.set_rows([r for r in main.table.all_rows() if not r.known])
                 self.notify("B2TRADER has no list of open orders: add ids with n, paste them, or import a file (i).",
                             timeout=8)
+
+    @work(exclusive=True, group="offer-reconcile")
+    async def offer_reconcile(self) -> None:
+        """At start: if earlier runs of this profile left orders with unknown outcomes (a crash,
+        a lost connection), offer to look them up now."""
+        import asyncio
+
+        from tui.ui.screens.ask import AskScreen
+
+        try:
+            runs = await asyncio.to_thread(self.session.unresolved_runs)
+        except Exception as exc:  # the journal is a convenience here; never block start-up
+            self.log.warning(f"could not read the journal: {exc}")
+            return
+        pending = sum(len(run.unresolved()) for run in runs)
+        if not pending:
+            return
+        question = (f"{pending} order{'s' if pending != 1 else ''} from {len(runs)} earlier "
+                    f"run{'s' if len(runs) != 1 else ''} {'have' if pending != 1 else 'has'} no known outcome.")
+        detail = ("A run was interrupted or lost its connection. Look these orders up on the exchange "
+                  "now and record what became of them? (ordertui reconcile does the same.)")
+        if not await self.push_screen_wait(AskScreen(question, detail, yes="look them up", no="not now")):
+            return
+        try:
+            report = await self.session.runner.run(self.session.reconcile_runs(runs))
+        except Exception as exc:
+            self.report_error("Reconcile failed", exc)
+            return
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())) or "nothing"
+        severity = "warning" if report.error else "information"
+        self.notify(f"Reconciled {len(report.settled)} order(s): {counts}."
+                    + (f" {report.error}" if report.error else ""), severity=severity, timeout=10)
 
     def fill_header(self, header: HeaderBar) -> None:
         info = self.session.info()

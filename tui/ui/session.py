@@ -248,6 +248,23 @@ class Session:
         run = read_run(journal_path)
         return await reconcile(self._client(), [run], redactor=self.redactor, on_progress=on_progress)
 
+    def unresolved_runs(self) -> list:
+        """Earlier runs of this profile whose outcome is unknown for some order (not in demo:
+        the demo exchange of an earlier session is gone). Reads the journal: call off the UI loop."""
+        from tui.core.journal import list_runs
+        from tui.core.reconcile import matching_runs
+
+        profile = self.profile
+        if profile is None or profile.demo or self.client is None or not self.client.lookup_max:
+            return []
+        runs, _ = matching_runs(list_runs(journal_dir()), profile.exchange, profile.name)
+        return runs
+
+    async def reconcile_runs(self, runs: list, on_progress: Callable[[int, int], None] | None = None):
+        from tui.core.reconcile import reconcile
+
+        return await reconcile(self._client(), runs, redactor=self.redactor, on_progress=on_progress)
+
     def _client(self):
         if self.client is None:
             raise OrderTuiError("not connected yet")
