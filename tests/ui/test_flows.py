@@ -296,3 +296,86 @@ async def test_paste_preview_notes_ids_already_shown_and_of_the_other_exchange(m
         text = screen_text(app)
         assert "1 already in the table" in text
         assert "1 B2TRADER order id" in text and "cannot cancel" in text
+
+
+async def test_a_second_run_cannot_start_while_one_is_in_flight(make_app):
+    app = make_app(orders=200, latency_ms=150)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 200)
+        table = app.main.table
+        await pilot.press("a", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("2", "0", "0", "enter")
+        await wait_for(pilot, lambda: app.main.running, what="the run to start")
+        # Every other way in (a retry from results, the palette) ends in confirm_cancel.
+        app.main.confirm_cancel(table.all_rows()[:1])
+        await pilot.pause(0.05)
+        assert not isinstance(app.screen, ConfirmScreen)
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready),
+                       timeout=60, what="results")
+        report = app.screen.report
+        assert report.requested == 200 and report.counts["cancelled"] == 200 and not report.aborted
+
+
+async def test_abort_question_closes_when_the_run_ends_first(make_app):
+    app = make_app(orders=900, latency_ms=100)  # 45 batches at 30/s: about 1.5 s of run
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 900)
+        await pilot.press("a", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("9", "0", "0", "enter")
+        await wait_for(pilot, lambda: app.main.running, what="the run to start")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
+        # Unanswered: the run finishes, the results come up, and the question is gone.
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready),
+                       timeout=60, what="results")
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is app.main and "Abort the run?" not in screen_text(app)
+
+
+async def test_rows_show_the_exchange_state_after_a_run_and_closed_ones_are_flagged(make_app):
+    app = make_app(orders=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 5)
+        table = app.main.table
+        first = table.visible_rows()[0]
+        table.move_cursor_to_key(first.key)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), what="results")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main)
+        assert table.get_row(first.key).state == "cancel"
+        table.move_cursor_to_key(first.key)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: "already closed" in screen_text(app), what="closed note")
+
+
+async def test_look_up_mixes_uuids_and_identifiers_and_merges_identifier_rows(make_app):
+    app = make_app(orders=12)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app, 12)
+        table = app.main.table
+        rows = table.all_rows()
+        by_ident = next(r for r in rows if r.identifier)
+        by_uuid = next(r for r in rows if r.key != by_ident.key)
+        shown = next(r for r in rows if r.identifier and r.key != by_ident.key)
+        table.set_rows([r for r in rows if r.key not in (by_ident.key, by_uuid.key)])
+        app.main.post_message(events.Paste(
+            f"identifier:{by_ident.identifier}\n{by_uuid.id}\nidentifier:{shown.identifier}\n"))
+        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is app.main)
+        table.select_keys([f"identifier:{by_ident.identifier}", by_uuid.key, f"identifier:{shown.identifier}"])
+        await pilot.press("l")
+        await wait_for(pilot, lambda: table.get_row(by_ident.key) is not None and table.get_row(by_uuid.key).known,
+                       what="look-up of mixed kinds")
+        # one row per order: identifier rows became (or merged into) their uuid rows
+        assert table.get_row(f"identifier:{by_ident.identifier}") is None
+        assert table.get_row(f"identifier:{shown.identifier}") is None
+        assert table.row_count == 12
+        assert all(table.is_selected(r.key) for r in (by_ident, by_uuid, shown))  # selection carried over

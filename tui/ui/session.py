@@ -216,7 +216,11 @@ class Session:
             raise OrderTuiError("this exchange has no order look-up: check these orders in the trading terminal")
         rows = []
         done = 0
-        for part in chunks(list(refs), client.lookup_max):
+        by_kind: dict[str, list[OrderRef]] = {}
+        for ref in refs:  # uuids and identifiers never share a look-up request
+            by_kind.setdefault(ref.kind.value, []).append(ref)
+        parts = [part for group in by_kind.values() for part in chunks(group, client.lookup_max)]
+        for part in parts:
             try:
                 orders = await client.lookup(part)
             except PartialResponse as exc:

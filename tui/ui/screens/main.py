@@ -172,7 +172,7 @@ class MainScreen(Screen):
     def _show_page(self) -> None:
         if self._page is not None:
             page, total = self._page
-            self.query_one(StatusBar).set_note(f"loading open orders… page {page}" + (f"/{total}" if total else ""))
+            self.query_one(StatusBar).set_note(f"loading open orders… page {page} · {total:,} orders")
 
     def action_lookup(self) -> None:
         self.lookup_unknown()
@@ -202,22 +202,25 @@ class MainScreen(Screen):
             return
         self.query_one(StatusBar).set_note("")
         by_ident = {r.identifier: r for r in unknown if r.id_kind.value == "identifier"}
-        replace_keys, replaced_rows, direct = [], [], []
+        direct: list[OrderRow] = []        # rows already in the table under their uuid: update
+        added: list[OrderRow] = []         # rows new to the table (found by identifier)
+        renamed: list[tuple[str, str]] = []  # identifier row key -> the uuid row that replaces it
         for row in found:
-            if table.get_row(row.key) is not None:
-                direct.append(row)
-            elif row.identifier and row.identifier in by_ident:
-                old = by_ident.pop(row.identifier)
-                replace_keys.append(old.key)
-                replaced_rows.append((old.key, row))
+            old = by_ident.pop(row.identifier, None) if row.identifier else None
+            present = table.get_row(row.key) is not None
+            if old is not None:
+                # The order was known by identifier: from now on it is its uuid row (one row
+                # per order, so it can never be cancelled twice from two rows).
+                renamed.append((old.key, row.key))
+                (direct if present else added).append(row)
             else:
                 direct.append(row)
         table.update_rows(direct)
-        if replaced_rows:
-            was_selected = {key for key, _ in replaced_rows if table.is_selected(key)}
-            table.remove_rows(replace_keys)
-            table.add_rows([row for _, row in replaced_rows])
-            table.select_keys([row.key for key, row in replaced_rows if key in was_selected])
+        if renamed:
+            was_selected = {new for old, new in renamed if table.is_selected(old)}
+            table.remove_rows([old for old, _ in renamed])
+            table.add_rows(added)
+            table.select_keys([key for key in was_selected])
         missing = len(unknown) - len(found)
         text = f"Looked up {len(found):,} order{'s' if len(found) != 1 else ''}"
         if missing > 0:
@@ -349,6 +352,9 @@ class MainScreen(Screen):
         from tui.core.planner import plan_cancels
         from tui.ui.screens.confirm import ConfirmScreen, summarize
 
+        if self.running:  # every way in (keys, palette, retry from results) meets this check
+            self.notify("A run is already in progress (escape aborts it).", severity="warning")
+            return
         session = self.app.session
         client = session.client
         if client is None:
@@ -363,17 +369,27 @@ class MainScreen(Screen):
         if hidden:
             summary.notes.insert(0, f"{hidden:,} of these {'are' if hidden != 1 else 'is'} hidden by the filter "
                                     f"/{self.table.filter_text}.")
+        closed = sum(1 for r in rows if r.is_open is False)
+        if closed:
+            summary.notes.insert(0, f"{closed:,} of these {'are' if closed != 1 else 'is'} already closed "
+                                    "(cancelled or filled): the exchange will refuse them.")
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.run_cancel(rows, plan)
+            if not yes:
+                return
+            if self.running:  # two confirms stacked (e.g. from the palette): only one run at a time
+                self.notify("A run is already in progress (escape aborts it).", severity="warning")
+                return
+            self.run_cancel(rows, plan)
 
         self.app.push_screen(ConfirmScreen(summary), confirmed)
 
-    @work(exclusive=True, group="cancel")
+    @work(exclusive=False, group="cancel")  # never exclusive: a new worker would kill a live run
     async def run_cancel(self, rows: list[OrderRow], plan) -> None:
         from tui.ui.runner import EventBatch
 
+        if self.running:
+            return
         session = self.app.session
         runner = session.runner
         inbox = EventBatch()
@@ -402,12 +418,15 @@ class MainScreen(Screen):
             self._engine = None
             self.running = False
             progress.end()
+            self._close_abort_question()
         if report is None:
             return
         known = {r.key: r for r in rows}
         self.last_report = report
         self.last_known = known
-        # Cancelled rows are done: take them out of the selection so they are not sent again.
+        # The rows now show what the exchange said last (state, remaining, locked), under the
+        # run's marks; cancelled rows leave the selection so they are not sent again.
+        self.table.update_rows([r.row for r in report.results.values() if r.row is not None and r.row.known])
         done = [k for k, r in report.results.items() if r.outcome is Outcome.CANCELLED]
         self.table.select_keys(done, selected=False)
         self.table.mark_rows({k: r.outcome.value for k, r in report.results.items()})
@@ -453,10 +472,17 @@ class MainScreen(Screen):
                 progress.note = "aborting: nothing more is sent"
                 progress.refresh_counts()
 
-        self.app.push_screen(AskScreen(
+        self._abort_question = AskScreen(
             "Abort the run?",
             "Requests already sent finish and are recorded; orders not sent yet stay open and are "
-            "listed as not sent.", yes="abort", no="keep going"), answer)
+            "listed as not sent.", yes="abort", no="keep going")
+        self.app.push_screen(self._abort_question, answer)
+
+    def _close_abort_question(self) -> None:
+        """The run ended while its abort question was open: the question no longer applies."""
+        question, self._abort_question = getattr(self, "_abort_question", None), None
+        if question is not None and self.app.screen is question:
+            question.dismiss(False)
 
     def show_results(self, report: RunReport) -> None:
         from tui.ui.screens.results import ResultsScreen
