@@ -173,3 +173,30 @@ def test_multi_line_error_messages_become_one_line():
         400, json={"error": {"name": "bad_request", "message": "first line\nsecond\tline"}}))
     report = run(exchange, [OrderRef.uuid(U)], EngineOptions(confirm=False))
     assert report.results[f"uuid:{U}"].error.message == "first line second line"
+
+
+def test_orders_refused_by_the_rate_limit_every_time_are_not_sent_not_failed():
+    exchange = Exchange(lambda request, n: httpx.Response(429, text="Too many API requests.",
+                                                          headers={"Retry-After": "0.01"}))
+
+    async def go():
+        client = UpbitClient("a" * 40, "s" * 40, base_url="https://api.upbit.test",
+                             transport=httpx.MockTransport(exchange),
+                             retry=RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001))
+        try:
+            return await CancelEngine(client, options=QUICK).run([OrderRef.uuid(U)])
+        finally:
+            await client.aclose()
+
+    result = asyncio.run(go()).results[f"uuid:{U}"]
+    assert result.outcome is Outcome.NOT_SENT and result.error.name == "too_many_requests"
+
+
+def test_a_count_of_429s_is_not_a_block_duration():
+    def handle(request, n):
+        return httpx.Response(418, text="blocked: too many 429s")
+
+    report = run(Exchange(handle), [OrderRef.uuid(U)])
+    result = report.results[f"uuid:{U}"]
+    assert result.outcome is Outcome.NOT_SENT
+    assert "429 s" not in (result.error.hint or "") and "about" not in (result.error.hint or "")

@@ -119,3 +119,14 @@ def test_missing_and_directory(tmp_path):
         read_input_file(tmp_path / "nope.txt")
     with pytest.raises(InputError, match="directory"):
         read_input_file(tmp_path)
+
+
+def test_special_files_refused_instead_of_hanging(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_input_file(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_input_file("/dev/zero")

@@ -229,8 +229,10 @@ class CancelEngine:
                 status = exc.status
                 self._mark(req.refs, Outcome.UNKNOWN, exc.info, sent=True)
             except RateLimited as exc:
+                # Refused by the rate limit every time: the exchange never acted, so the orders
+                # are not sent (R retries them), not failed.
                 status = exc.status
-                self._mark(req.refs, Outcome.FAILED, exc.info, sent=False)
+                self._mark(req.refs, Outcome.NOT_SENT, exc.info, sent=False)
             except ExchangeError as exc:
                 status = exc.status
                 if exc.status is not None and exc.status >= 500:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,10 +146,13 @@ def read_input_file(path: str | Path) -> str:
         try:
             if p.is_dir():
                 raise InputError(f"{name} is a directory, not a file")
-            size = p.stat().st_size
-            if size > MAX_INPUT_BYTES:
-                raise InputError(f"{name} is {size / 1e6:.0f} MB; the limit is {MAX_INPUT_BYTES // 1_000_000} MB")
-            data = p.read_bytes()
+            info = p.stat()
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block forever, /dev/zero never end
+                raise InputError(f"{name} is not a regular file")
+            if info.st_size > MAX_INPUT_BYTES:
+                raise InputError(f"{name} is {info.st_size / 1e6:.0f} MB; the limit is {MAX_INPUT_BYTES // 1_000_000} MB")
+            with p.open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)  # bounded even if it grows meanwhile
         except FileNotFoundError:
             raise InputError(f"no such file: {name}") from None
         except PermissionError:

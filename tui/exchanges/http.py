@@ -43,7 +43,9 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 # Failures that happen before a byte of the request left: safe to send again.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
                    httpx.LocalProtocolError)
-_BLOCK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
+# "blocked for 60 seconds", "retry in 30 s": a number after for/in/after, then a unit. Never a
+# bare "429s" (a count of responses, not a duration).
+_BLOCK_RE = re.compile(r"\b(?:for|in|after)\s+(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
 _JWT_BYTES = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
 _REDACTED = b"[redacted]"
 
@@ -51,7 +53,7 @@ _REDACTED = b"[redacted]"
 @dataclass(slots=True)
 class RetryPolicy:
     max_attempts: int = 6          # per request, all causes together
-    max_rate_limited: int = 8      # 429s tolerated for one request
+    max_rate_limited: int = 20     # 429s tolerated for one request (each pauses the group, growing)
     base_delay: float = 0.2
     max_delay: float = 5.0
     max_retry_after: float = 30.0  # a 429's Retry-After is obeyed up to this (a hostile one can't stall a run)
