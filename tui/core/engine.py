@@ -132,6 +132,7 @@ class CancelEngine:
     # ---- the run ----------------------------------------------------------------------------
     async def run(self, refs: Iterable[OrderRef]) -> RunReport:
         plan = self.plan(refs)
+        self._counters.started = time.monotonic()  # the run, not the time spent asking the user
         exchange = self.client.exchange.value
         report = RunReport(self.run_id, exchange, requested=len(plan.refs) + len(plan.unsupported))
         self._report = report
