@@ -44,6 +44,7 @@ class OrderTuiApp(App):
         self._rate_version = -1
         self.quitting = False
         self._theme_ready = False
+        self._applied_theme: str | None = None
         super().__init__()
         self._install_themes()
 
@@ -85,15 +86,52 @@ class OrderTuiApp(App):
             self.notify("\n".join(problems), severity="warning", timeout=12)
         if self.remember and self._flag_theme and self.theme == self._flag_theme:
             self._remember_theme(self.theme)
+        self._applied_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._theme_applied)
         self._theme_ready = True
         self.set_interval(0.25, self._refresh_rate)
         # Connect (and start the demo simulator) once the first frame is up: starting it
         # alongside the UI makes both slower (they share the GIL), measured.
         self.call_after_refresh(self.connect)
 
-    def watch_theme(self, name: str) -> None:
-        if self._theme_ready and self.remember:
-            self._remember_theme(name)
+    def validate_theme(self, name: str) -> str:
+        """Every switch (palette, `t`, code) passes here after Textual's own check: a theme
+        whose variables do not fit the app's stylesheet would fail every CSS parse (a crash), so
+        it is refused in one notification and the current theme stays."""
+        if not self._theme_ready or name == self.theme:
+            return name
+        problem = self._theme_problem(name)
+        if problem is None:
+            return name
+        self.notify(f"Theme {name!r} not applied: {problem}", severity="error", timeout=10)
+        return self.theme
+
+    def _theme_problem(self, name: str) -> str | None:
+        from tui.ui.themes import variable_problem
+
+        theme = self.get_theme(name)
+        if theme is None:
+            return "no such theme"
+        problem = variable_problem(theme)
+        if problem:
+            return problem
+        # Then the app's real stylesheet with this theme's variables (as refresh_css will do).
+        variables = {**self.get_theme_variable_defaults(), **theme.to_color_system().generate(), **theme.variables}
+        sheet = self.stylesheet.copy()
+        sheet.set_variables(variables)
+        try:
+            sheet.reparse()
+        except Exception:
+            return "its [variables] do not fit the app's styles"
+        return None
+
+    def _theme_applied(self, theme) -> None:
+        """Remember a theme only once it has been applied (the CSS refreshed without error)."""
+        if theme.name == self._applied_theme:
+            return
+        self._applied_theme = theme.name
+        if self.remember:
+            self._remember_theme(theme.name)
 
     @staticmethod
     def _remember_theme(name: str) -> None:

@@ -65,9 +65,61 @@ class ThemeFile(BaseModel):
         return None if value is None else _check_color(value)
 
     def to_theme(self):
+        """The Textual theme. Raises ValueError when a [variables] value would not parse where
+        Textual uses that variable (it would fail every stylesheet parse: a crash on start)."""
         from textual.theme import Theme
 
-        return Theme(**self.model_dump())
+        theme = Theme(**self.model_dump())
+        problem = variable_problem(theme)
+        if problem:
+            raise ValueError(problem)
+        return theme
+
+
+def _variable_property(name: str, known: bool) -> str | None:
+    """The CSS property a design variable goes into (judged by its name, as Textual names
+    them), or None for a variable of the user's own that nothing uses (harmless)."""
+    parts = name.split("-")
+    if "style" in parts:
+        return "text-style"
+    if "foreground" in parts or "color" in parts or parts[0] == "text":
+        return "color"
+    if known or "background" in parts:
+        return "background"
+    return None
+
+
+def variable_problem(theme) -> str | None:
+    """The first `[variables]` entry that would not parse where it is used, as one line.
+
+    Each variable is tried in a one-rule stylesheet with the property Textual uses it for
+    (a colour for `*-background`, a style for `*-text-style`, ...), with every other variable of
+    the theme defined, so references like "$primary 40%" work as they will in the app.
+    """
+    from textual.css.stylesheet import Stylesheet
+    from textual.theme import Theme
+
+    if not theme.variables:
+        return None
+    plain = Theme(**{**{k: getattr(theme, k) for k in (*COLOR_FIELDS, "name", "dark", "luminosity_spread",
+                                                        "text_alpha")}, "variables": {}})
+    defaults = plain.to_color_system().generate()
+    try:
+        variables = {**theme.to_color_system().generate(), **theme.variables}
+    except Exception as exc:  # Textual computes some colours from others
+        return f"variables: {exc}"
+    for name, value in theme.variables.items():
+        prop = _variable_property(name, name in defaults)
+        if prop is None:
+            continue
+        sheet = Stylesheet(variables=variables)
+        sheet.add_source(f"Screen {{ {prop}: ${name}; }}", read_from=("theme variable", name))
+        try:
+            sheet.parse()
+        except Exception:  # StylesheetError, or an undefined variable referenced from a value
+            kind = "text style (e.g. \"bold\", \"none\")" if prop == "text-style" else "colour"
+            return f"variables.{name}: {value!r} is not a {kind}"
+    return None
 
 
 @dataclass(slots=True)
