@@ -211,7 +211,8 @@ class OrderTuiApp(App):
         info = self.session.info()
         if info is None:
             return
-        header.show(profile=info.name, where=info.where, host=info.host, demo=info.demo)
+        header.show(profile=info.name, where=info.where, host=info.host, demo=info.demo,
+                    account_id=info.account_id if info.exchange == "b2trader" else None)
 
     def _refresh_rate(self) -> None:
         version, _group, remaining, limit = self.session.rate.snapshot()

@@ -1,13 +1,54 @@
-"""The top line: app name, profile, exchange and region (or account), DEMO badge, rate meter."""
+"""The top line: app name, profile, exchange and region (or account), DEMO badge, rate meter.
+
+One line at any width: the target (exchange, region or account, host) is fitted to the space
+left, dropping the host first, then shortening a long account id in the middle, and only then
+cut with an ellipsis. The fit is redone on every resize.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
+from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.rate_meter import RateMeter
+
+COMPACT_BELOW = 100  # columns: below this the rate meter drops its bar
+
+
+def shorten_id(value: str, width: int) -> str:
+    """"a8aa99c7-97f8-4282-90cc-38fa7187c1ea" -> "a8aa99c7…c1ea": both ends stay readable."""
+    if len(value) <= width:
+        return value
+    if width < 6:
+        return value[: max(1, width - 1)] + "…"
+    tail = max(2, (width - 1) // 3)
+    return value[: width - 1 - tail] + "…" + value[-tail:]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderState:
+    profile: str
+    where: str                     # "Upbit · kr" / "B2TRADER · account 123" / an error
+    host: str | None = None
+    demo: bool = False
+    account_id: str | None = None  # shortened in the middle when space is short
+    error: bool = False
+
+
+def fit_target(state: HeaderState, width: int) -> str:
+    """The fullest form of the target that fits `width` cells."""
+    where = state.where
+    if state.host and len(where) + 3 + len(state.host) <= width:
+        return f"{where} · {state.host}"
+    account = state.account_id
+    if len(where) <= width or not account or account not in where:
+        return where
+    prefix = where[: where.index(account)]
+    return prefix + shorten_id(account, max(3, width - len(prefix)))
 
 
 class HeaderBar(Horizontal):
@@ -17,11 +58,13 @@ class HeaderBar(Horizontal):
         dock: top;
         background: $panel;
         color: $foreground;
-        & > Static { width: auto; padding: 0 1; }
+        & > Static { width: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
         & > #hb-app { text-style: bold; color: $text-primary; }
-        & > #hb-profile { color: $text-muted; }
+        & > #hb-profile { color: $text-muted; max-width: 30; }
         & > #hb-target { width: 1fr; }
+        & > #hb-target.error { color: $text-error; }
         & > #hb-rate { width: 22; text-align: right; }
+        & > #hb-rate.compact { width: 15; }
         & > #hb-demo { background: $warning; color: $background; text-style: bold; display: none; }
         & > #hb-demo.on { display: block; }
     }
@@ -36,29 +79,53 @@ class HeaderBar(Horizontal):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._state: tuple | None = None
+        self._state: HeaderState | None = None
 
     def on_mount(self) -> None:
-        if self._state is not None:
-            self._apply(*self._state)
+        self._apply()
 
-    def show(self, *, profile: str, where: str, host: str | None, demo: bool) -> None:
-        self._state = (f"profile {profile}", where if not host else f"{where} · {host}", where, demo)
-        if self.is_mounted:
-            self._apply(*self._state)
+    def on_resize(self) -> None:
+        self._apply()
+
+    def show(self, *, profile: str, where: str, host: str | None, demo: bool, account_id: str | None = None) -> None:
+        self._state = HeaderState(f"profile {profile}", where, host, demo, account_id)
+        self._apply()
 
     def show_error(self, text: str) -> None:
-        self._state = ("not connected", text, text, False)
-        if self.is_mounted:
-            self._apply(*self._state)
+        self._state = HeaderState("not connected", text, error=True)
+        self._apply()
 
-    def _apply(self, profile: str, long_target: str, short_target: str, demo: bool) -> None:
+    @property
+    def target_text(self) -> str:
+        """What the target shows now (for tests and the tooltip)."""
         try:
-            self.query_one("#hb-profile", Static).update(profile)
-            wide = self.app.size.width >= 100
-            self.query_one("#hb-target", Static).update(long_target if wide else short_target)
+            return str(self.query_one("#hb-target", Static).render())
+        except Exception:
+            return ""
+
+    def _apply(self) -> None:
+        if not self.is_mounted:
+            return
+        try:
+            profile = self.query_one("#hb-profile", Static)
+            target = self.query_one("#hb-target", Static)
             badge = self.query_one("#hb-demo", Static)
+            meter = self.query_one(RateMeter)
         except Exception:  # not composed yet: on_mount applies it
             return
-        badge.update("DEMO" if demo else "")
-        badge.set_class(demo, "on")
+        width = self.size.width or self.app.size.width
+        meter.set_compact(width < COMPACT_BELOW)
+        state = self._state
+        if state is None:
+            return
+        profile.update(state.profile)
+        badge.update("DEMO" if state.demo else "")
+        badge.set_class(state.demo, "on")
+        target.set_class(state.error, "error")
+        # What is left for the target once everything else has its width (padding 1 each side).
+        used = len("ordertui") + 2 + meter.cell_width + min(len(state.profile) + 2, 30)
+        if state.demo:
+            used += len("DEMO") + 2
+        text = fit_target(state, max(1, width - used - 2))
+        target.update(text)
+        target.tooltip = f"{state.where} · {state.host}" if state.host else state.where

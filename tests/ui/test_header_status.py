@@ -1,0 +1,45 @@
+"""The header and the status bar keep to one line at 80 columns and say what matters first."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.conftest import loaded, screen_text, wait_for
+from tui.ui.widgets.header_bar import HeaderBar, HeaderState, fit_target, shorten_id
+
+pytestmark = pytest.mark.slow
+
+
+def test_fit_target_drops_the_host_then_shortens_the_account_id():
+    account = "a8aa99c7-97f8-4282-90cc-38fa7187c1ea"
+    state = HeaderState("profile x", f"B2TRADER · account {account}", "built-in simulator", True, account)
+    assert fit_target(state, 200) == f"B2TRADER · account {account} · built-in simulator"
+    assert fit_target(state, 60) == f"B2TRADER · account {account}"
+    short = fit_target(state, 33)
+    assert short.startswith("B2TRADER · account a8aa99c7") and short.endswith("c1ea") and "…" in short
+    assert len(short) <= 33
+    assert shorten_id(account, 13) == "a8aa99c7…c1ea"
+    assert fit_target(HeaderState("p", "Upbit · kr", "api.upbit.com"), 12) == "Upbit · kr"
+
+
+async def test_header_shows_the_b2trader_account_at_80_columns_and_refits_on_resize(make_app):
+    app = make_app(exchange="b2trader")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        account = app.session.profile.account_id
+        assert len(account) > 20
+        await pilot.pause(0.1)
+        lines = screen_text(app).splitlines()
+        header = lines[0]
+        # One line: the account id (shortened in the middle) and the rate meter both show.
+        assert f"account {account[:8]}" in header and account[-4:] in header and "…" in header
+        assert "rate" in header and "DEMO" in header
+        assert account[:8] not in lines[1]  # nothing wrapped onto a second line
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause(0.2)
+        header = screen_text(app).splitlines()[0]
+        assert f"account {account} · built-in simulator" in header
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.2)
+        bar = app.main.query_one(HeaderBar)
+        assert bar.target_text.endswith(account[-4:]) and "…" in bar.target_text
