@@ -43,3 +43,46 @@ async def test_header_shows_the_b2trader_account_at_80_columns_and_refits_on_res
         await pilot.pause(0.2)
         bar = app.main.query_one(HeaderBar)
         assert bar.target_text.endswith(account[-4:]) and "…" in bar.target_text
+
+
+# ---- the rate meter -----------------------------------------------------------------------------
+def meter_text(screen) -> str:
+    from tui.ui.widgets.rate_meter import RateMeter
+
+    return str(screen.query_one(RateMeter).render())
+
+
+async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_switch(make_app):
+    from tui.ui.screens.help import HelpScreen
+    from tui.ui.screens.profiles import ProfilesScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app)
+        await pilot.pause(1.2)  # the load's own readings have gone stale
+        now = [1000.0]
+        app._clock = lambda: now[0]
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        # A reading while a screen without a meter is on top still reaches the main screen.
+        app.session.rate.update("default", 3, 30)
+        await pilot.pause(0.35)
+        assert "3/30/s" in meter_text(app.main)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert "3/30/s" in meter_text(app.main)
+        # No reading for a second: Upbit's per-second budget is full again.
+        now[0] += 1.1
+        await pilot.pause(0.35)
+        assert "30/30/s" in meter_text(app.main)
+        app.session.rate.update("default", 0, 30)
+        await pilot.pause(0.35)
+        assert "0/30/s" in meter_text(app.main)
+        # Switching to B2TRADER (no Remaining-Req) does not keep Upbit's reading.
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        await pilot.press("down", "enter")  # demo Upbit, then demo B2TRADER
+        await wait_for(pilot, lambda: app.session.profile is not None and app.session.profile.exchange == "b2trader",
+                       what="the B2TRADER demo")
+        await pilot.pause(0.35)
+        assert "rate –/s" in meter_text(app.main)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tui.ui.session import Session
 from tui.ui.widgets.header_bar import HeaderBar
 
 BIG_LOAD = 10_000
+RATE_STALE_S = 1.0  # no Remaining-Req for this long: the per-second budget is full again
 
 
 class OrderTuiApp(App):
@@ -42,6 +44,10 @@ class OrderTuiApp(App):
         self.keymap_error: str | None = None
         self.keymap: dict[str, str] = {}
         self._rate_version = -1
+        self._rate_floor = -1
+        self._rate_seen = 0.0
+        self.rate_shown: tuple[int | None, int | None] = (None, None)  # what the meters show
+        self._clock = time.monotonic
         self.quitting = False
         self._theme_ready = False
         self._applied_theme: str | None = None
@@ -140,6 +146,8 @@ class OrderTuiApp(App):
         remember_theme(name)
 
     def connect(self, profile: str | None = None, *, demo: bool | None = None, exchange: str | None = None) -> None:
+        if profile is not None or demo is not None or exchange is not None:  # a switch
+            self._reset_rate()
         self.run_worker(self._connect(profile, demo, exchange), exclusive=True, group="connect")
 
     async def _connect(self, profile: str | None, demo: bool | None, exchange: str | None) -> None:
@@ -158,6 +166,8 @@ class OrderTuiApp(App):
                 header.show_error(getattr(exc, "message", str(exc)))
             self.report_error("Could not connect", exc)
             return
+        if profile is not None or demo is not None or exchange is not None:
+            self._reset_rate()  # a late answer of the previous client is not this exchange's budget
         for screen in self.screen_stack:
             for header in screen.query(HeaderBar):
                 self.fill_header(header)
@@ -215,14 +225,30 @@ class OrderTuiApp(App):
                     account_id=info.account_id if info.exchange == "b2trader" else None)
 
     def _refresh_rate(self) -> None:
-        version, _group, remaining, limit = self.session.rate.snapshot()
-        if version == self._rate_version:
-            return
-        self._rate_version = version
+        """Every 0.25 s: the latest Remaining-Req on every meter (under a modal too), decayed to
+        the full budget once no reading came for RATE_STALE_S (the budget is per second: with
+        no request for a second it is full again, whatever the last answer said)."""
         from tui.ui.widgets.rate_meter import RateMeter
 
-        for meter in self.screen.query(RateMeter):
-            meter.set_rate(remaining, limit)
+        version, _group, remaining, limit = self.session.rate.snapshot()
+        now = self._clock()
+        if version != self._rate_version:
+            self._rate_version = version
+            if version > self._rate_floor:  # readings from before a profile switch are not this exchange's
+                self._rate_seen = now
+                self.rate_shown = (remaining, limit)
+        remaining, limit = self.rate_shown
+        if remaining is not None and limit and remaining < limit and now - self._rate_seen >= RATE_STALE_S:
+            self.rate_shown = (limit, limit)
+        for screen in self.screen_stack:
+            for meter in screen.query(RateMeter):
+                meter.set_rate(*self.rate_shown)
+
+    def _reset_rate(self) -> None:
+        """A new connection: nothing known about its budget until it answers."""
+        self._rate_floor = self._rate_version = self.session.rate.snapshot()[0]
+        self.rate_shown = (None, None)
+        self._refresh_rate()
 
     # ---- helpers for screens ------------------------------------------------------------------------
     def report_error(self, title: str, exc: BaseException) -> None:

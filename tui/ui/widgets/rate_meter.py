@@ -28,6 +28,8 @@ class RateMeter(Static):
         return COMPACT if self.compact else WIDE
 
     def on_mount(self) -> None:
+        # A screen opened between two refreshes shows the app's current reading at once.
+        self.reading = getattr(self.app, "rate_shown", self.reading)
         self._render_reading()
 
     def set_compact(self, compact: bool) -> None:
