@@ -86,3 +86,38 @@ async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_sw
                        what="the B2TRADER demo")
         await pilot.pause(0.35)
         assert "rate –/s" in meter_text(app.main)
+
+
+# ---- connect errors -------------------------------------------------------------------------------
+async def test_a_connect_error_is_scrubbed_and_shown_on_every_header(make_app):
+    from tui.core.errors import OrderTuiError
+    from tui.ui.screens.confirm import ConfirmScreen
+    from tui.ui.screens.results import ResultsScreen
+
+    secret = "tok-9f8e7d6c5b4a"
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, what="results")
+        results = app.screen
+        app.session.redactor.add(secret)
+
+        def refuse(*args, **kwargs):
+            raise OrderTuiError(f"401 from https://sim.example: bad token {secret}")
+
+        app.session.connect = refuse
+        app.connect(demo=True, exchange="upbit")  # as the palette's "Switch profile" does from here
+        await wait_for(pilot, lambda: app.connect_error is not None, what="the connect failure")
+        await pilot.pause(0.1)
+        for screen in (results, app.main):
+            bar = screen.query_one(HeaderBar)
+            assert "bad token" in bar.target_text and secret not in bar.target_text, screen
+        assert "not connected" in screen_text(app).splitlines()[0]
+        assert all(secret not in str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert "not connected" in screen_text(app).splitlines()[0]
+        assert secret not in screen_text(app)

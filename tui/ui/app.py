@@ -43,6 +43,7 @@ class OrderTuiApp(App):
         self.theme_warning: str | None = None
         self.keymap_error: str | None = None
         self.keymap: dict[str, str] = {}
+        self.connect_error: str | None = None  # the last connect's failure, scrubbed, until one succeeds
         self._rate_version = -1
         self._rate_floor = -1
         self._rate_seen = 0.0
@@ -162,10 +163,16 @@ class OrderTuiApp(App):
                 await asyncio.wrap_future(session.runner.call_blocking(session.connect, profile, demo=demo,
                                                                        exchange=exchange))
         except Exception as exc:
-            for header in self.screen.query(HeaderBar):
-                header.show_error(getattr(exc, "message", str(exc)))
+            # Scrubbed like every other error (a server may echo a token back), and on every
+            # header: the one of a screen under a modal, and of screens opened later (fill_header).
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            self.connect_error = self.session.redactor.scrub(message)
+            for screen in self.screen_stack:
+                for header in screen.query(HeaderBar):
+                    header.show_error(self.connect_error)
             self.report_error("Could not connect", exc)
             return
+        self.connect_error = None
         if profile is not None or demo is not None or exchange is not None:
             self._reset_rate()  # a late answer of the previous client is not this exchange's budget
         for screen in self.screen_stack:
@@ -218,6 +225,9 @@ class OrderTuiApp(App):
                     + (f" {report.error}" if report.error else ""), severity=severity, timeout=10)
 
     def fill_header(self, header: HeaderBar) -> None:
+        if self.connect_error:
+            header.show_error(self.connect_error)
+            return
         info = self.session.info()
         if info is None:
             return
