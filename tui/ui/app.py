@@ -43,6 +43,7 @@ class OrderTuiApp(App):
         self.theme_warning: str | None = None
         self.keymap_error: str | None = None
         self.keymap: dict[str, str] = {}
+        self._reconcile_offered: set[tuple] = set()  # profiles whose journal was offered for reconcile
         self.connect_error: str | None = None  # the last connect's failure, scrubbed, until one succeeds
         self._rate_version = -1
         self._rate_floor = -1
@@ -200,6 +201,12 @@ class OrderTuiApp(App):
 
         from tui.ui.screens.ask import AskScreen
 
+        profile = self.session.profile
+        if profile is None or profile.demo:  # the demo exchange of an earlier session is gone
+            return
+        key = (profile.exchange, profile.name, profile.demo)
+        if key in self._reconcile_offered:  # once per profile per session, not on every switch back
+            return
         try:
             runs = await asyncio.to_thread(self.session.unresolved_runs)
         except Exception as exc:  # the journal is a convenience here; never block start-up
@@ -207,7 +214,15 @@ class OrderTuiApp(App):
             return
         pending = sum(len(run.unresolved()) for run in runs)
         if not pending:
+            self._reconcile_offered.add(key)
             return
+        # Only over the main screen, idle: popping up over a confirm the user opened meanwhile
+        # would take their `y`. A switch of profile meanwhile replaces this worker (exclusive).
+        while self.screen is not self.main or self.main.running:
+            await asyncio.sleep(0.2)
+        if self.session.profile is not profile:
+            return
+        self._reconcile_offered.add(key)
         question = (f"{pending} order{'s' if pending != 1 else ''} from {len(runs)} earlier "
                     f"run{'s' if len(runs) != 1 else ''} {'have' if pending != 1 else 'has'} no known outcome.")
         detail = ("A run was interrupted or lost its connection. Look these orders up on the exchange "
