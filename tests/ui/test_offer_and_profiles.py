@@ -82,3 +82,35 @@ async def test_reconcile_offer_waits_for_the_main_screen_and_comes_once_per_prof
         await pilot.pause(0.5)
         assert len(reads) == 1
         assert not any(isinstance(s, AskScreen) for s in app.screen_stack)
+
+
+async def test_profiles_list_is_read_again_when_it_opens(configured):
+    session, sim, _, config = configured
+    app = OrderTuiApp(session, remember=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app)
+        # Another shell adds a profile (as `ordertui config add` does).
+        creds = sim.credentials["upbit"]
+        config.write_text(config.read_text() + f'\n[profiles.second]\nexchange = "upbit"\nbase_url = "{sim.base_url}"\n'
+                                               f'access_key = "{creds["access_key"]}"\n'
+                                               f'secret_key = "{creds["secret_key"]}"\n')
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        await pilot.pause(0.1)
+        assert "second  ·  upbit kr" in screen_text(app)
+        await pilot.press("escape")
+        # The file breaks: one notification, the list read before stays.
+        config.write_text("this is = not [valid toml\n")
+        app.clear_notifications()
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "second  ·  upbit kr" in text and "sim  ·  upbit kr" in text
+        notes = [str(n.message) for n in app._notifications]
+        assert len(notes) == 1 and "config.toml" in notes[0] and "profiles read before" in notes[0]
+        # Switching to the new profile works from the kept list.
+        await pilot.press("enter")  # "second" comes first
+        await wait_for(pilot, lambda: app.session.profile is not None and app.session.profile.name == "second",
+                       what="the new profile")
+        await loaded(pilot, app)

@@ -332,9 +332,28 @@ class OrderTuiApp(App):
         self.search_themes()
 
     def action_switch_profile(self) -> None:
+        self._open_profiles()
+
+    @work(exclusive=True, group="profiles")
+    async def _open_profiles(self) -> None:
+        """Read the config again first (off the UI loop: a slow disk or network home must not
+        freeze it): a profile added with `ordertui config add` in another shell is listed. A
+        config that has become invalid is one notification, and the profiles read before stay."""
+        import asyncio
+
+        from tui.core.config import load_config
         from tui.ui.screens.profiles import DEMO_B2, DEMO_UPBIT, ProfilesScreen
 
         session = self.session
+        try:
+            fresh = await asyncio.to_thread(load_config, session.config_path)
+        except Exception as exc:  # ConfigError names the file and line
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            self.notify(self.session.redactor.scrub(f"Config: {message}\nShowing the profiles read before."),
+                        severity="warning", timeout=10)
+        else:
+            session.config = fresh
+            session.config_error = None
         config = session.config
         profiles = []
         if config is not None:
