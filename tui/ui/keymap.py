@@ -31,7 +31,31 @@ HELP_SECTIONS: tuple[HelpSection, ...] = (
     HelpSection("Confirm", "tui.ui.screens.confirm.ConfirmScreen"),
     HelpSection("Results", "tui.ui.screens.results.ResultsScreen"),
     HelpSection("Paste / import preview", "tui.ui.screens.paste_preview.PastePreviewScreen"),
+    HelpSection("Order detail", "tui.ui.screens.detail.DetailScreen"),
+    HelpSection("Questions (abort, quit, reconcile)", "tui.ui.screens.ask.AskScreen"),
+    HelpSection("Add an order", "tui.ui.screens.add_order.AddOrderScreen"),
+    HelpSection("Path prompts (export, import)", "tui.ui.screens.prompt.PromptScreen"),
+    HelpSection("Profiles", "tui.ui.screens.profiles.ProfilesScreen"),
+    HelpSection("Settings", "tui.ui.screens.settings.SettingsScreen"),
+    HelpSection("This help", "tui.ui.screens.help.HelpScreen"),
 )
+
+FIXED = "fixed"  # shown in the id column of keys Textual itself binds (no id: not rebindable)
+
+
+def fixed_rows(owner: str) -> list[tuple[str, str, str]]:
+    """Keys the app has from Textual itself, listed with the app's own (they work everywhere)."""
+    if owner != "tui.ui.app.OrderTuiApp":
+        return []
+    from textual.app import App
+
+    cls = _resolve(owner)
+    rows = [(key_display(cls.COMMAND_PALETTE_BINDING), "Command palette: every action by name", FIXED)]
+    for item in App.BINDINGS:
+        key, action = (item.key, item.action) if not isinstance(item, tuple) else item[:2]
+        if action == "quit":
+            rows.append((key_display(key), "Quit (works while typing too)", FIXED))
+    return rows
 
 
 def keymap_path() -> Path:
@@ -80,6 +104,7 @@ def section_bindings(section: HelpSection):
 
 
 def all_binding_ids() -> set[str]:
+    """Every binding id the app defines (each screen and widget with bindings has a section)."""
     ids = set()
     for section in HELP_SECTIONS:
         for binding in section_bindings(section):
@@ -104,5 +129,6 @@ def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tupl
         for binding in section_bindings(section):
             keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
             rows.append((key_display(keys), binding.description or binding.action, binding.id or ""))
+        rows.extend(fixed_rows(section.owner))
         out.append((section.title, rows))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,17 +21,24 @@ INTRO = (
 )
 
 
-def help_renderable(keymap: dict[str, str] | None = None) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True, style="bold")
-    table.add_column()
-    table.add_column(style="dim", no_wrap=True)
-    for title, rows in help_rows(keymap):
-        table.add_row(Text(title, style="bold underline"), "", "")
+def help_renderable(keymap: dict[str, str] | None = None) -> Group:
+    """One block per section: its title on a line of its own (long titles do not widen the
+    key column), then keys, description and id in columns aligned across every section."""
+    sections = help_rows(keymap)
+    key_width = min(20, max((len(keys) for _, rows in sections for keys, _, _ in rows), default=8))
+    id_width = max((len(binding_id) for _, rows in sections for _, _, binding_id in rows), default=8)
+    blocks = []
+    for title, rows in sections:
+        blocks.append(Text(title, style="bold underline"))
+        table = Table.grid(padding=(0, 2), expand=True)
+        table.add_column(no_wrap=True, style="bold", width=key_width)
+        table.add_column(ratio=1)
+        table.add_column(style="dim", no_wrap=True, width=id_width)
         for keys, description, binding_id in rows:
             table.add_row(keys, description, binding_id)
-        table.add_row("", "", "")
-    return table
+        blocks.append(table)
+        blocks.append(Text(""))
+    return Group(*blocks)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -44,11 +52,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Plain(INTRO, id="intro")
+            # The intro scrolls with the keys: at 80x24 every line of the dialog counts.
             with VerticalScroll(id="keys"):
+                yield Plain(INTRO, id="intro")
                 yield Plain(help_renderable(self.keymap))
-            yield Plain(f"Rebind any key by id in {short_path(keymap_path())} ([keys] \"id\" = \"key,key\"). "
-                         "escape closes.", id="keymap")
+            yield Plain(f"Rebind a key by its id in {short_path(keymap_path())}: [keys] \"id\" = \"key,key\" "
+                        "(\"fixed\": Textual's own). escape closes.", id="keymap")
 
     def on_mount(self) -> None:
         self.query_one("#keys").focus()
