@@ -1,6 +1,12 @@
 """Results of a run: cancelled and failed side by side (stacked below 100 columns), unknown /
 not-sent orders in their own section with reconcile, and every field of the order under the
-cursor (with the error name, message and hint for failures)."""
+cursor (with the error name, message and hint for failures).
+
+Layout (`_relayout`, redone on resize and whenever the lists change): an empty section is one
+title line; below 160 columns the lists take the rows they need, up to what leaves the detail
+enough room for a failure's error, message and hint; from 160 columns the detail sits beside
+the lists and they take the whole height.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,9 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from rich.text import Text
+from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
-from tui.ui.widgets.plain import Plain
 from textual.widgets import Footer, Static
 
 from tui.core.errors import ErrorInfo, hint_for
@@ -20,8 +26,14 @@ from tui.core.models.row import OrderRow
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.order_detail import OrderDetail
 from tui.ui.widgets.order_table import OrderTable
+from tui.ui.widgets.plain import Plain
 
-NARROW = 100
+NARROW = 100       # below: every section stacked
+WIDE = 160         # from here: the detail beside the lists
+DETAIL_MIN = 10    # rows the detail keeps below the lists (border + outcome, error, message, hint)
+PANEL_MIN = 4      # a non-empty list: border, header and one row
+PANEL_CHROME = 3   # border top and bottom, column header
+SIDE_BY_SIDE_MIN = 72  # beside the detail: columns each list needs to stand beside the other
 PANELS = (
     ("ok", "Cancelled", (Outcome.CANCELLED,)),
     ("failed", "Failed", (Outcome.FAILED,)),
@@ -39,7 +51,8 @@ def result_row(result: OrderResult, known: dict[str, OrderRow]) -> OrderRow:
 
 def run_summary(report: RunReport) -> str:
     c = report.counts
-    parts = [f"{report.requested:,} orders", f"{c['cancelled']:,} cancelled", f"{c['failed']:,} failed"]
+    parts = [f"{report.requested:,} order{'s' if report.requested != 1 else ''}", f"{c['cancelled']:,} cancelled",
+             f"{c['failed']:,} failed"]
     if c["unknown"]:
         parts.append(f"{c['unknown']:,} unknown")
     if c["not_sent"]:
@@ -53,6 +66,47 @@ def run_summary(report: RunReport) -> str:
     return " · ".join(parts)
 
 
+def detail_width(width: int) -> int:
+    """The detail's width beside the lists (wide screens)."""
+    return max(64, min(88, width * 2 // 5))
+
+
+def share_rows(budget: int, wants: list[tuple[int, int]], *, fill: bool = False) -> list[int]:
+    """Rows for each list: its minimum, then one row at a time to whichever still wants more
+    (fair at any size). With `fill`, rows left once every list has what it wants go to the
+    lists with rows (so a column beside the detail is filled)."""
+    sizes = [least for _, least in wants]
+    left = budget - sum(sizes)
+    while left > 0:
+        grew = False
+        for i, (wanted, _) in enumerate(wants):
+            if left and sizes[i] < wanted:
+                sizes[i] += 1
+                left -= 1
+                grew = True
+        if not grew:
+            break
+    growable = [i for i, (wanted, least) in enumerate(wants) if wanted > 1]
+    while fill and left > 0 and growable:
+        for i in growable:
+            if left:
+                sizes[i] += 1
+                left -= 1
+    return sizes
+
+
+def unknown_hint(results: list[OrderResult], can_reconcile: bool) -> str:
+    """What the unknown / not-sent section offers: reconcile only for unknown outcomes (orders
+    never sent have nothing to look up: retrying sends them)."""
+    unknown = sum(1 for r in results if r.outcome is Outcome.UNKNOWN)
+    parts = []
+    if unknown:
+        parts.append("u: reconcile (look them up)" if can_reconcile else "check them in the trading terminal")
+    if len(results) > unknown:
+        parts.append("R retries the ones not sent")
+    return "".join(f"  ·  {p}" for p in parts)
+
+
 class ResultPanel(Vertical):
     """One titled list of results (styles in styles.tcss)."""
 
@@ -61,12 +115,12 @@ class ResultsScreen(Screen[str | None]):
     """Dismisses with "retry" when R is pressed, else None."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back to orders", id="results.back"),
+        Binding("escape", "back", "Back", id="results.back"),
         Binding("R", "retry", "Retry failed", id="results.retry"),
         Binding("e", "export", "Export", id="results.export"),
         Binding("y", "copy", "Copy JSON", id="results.copy"),
-        Binding("u", "reconcile", "Reconcile unknown", id="results.reconcile"),
-        Binding("enter", "detail", "Full detail", id="results.detail"),
+        Binding("u", "reconcile", "Reconcile", id="results.reconcile"),
+        Binding("enter", "detail", "Detail", id="results.detail"),
         Binding("tab", "app.focus_next", "Next panel", show=False, id="results.next"),
     ]
 
@@ -79,22 +133,24 @@ class ResultsScreen(Screen[str | None]):
         self.journal_path = journal_path
         self.can_reconcile = can_reconcile
         self._current: OrderResult | None = None
+        self._current_row: OrderRow | None = None  # what the detail shows
         self.ready = False  # set once the panels are filled
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
         yield Plain(run_summary(self.report), id="summary")
-        with Horizontal(id="panels"):
-            for key, title, _ in PANELS[:2]:
-                with ResultPanel(id=f"panel-{key}"):
-                    yield Plain(title, classes="panel-title", id=f"title-{key}")
-                    yield OrderTable(id=f"table-{key}", empty_text="None.", selectable=False)
-        with ResultPanel(id="panel-unknown"):
-            yield Plain("", classes="panel-title", id="title-unknown")
-            yield OrderTable(id="table-unknown", empty_text="None.", selectable=False)
-        with Vertical(id="detail-box"):
-            yield Plain("Order", classes="panel-title", id="detail-title")
-            yield OrderDetail()
+        with Container(id="body"):
+            with Vertical(id="lists"):
+                with Horizontal(id="panels"):
+                    for key, title, _ in PANELS[:2]:
+                        with ResultPanel(id=f"panel-{key}"):
+                            yield Plain(title, classes="panel-title", id=f"title-{key}")
+                            yield OrderTable(id=f"table-{key}", empty_text="None.", selectable=False)
+                with ResultPanel(id="panel-unknown"):
+                    yield Plain("", classes="panel-title", id="title-unknown")
+                    yield OrderTable(id="table-unknown", empty_text="None.", selectable=False)
+            with Vertical(id="detail-box"):
+                yield OrderDetail()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,7 +158,6 @@ class ResultsScreen(Screen[str | None]):
         if hasattr(app, "fill_header"):
             app.fill_header(self.query_one(HeaderBar))
         self._fill()
-        self.set_class(self.size.width < NARROW, "narrow")
         for key in ("failed", "ok", "unknown"):
             table = self.query_one(f"#table-{key}", OrderTable)
             if table.row_count:
@@ -113,7 +168,7 @@ class ResultsScreen(Screen[str | None]):
         self.ready = True
 
     def on_resize(self, event) -> None:
-        self.set_class(event.size.width < NARROW, "narrow")
+        self._relayout()
 
     def _fill(self) -> None:
         self._by_key: dict[str, OrderResult] = {}
@@ -131,10 +186,51 @@ class ResultsScreen(Screen[str | None]):
             table.mark_rows(marks)
             label = f"{title} ({len(results):,})"
             if key == "unknown" and results:
-                label += "  ·  u: reconcile (look them up)" if self.can_reconcile else "  ·  check them in the trading terminal"
+                label += unknown_hint(results, self.can_reconcile)
             self.query_one(f"#title-{key}", Static).update(label)
+            panel = self.query_one(f"#panel-{key}", ResultPanel)
+            panel.border_title = Text(label)
+            panel.set_class(not results, "empty")
             if key == "unknown":
-                self.query_one("#panel-unknown").set_class(bool(results), "shown")
+                panel.set_class(bool(results), "shown")
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Size the sections for the screen (see the module docstring)."""
+        width, height = self.size
+        if not width or not height:
+            return
+        narrow, wide = width < NARROW, width >= WIDE
+        self.set_class(narrow, "narrow")
+        self.set_class(wide, "wide")
+        counts = {key: self.query_one(f"#table-{key}", OrderTable).row_count for key, _, _ in PANELS}
+        lists_width = width - detail_width(width) if wide else width
+        # Side by side from 100 columns; beside the detail only when each list keeps its columns.
+        side_by_side = (not narrow and counts["ok"] > 0 and counts["failed"] > 0
+                        and (not wide or lists_width // 2 >= SIDE_BY_SIDE_MIN))
+        self.query_one("#panels").set_class(not side_by_side, "stacked")
+        self.query_one("#detail-box").styles.width = detail_width(width) if wide else None
+        panels = {key: self.query_one(f"#panel-{key}", ResultPanel) for key, _, _ in PANELS}
+        summary_lines = max(1, -(-len(run_summary(self.report)) // max(1, width - 2)))
+        avail = height - 2 - summary_lines  # header and footer
+        # The stack of list rows: (panels in that row, rows they want, rows they need at least).
+        stack: list[tuple[list[ResultPanel], int, int]] = []
+        want = {key: (counts[key] + PANEL_CHROME if counts[key] else 1) for key in counts}
+        if side_by_side:
+            stack.append(([panels["ok"], panels["failed"]], max(want["ok"], want["failed"]), PANEL_MIN))
+        else:
+            for key in ("ok", "failed"):
+                stack.append(([panels[key]], want[key], PANEL_MIN if counts[key] else 1))
+        if counts["unknown"]:
+            stack.append(([panels["unknown"]], want["unknown"], PANEL_MIN))
+        least = sum(m for _, _, m in stack)
+        # Beside the detail the lists have the whole height; above it, what leaves the detail
+        # room for a failure's error, message and hint.
+        budget = max(least, avail if wide else avail - max(DETAIL_MIN, avail // 2))
+        sizes = share_rows(budget, [(wanted, least_) for _, wanted, least_ in stack], fill=wide)
+        for (members, _, _), size in zip(stack, sizes):
+            for panel in members:
+                panel.styles.height = size
 
     def refresh_summary(self) -> None:
         self.query_one("#summary", Static).update(run_summary(self.report))
@@ -147,21 +243,31 @@ class ResultsScreen(Screen[str | None]):
     def cursor_moved(self, event: OrderTable.CursorMoved) -> None:
         if event.table is not self._focused_table() and self._current is not None:
             return
-        self._show(event.row)
+        if event.row is not None:
+            self._show(event.row)
 
     def on_descendant_focus(self, event) -> None:
         table = self._focused_table()
-        if table is not None:
+        if table is not None and table.cursor_row is not None:  # an empty list keeps what is shown
             self._show(table.cursor_row)
 
     def _show(self, row: OrderRow | None) -> None:
         result = self._by_key.get(row.key) if row is not None else None
         self._current = result
+        self._current_row = row
         title = "Order" if row is None else f"Order {row.id}"
         if result is not None and result.error is not None:
             title += f"  ·  {result.error.name}"
-        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-box").border_title = Text(title)
         self.query_one(OrderDetail).show(row, result)
+
+    def _target_row(self) -> OrderRow | None:
+        """The order an action is about: the cursor's in the focused list, else the one the
+        detail shows (the detail itself may have focus, for scrolling)."""
+        table = self._focused_table()
+        if table is not None and table.cursor_row is not None:
+            return table.cursor_row
+        return self._current_row
 
     # ---- actions ------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -177,15 +283,13 @@ class ResultsScreen(Screen[str | None]):
     def action_copy(self) -> None:
         from tui.ui.clipboard import copy_order_json
 
-        table = self._focused_table()
-        row = table.cursor_row if table else None
+        row = self._target_row()
         copy_order_json(self.app, row, self._by_key.get(row.key) if row else None)
 
     def action_detail(self) -> None:
         from tui.ui.screens.detail import DetailScreen
 
-        table = self._focused_table()
-        row = table.cursor_row if table else None
+        row = self._target_row()
         if row is not None:
             self.app.push_screen(DetailScreen(row, self._by_key.get(row.key)))
 

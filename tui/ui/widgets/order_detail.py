@@ -54,6 +54,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def confirmed_text(row: OrderRow | None, result: OrderResult) -> str:
+    """How the outcome is known. Upbit's cancel answer shows the order before the cancel, so a
+    look-up confirms it; B2TRADER has no look-up, but its answer already shows the final status."""
+    if not result.confirmed:
+        return "no"
+    from tui.core.models.row import Exchange
+
+    exchange = row.exchange if row is not None else (Exchange.B2TRADER if result.ref.kind.value == "order_id"
+                                                     else Exchange.UPBIT)
+    if exchange is Exchange.B2TRADER:
+        state = row.state if row is not None and row.state else "final"
+        return f"yes (the exchange's answer showed it {state})"
+    return "yes (looked up)"
+
+
 def detail_renderable(row: OrderRow | None, result: OrderResult | None = None) -> Table | Text:
     if row is None and result is None:
         return Text("Move onto an order to see every field.", style="italic")
@@ -71,7 +86,9 @@ def detail_renderable(row: OrderRow | None, result: OrderResult | None = None) -
             table.add_row("message", err.message or "—")
             table.add_row("hint", Text(err.hint or "—", style="italic"))
         table.add_row("attempts", str(result.attempts))
-        table.add_row("confirmed", "yes (looked up)" if result.confirmed else "no")
+        if row is None:
+            row = result.row
+        table.add_row("confirmed", confirmed_text(row, result))
         table.add_row("", "")
     if row is None and result is not None:
         row = result.row
