@@ -128,12 +128,13 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Plain(f"Cancel {s.count:,} order{'s' if s.count != 1 else ''}?", id="title")
             with VerticalScroll(id="body"):
                 yield Plain(summary_renderable(s))
-            if s.must_type:
-                yield Input(placeholder=f"type {s.count} to confirm", id="typed", restrict=r"[0-9]*")
-                keys = f"Type {s.count} and press enter to cancel · escape: back"
-            else:
-                keys = "y / enter: cancel them · n / escape: back"
-            yield Plain(keys, id="keys")
+            with Vertical(id="foot"):
+                if s.must_type:
+                    yield Input(placeholder=f"type {s.count} to confirm", id="typed", restrict=r"[0-9]*")
+                    keys = f"Type {s.count} and press enter to cancel · escape: back"
+                else:
+                    keys = "y / enter: cancel them · n / escape: back"
+                yield Plain(keys, id="keys")
 
     def on_mount(self) -> None:
         if self.summary.must_type:
