@@ -121,3 +121,39 @@ async def test_a_connect_error_is_scrubbed_and_shown_on_every_header(make_app):
         await pilot.pause(0.1)
         assert "not connected" in screen_text(app).splitlines()[0]
         assert secret not in screen_text(app)
+
+
+# ---- the status bar -------------------------------------------------------------------------------
+def test_locked_text_fits_the_width_with_a_count_of_the_rest():
+    from decimal import Decimal
+
+    from tui.ui.widgets.status_bar import locked_text
+
+    totals = {"BTC": Decimal("0.14789774"), "DOGE": Decimal("12156.32944676"), "ETH": Decimal("1.5"),
+              "KRW": Decimal("1000000")}
+    assert locked_text(totals) == "locked BTC 0.14789774 · DOGE 12,156.32944676 · ETH 1.5 · KRW 1,000,000"
+    assert locked_text(totals, width=50) == "locked BTC 0.14789774 · +3 more"
+    assert locked_text(totals, width=20) == "locked +4 more"
+
+
+async def test_status_bar_at_80_columns_fits_the_selection_and_shows_a_note_first(make_app):
+    from tui.ui.widgets.status_bar import StatusBar
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("a")  # every currency of the book is locked by the selection
+        await pilot.pause(0.2)
+        line = screen_text(app).splitlines()[-2].rstrip()
+        assert line.startswith(" 40 orders · 40 selected · locked ")
+        assert line.endswith("more") and "…" not in line  # whole amounts, then how many are left out
+        status = app.main.query_one(StatusBar)
+        status.set_note("loading open orders… page 3/10")
+        await pilot.pause(0.1)
+        line = screen_text(app).splitlines()[-2].rstrip()
+        assert line.startswith(" loading open orders… page 3/10 · 40 orders · 40 selected")
+        status.set_note("")
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause(0.2)
+        line = screen_text(app).splitlines()[-2]
+        assert "more" not in line and line.count(" · ") >= 8  # room for every currency now

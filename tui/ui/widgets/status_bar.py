@@ -36,19 +36,26 @@ def locked_by_currency(rows: Iterable[OrderRow]) -> dict[str, Decimal]:
     return totals
 
 
-def locked_text(totals: dict[str, Decimal], most: int = 4) -> str:
+def locked_text(totals: dict[str, Decimal], most: int = 4, width: int | None = None) -> str:
+    """"locked BTC 0.1 · ETH 2 · +3 more": at most `most` currencies, and with `width` only as
+    many as fit in it (never an amount cut in half)."""
     if not totals:
         return ""
     items = sorted(totals.items(), key=lambda kv: kv[0])
-    shown = [f"{cur} {fmt_amount(amount)}" for cur, amount in items[:most]]
-    if len(items) > most:
-        shown.append(f"+{len(items) - most} more")
-    return "locked " + " · ".join(shown)
+    shown = [f"{cur} {fmt_amount(amount)}" for cur, amount in items]
+    for n in range(min(most, len(shown)), -1, -1):
+        rest = len(items) - n
+        parts = shown[:n] + ([f"+{rest} more"] if rest else [])
+        text = "locked " + " · ".join(parts)
+        if width is None or len(text) <= width or n == 0:
+            return text
+    return ""
 
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1;
+                text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -74,18 +81,24 @@ class StatusBar(Static):
         self.note = note
         self._show()
 
+    def on_resize(self) -> None:
+        self._show()
+
     def _show(self) -> None:
-        parts = [f"{self.total:,} orders"]
+        """A note (loading…, looking up…) first, then the counts, then as many locked amounts as
+        the line has room for: one line at any width, nothing important cut off."""
+        parts = [self.note] if self.note else []
+        parts.append(f"{self.total:,} orders")
         if self.filter_text:
             parts.append(f"{self.shown:,} shown (/{self.filter_text})")
         sel = f"{self.selected:,} selected"
         if self.hidden_selected:
             sel += f" ({self.hidden_selected:,} hidden)"
         parts.append(sel)
-        if self.selected:
-            text = locked_text(self.locked)
-            if text:
+        if self.selected and self.locked:
+            width = (self.size.width or self.app.size.width) - 2  # padding
+            room = width - len(" · ".join(parts)) - 3
+            text = locked_text(self.locked, most=len(self.locked), width=room)  # as many as fit
+            if text and len(text) <= room:
                 parts.append(text)
-        if self.note:
-            parts.append(self.note)
         self.update(" · ".join(parts), layout=False)
