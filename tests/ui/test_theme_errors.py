@@ -47,7 +47,8 @@ async def test_a_remembered_or_requested_bad_theme_starts_with_one_notification(
         assert app.theme == DEFAULT_THEME
         notes = [str(n.message) for n in app._notifications if "bad2.toml" in str(n.message)]
         assert len(notes) == 1
-        assert "'zzz' is not a colour" in notes[0] and "badvars" in notes[0]
+        assert "'zzz' is not a colour" in notes[0]
+        assert "Theme 'badvars' (" in notes[0] and "not used: bad2.toml has an error" in notes[0]
     if how == "flag":
         assert remembered_theme() is None  # a theme that did not apply is not remembered
 

@@ -68,7 +68,7 @@ class OrderTuiApp(App):
         configured = config.ui.theme if config is not None else None
         name, self.theme_warning = pick_theme(
             self.available_themes, flag=self._flag_theme,
-            remembered=remembered_theme() if self.remember else None, configured=configured)
+            remembered=remembered_theme() if self.remember else None, configured=configured, broken=loaded.broken)
         self.theme = name
 
     def get_default_screen(self) -> Screen:

@@ -127,6 +127,7 @@ class LoadedThemes:
     themes: dict[str, object] = field(default_factory=dict)   # name -> textual.theme.Theme
     sources: dict[str, Path] = field(default_factory=dict)    # name -> file it came from
     errors: list[str] = field(default_factory=list)           # one line per broken user file
+    broken: dict[str, str] = field(default_factory=dict)      # theme name -> its broken file's name
 
 
 def shipped_themes_dir() -> Path:
@@ -172,11 +173,15 @@ def load_themes(*, user_dir: Path | None = None, shipped_dir: Path | None = None
         except OSError:
             files = []
         for path in files:
+            parsed = None
             try:
-                theme = read_theme_file(path).to_theme()
+                parsed = read_theme_file(path)
+                theme = parsed.to_theme()
             except ValueError as exc:
                 if is_user:
                     out.errors.append(f"{path.name}: {exc}")
+                    if parsed is not None:
+                        out.broken[parsed.name] = path.name
                     continue
                 raise
             except Exception as exc:  # anything Textual itself refuses
@@ -223,10 +228,11 @@ def remember_theme(name: str, path: Path | None = None) -> Path | None:
 
 
 def pick_theme(available: dict[str, object], *, flag: str | None, remembered: str | None,
-               configured: str | None) -> tuple[str, str | None]:
+               configured: str | None, broken: dict[str, str] | None = None) -> tuple[str, str | None]:
     """The theme to start with and, if a requested one is unknown, a warning to show.
 
     Order: `--theme`, then the last choice made in the app, then `[ui] theme` in the config.
+    `broken` (theme name -> file) says which names were skipped for an error in their file.
     """
     warning = None
     for source, name in (("--theme", flag), ("remembered", remembered), ("config [ui] theme", configured)):
@@ -234,7 +240,9 @@ def pick_theme(available: dict[str, object], *, flag: str | None, remembered: st
             continue
         if name in available:
             return name, warning
-        if warning is None:
+        if warning is None and broken and name in broken:
+            warning = f"Theme {name!r} ({source}) not used: {broken[name]} has an error."
+        elif warning is None:
             known = ", ".join(sorted(available))
             warning = f"Unknown theme {name!r} ({source}); available: {known}"
     return (DEFAULT_THEME if DEFAULT_THEME in available else "textual-dark"), warning
