@@ -31,8 +31,8 @@ ACCESS = "AccessKeyAccessKeyAccessKeyAccessKey0001"
 SECRET = "SecretKeySecretKeySecretKeySecretKey0001"
 
 
-def run_engine(fake: FakeUpbit, directory: Path, refs=None, *, run_id: str | None = None, **journal_kw):
-    journal = Journal(directory, redactor=Redactor([ACCESS, SECRET]), **journal_kw)
+def run_with(fake: FakeUpbit, journal, refs=None, *, run_id: str | None = None):
+    """Cancel `refs` (default: every order of `fake`) through the engine, recording to `journal`."""
 
     async def go():
         client = UpbitClient(ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport())
@@ -42,7 +42,12 @@ def run_engine(fake: FakeUpbit, directory: Path, refs=None, *, run_id: str | Non
         finally:
             await client.aclose()
 
-    return asyncio.run(go()), journal
+    return asyncio.run(go())
+
+
+def run_engine(fake: FakeUpbit, directory: Path, refs=None, *, run_id: str | None = None, **journal_kw):
+    journal = Journal(directory, redactor=Redactor([ACCESS, SECRET]), **journal_kw)
+    return run_with(fake, journal, refs, run_id=run_id), journal
 
 
 # ---- durability ---------------------------------------------------------------------------
@@ -79,14 +84,7 @@ def test_each_intent_is_fsynced_before_its_request_leaves(tmp_path, monkeypatch)
     journal = Journal(tmp_path, redactor=Redactor([ACCESS, SECRET]))
     holder["journal"] = journal
 
-    async def go():
-        client = UpbitClient(ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport())
-        try:
-            return await CancelEngine(client, recorder=journal).run([OrderRef.uuid(u) for u in fake.uuids])
-        finally:
-            await client.aclose()
-
-    report = asyncio.run(go())
+    report = run_with(fake, journal)
     assert len(checked) == 3 and report.counts["cancelled"] == 42 and report.counts["failed"] == 3
 
 
@@ -321,15 +319,8 @@ def test_a_request_whose_intent_cannot_be_written_is_never_sent(tmp_path):
 
     journal = DiskFills(tmp_path, redactor=Redactor([ACCESS, SECRET]))
 
-    async def go():
-        client = UpbitClient(ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport())
-        try:
-            return await CancelEngine(client, recorder=journal).run([OrderRef.uuid(u) for u in fake.uuids])
-        finally:
-            await client.aclose()
-
     try:
-        asyncio.run(go())
+        run_with(fake, journal)
     except OSError:
         pass                                   # stopping the run is fine; sending unrecorded is not
     deletes = [r for r in fake.requests if r.method == "DELETE"]
