@@ -45,8 +45,8 @@ class OrderTuiApp(App):
         self.keymap: dict[str, str] = {}
         self._reconcile_offered: set[tuple] = set()  # profiles whose journal was offered for reconcile
         self.connect_error: str | None = None  # the last connect's failure, scrubbed, until one succeeds
+        self._rate_state = None
         self._rate_version = -1
-        self._rate_floor = -1
         self._rate_seen = 0.0
         self.rate_shown: tuple[int | None, int | None] = (None, None)  # what the meters show
         self._clock = time.monotonic
@@ -148,8 +148,6 @@ class OrderTuiApp(App):
         remember_theme(name)
 
     def connect(self, profile: str | None = None, *, demo: bool | None = None, exchange: str | None = None) -> None:
-        if profile is not None or demo is not None or exchange is not None:  # a switch
-            self._reset_rate()
         self.run_worker(self._connect(profile, demo, exchange), exclusive=True, group="connect")
 
     async def _connect(self, profile: str | None, demo: bool | None, exchange: str | None) -> None:
@@ -174,8 +172,6 @@ class OrderTuiApp(App):
             self.report_error("Could not connect", exc)
             return
         self.connect_error = None
-        if profile is not None or demo is not None or exchange is not None:
-            self._reset_rate()  # a late answer of the previous client is not this exchange's budget
         for screen in self.screen_stack:
             for header in screen.query(HeaderBar):
                 self.fill_header(header)
@@ -255,25 +251,22 @@ class OrderTuiApp(App):
         no request for a second it is full again, whatever the last answer said)."""
         from tui.ui.widgets.rate_meter import RateMeter
 
-        version, _group, remaining, limit = self.session.rate.snapshot()
+        state = self.session.rate  # one per connection (Session.connect)
+        version, _group, remaining, limit = state.snapshot()
         now = self._clock()
+        if state is not self._rate_state:  # a new connection: nothing known until it answers
+            self._rate_state, self._rate_version = state, 0
+            self.rate_shown = (None, None)
         if version != self._rate_version:
             self._rate_version = version
-            if version > self._rate_floor:  # readings from before a profile switch are not this exchange's
-                self._rate_seen = now
-                self.rate_shown = (remaining, limit)
+            self._rate_seen = now
+            self.rate_shown = (remaining, limit)
         remaining, limit = self.rate_shown
         if remaining is not None and limit and remaining < limit and now - self._rate_seen >= RATE_STALE_S:
             self.rate_shown = (limit, limit)
         for screen in self.screen_stack:
             for meter in screen.query(RateMeter):
                 meter.set_rate(*self.rate_shown)
-
-    def _reset_rate(self) -> None:
-        """A new connection: nothing known about its budget until it answers."""
-        self._rate_floor = self._rate_version = self.session.rate.snapshot()[0]
-        self.rate_shown = (None, None)
-        self._refresh_rate()
 
     # ---- helpers for screens ------------------------------------------------------------------------
     def report_error(self, title: str, exc: BaseException) -> None:

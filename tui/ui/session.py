@@ -161,6 +161,7 @@ class Session:
         from tui.exchanges.factory import make_client
 
         client = make_client(profile)
+        self.rate = RateState()  # a new budget per connection: late answers of the old client go to the old one
         client.on_rate(self.rate.update)
         self.profile = profile
         self.client = client
