@@ -334,19 +334,13 @@ class OrderTuiApp(App):
         config that has become invalid is one notification, and the profiles read before stay."""
         import asyncio
 
-        from tui.core.config import load_config
         from tui.ui.screens.profiles import DEMO_B2, DEMO_UPBIT, ProfilesScreen
 
         session = self.session
-        try:
-            fresh = await asyncio.to_thread(load_config, session.config_path)
-        except Exception as exc:  # ConfigError names the file and line
-            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            self.notify(self.session.redactor.scrub(f"Config: {message}\nShowing the profiles read before."),
+        problem = await asyncio.to_thread(session.reload_config)
+        if problem:  # names the file and line
+            self.notify(session.redactor.scrub(f"Config: {problem}\nShowing the profiles read before."),
                         severity="warning", timeout=10)
-        else:
-            session.config = fresh
-            session.config_error = None
         config = session.config
         profiles = []
         if config is not None:

@@ -84,6 +84,18 @@ class Session:
             self.config_error = exc.message
         return self.config
 
+    def reload_config(self) -> str | None:
+        """Read the config again (a profile added from another shell). On a problem the config
+        read before stays and the problem (file and line) is returned. Blocking: call off the UI loop."""
+        from tui.core.config import load_config
+
+        try:
+            self.config = load_config(self.config_path)
+        except ConfigError as exc:
+            return exc.message
+        self.config_error = None
+        return None
+
     @property
     def config_file(self) -> Path:
         from tui.core.config import default_config_path
