@@ -29,7 +29,6 @@ from tui.core.errors import (
     ExchangeError,
     InputError,
     OrderTuiError,
-    PartialResponse,
     RateLimited,
     ServerBusy,
     TransportError,
@@ -48,6 +47,7 @@ from tui.core.events import (
     RunReport,
     RunStarted,
 )
+from tui.core.lookup import look_up
 from tui.core.models.row import OrderRow
 from tui.core.planner import Plan, chunks, plan_cancels
 from tui.core.ports import CancelAck, ExchangeClient, Order, RequestGate, RunControl
@@ -426,14 +426,9 @@ class CancelEngine:
             self._counters.requests += 1
 
         async def one(part: tuple[OrderRef, ...], mapping: dict[str, list[OrderRef]]) -> None:
-            unreadable: set[str] = set()
-            anonymous = False
             try:
                 async with self._in_flight:
-                    orders = await self.client.lookup(part, control=RequestGate(self.control, count))
-            except PartialResponse as exc:
-                orders, unreadable, anonymous = exc.orders, exc.unreadable_ids(), exc.anonymous
-                self._emit(Notice("warning", f"Look-up: {exc.message}; those orders stay unknown"))
+                    answer = await look_up(self.client, part, control=RequestGate(self.control, count))
             except Aborted:
                 return
             except Blocked as exc:
@@ -442,20 +437,14 @@ class CancelEngine:
             except OrderTuiError as exc:
                 self._emit(Notice("warning", f"Look-up of {len(part)} order(s) failed: {exc.message}"))
                 return
-            named: set[str] = set()
-            for order in orders:
+            if answer.problem:
+                self._emit(Notice("warning", f"Look-up: {answer.problem}; those orders stay unknown"))
+            for order in answer.orders:
                 uid = (getattr(order, "uuid", None) or "").lower()
                 ident = getattr(order, "identifier", None)
-                targets = by_uuid.get(uid, []) + by_ident.get(ident or "", [])
-                for ref in targets:
+                for ref in by_uuid.get(uid, []) + by_ident.get(ident or "", []):
                     found[ref] = order
-                named.add(uid)
-                if ident:
-                    named.add(ident.lower())
-            for part_ref in part:
-                key = part_ref.value.lower()
-                if key not in named and (anonymous or key in unreadable):
-                    continue  # unreadable, not absent: stays unsettled
+            for part_ref in answer.settled:
                 looked.update(mapping[part_ref.value])
 
         await asyncio.gather(*(one(part, mapping) for part, mapping in groups))

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tui.core.engine import CLOSED_CANCELLED, CLOSED_FILLED, CLOSED_OTHER
-from tui.core.errors import Blocked, OrderTuiError, PartialResponse
+from tui.core.errors import Blocked, OrderTuiError
 from tui.core.journal import RunRecord, _now, append_records, ref_from_key
+from tui.core.lookup import look_up
 from tui.core.models.row import OrderRow
 from tui.core.planner import chunks
 from tui.core.ports import ExchangeClient, Order
@@ -104,13 +105,8 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
         for part in chunks(refs, client.lookup_max):
             if blocked:
                 break  # a 418: nothing more is sent, of either kind
-            unreadable: set[str] = set()
-            anonymous = False
             try:
-                orders = await client.lookup(part)
-            except PartialResponse as exc:  # readable ones settle; unreadable ones stay unknown
-                orders, unreadable, anonymous = exc.orders, exc.unreadable_ids(), exc.anonymous
-                report.error = exc.message
+                answer = await look_up(client, part)
             except Blocked as exc:
                 report.error = f"{exc.message} ({exc.hint})"
                 blocked = True
@@ -119,10 +115,10 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
                 report.error = exc.message
                 continue
             report.requests += 1
-            named = {getattr(o, "uuid", "").lower() for o in orders} | {
-                (getattr(o, "identifier", None) or "").lower() for o in orders}
-            looked.update(r for r in part if r.value.lower() in named
-                          or not (anonymous or r.value.lower() in unreadable))
+            if answer.problem:  # readable ones settle; unreadable ones stay unknown
+                report.error = answer.problem
+            looked.update(answer.settled)
+            orders = answer.orders
             for order in orders:
                 uid = getattr(order, "uuid", "").lower()
                 ident = getattr(order, "identifier", None)
