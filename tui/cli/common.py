@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.core.config import AppConfig, Overrides, ResolvedProfile, load_config, resolve
+from tui.core.config import REGIONS, AppConfig, Overrides, ResolvedProfile, load_config, resolve
 from tui.core.errors import InputError, OrderTuiError
 from tui.core.redact import Redactor
 
@@ -50,8 +50,8 @@ class Context:
 
         if self.demo_session is None:
             region = getattr(self.args, "region", None) or "kr"
-            if region not in ("kr", "sg", "id", "th"):
-                raise InputError(f"unknown region {region!r}: choose one of kr, sg, id, th")
+            if region not in REGIONS:
+                raise InputError(f"unknown region {region!r}: choose one of {', '.join(REGIONS)}")
             self.demo_session = start_demo(region=region)
         session = self.demo_session
         profile = session.b2trader_profile if exchange == "b2trader" else session.profile
