@@ -23,10 +23,19 @@ SIZE = (120, 34)
 def isolate_home() -> Path:
     home = Path(tempfile.mkdtemp(prefix="ordertui-shots-"))
     os.environ["HOME"] = str(home)
-    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
-                     ("XDG_STATE_HOME", ".local/state"), ("XDG_CACHE_HOME", ".cache")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
         os.environ[var] = str(home / sub)
-    for var in ("UPBIT_OPEN_API_ACCESS_KEY", "UPBIT_OPEN_API_SECRET_KEY", "B2TRADER_TOKEN", "NO_COLOR"):
+    for var in (
+        "UPBIT_OPEN_API_ACCESS_KEY",
+        "UPBIT_OPEN_API_SECRET_KEY",
+        "B2TRADER_TOKEN",
+        "NO_COLOR",
+    ):
         os.environ.pop(var, None)
     return home
 
@@ -64,7 +73,9 @@ async def shoot(out: Path) -> list[Path]:
             import httpx
 
             victim = app.main.table.visible_rows()[2]
-            httpx.post(f"{session.demo_session.base_url}/_sim/fill/{victim.id}", timeout=5).raise_for_status()
+            httpx.post(
+                f"{session.demo_session.base_url}/_sim/fill/{victim.id}", timeout=5
+            ).raise_for_status()
             await pilot.press("space", "down", "down", "space", "down", "space")
             await pilot.pause(0.2)
             freeze(app)
@@ -75,7 +86,9 @@ async def shoot(out: Path) -> list[Path]:
             freeze(app)
             written.append(Path(app.save_screenshot(filename="confirm.svg", path=str(out))))
             await pilot.press("y")
-            await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready
+            )
             app.screen.report.elapsed_s = 0.25
             app.screen.refresh_summary()
             app.screen.query_one("#table-failed").focus()

@@ -15,12 +15,24 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
-                     ("XDG_STATE_HOME", ".local/state"), ("XDG_CACHE_HOME", ".cache")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
         monkeypatch.setenv(var, str(home / sub))
-    for var in ("UPBIT_OPEN_API_ACCESS_KEY", "UPBIT_OPEN_API_SECRET_KEY", "UPBIT_OPEN_API_SERVER_URL",
-                "B2TRADER_TOKEN", "B2TRADER_ACCOUNT_ID", "B2TRADER_BASE_URL", "ORDERTUI_JOURNAL_DIR",
-                "ORDERTUI_LOG_FILE", "NO_COLOR"):
+    for var in (
+        "UPBIT_OPEN_API_ACCESS_KEY",
+        "UPBIT_OPEN_API_SECRET_KEY",
+        "UPBIT_OPEN_API_SERVER_URL",
+        "B2TRADER_TOKEN",
+        "B2TRADER_ACCOUNT_ID",
+        "B2TRADER_BASE_URL",
+        "ORDERTUI_JOURNAL_DIR",
+        "ORDERTUI_LOG_FILE",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 
@@ -54,15 +66,21 @@ def sim(make_sim) -> object:
 def sim_env(server, home: Path) -> dict[str, str]:
     """Environment for an `ordertui` subprocess talking to `server` from an isolated home."""
     creds = server.credentials["upbit"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UPBIT_", "B2TRADER_", "ORDERTUI_"))}
-    env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-        "UPBIT_OPEN_API_ACCESS_KEY": creds["access_key"],
-        "UPBIT_OPEN_API_SECRET_KEY": creds["secret_key"],
-        "UPBIT_OPEN_API_SERVER_URL": server.base_url,
-        "PYTHONWARNINGS": "ignore",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("UPBIT_", "B2TRADER_", "ORDERTUI_"))
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "UPBIT_OPEN_API_ACCESS_KEY": creds["access_key"],
+            "UPBIT_OPEN_API_SECRET_KEY": creds["secret_key"],
+            "UPBIT_OPEN_API_SERVER_URL": server.base_url,
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     return env

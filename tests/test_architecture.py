@@ -29,11 +29,17 @@ def files(package: str) -> list[Path]:
     return sorted((ROOT / "tui" / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [
-    ("core", ("textual", "tui.ui", "tui.exchanges", "tui.simulator", "tui.cli", "tui.demo")),
-    ("exchanges", ("textual", "tui.ui", "tui.simulator", "tui.cli", "tui.demo")),
-    ("simulator", ("textual", "tui.ui", "tui.core", "tui.exchanges", "tui.cli", "tui.demo", "jwt")),
-])
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("core", ("textual", "tui.ui", "tui.exchanges", "tui.simulator", "tui.cli", "tui.demo")),
+        ("exchanges", ("textual", "tui.ui", "tui.simulator", "tui.cli", "tui.demo")),
+        (
+            "simulator",
+            ("textual", "tui.ui", "tui.core", "tui.exchanges", "tui.cli", "tui.demo", "jwt"),
+        ),
+    ],
+)
 def test_layer_never_imports(package, forbidden):
     offenders = []
     for path in files(package):
@@ -45,7 +51,10 @@ def test_layer_never_imports(package, forbidden):
 
 def test_simulator_has_its_own_jwt_code():
     """It verifies signatures with code of its own: a signing bug on both sides would otherwise pass."""
-    assert not any("jwt" in imports_of(p) or "tui.exchanges.upbit_auth" in imports_of(p) for p in files("simulator"))
+    assert not any(
+        "jwt" in imports_of(p) or "tui.exchanges.upbit_auth" in imports_of(p)
+        for p in files("simulator")
+    )
 
 
 def test_import_linter_contracts_kept():
@@ -57,6 +66,9 @@ def test_import_linter_contracts_kept():
 
 
 def test_tls_verification_never_disabled():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "tui").rglob("*.py")
-                 if "verify=False" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tui").rglob("*.py")
+        if "verify=False" in p.read_text(encoding="utf-8")
+    ]
     assert not offenders

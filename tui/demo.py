@@ -43,23 +43,42 @@ class DemoSession:
         self.server.stop()  # type: ignore[attr-defined]
 
 
-def start_demo(*, seed: int = 7, orders: int = 40, b2_orders: int = 12, region: str = "kr",
-               wait: bool = True, **faults: float) -> DemoSession:
+def start_demo(
+    *,
+    seed: int = 7,
+    orders: int = 40,
+    b2_orders: int = 12,
+    region: str = "kr",
+    wait: bool = True,
+    **faults: float,
+) -> DemoSession:
     """Start the simulator on 127.0.0.1 (a free port) in a background thread."""
     from tui.simulator.config import SimConfig
     from tui.simulator.server import SimulatorServer
 
-    config = SimConfig(orders=orders, b2_orders=b2_orders, seed=seed, region=region, **faults).validate()
+    config = SimConfig(
+        orders=orders, b2_orders=b2_orders, seed=seed, region=region, **faults
+    ).validate()
     server = SimulatorServer(config).start(wait=wait)
     creds = server.credentials
     upbit = ResolvedProfile(
-        name=DEMO_PROFILE, exchange="upbit", region=region, base_url=server.base_url,
-        access_key=SecretStr(creds["upbit"]["access_key"]), secret_key=SecretStr(creds["upbit"]["secret_key"]),
-        demo=True, sources={"base_url": "demo simulator"},
+        name=DEMO_PROFILE,
+        exchange="upbit",
+        region=region,
+        base_url=server.base_url,
+        access_key=SecretStr(creds["upbit"]["access_key"]),
+        secret_key=SecretStr(creds["upbit"]["secret_key"]),
+        demo=True,
+        sources={"base_url": "demo simulator"},
     )
     b2 = ResolvedProfile(
-        name=DEMO_PROFILE, exchange="b2trader", region=region, base_url=server.base_url,
-        account_id=str(creds["b2trader"]["account_id"]), token=SecretStr(creds["b2trader"]["token"]),
-        demo=True, sources={"base_url": "demo simulator"},
+        name=DEMO_PROFILE,
+        exchange="b2trader",
+        region=region,
+        base_url=server.base_url,
+        account_id=str(creds["b2trader"]["account_id"]),
+        token=SecretStr(creds["b2trader"]["token"]),
+        demo=True,
+        sources={"base_url": "demo simulator"},
     )
     return DemoSession(server, upbit, b2)

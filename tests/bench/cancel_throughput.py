@@ -40,7 +40,9 @@ async def _cancel(server: SimulatorServer, *, one_by_one: bool) -> dict:
     client = UpbitClient(creds["access_key"], creds["secret_key"], base_url=server.base_url)
     if one_by_one:
         client.batch_cancel_max = 1
-        client.endpoints = Endpoints(cancel_one=client.endpoints.cancel_one, cancel_batch=None, lookup=None)
+        client.endpoints = Endpoints(
+            cancel_one=client.endpoints.cancel_one, cancel_batch=None, lookup=None
+        )
     refs = [OrderRef.uuid(o["uuid"]) for o in server.state.upbit_open_orders()]
     engine = CancelEngine(client)
     engine.options.confirm = not one_by_one
@@ -48,8 +50,13 @@ async def _cancel(server: SimulatorServer, *, one_by_one: bool) -> dict:
     report = await engine.run(refs)
     wall = time.perf_counter() - started
     await client.aclose()
-    return {"wall_s": wall, "requests": report.requests, "counts": report.counts,
-            "client_429": client.rate_limited, "server_429": server.state.stats.rate_limited}
+    return {
+        "wall_s": wall,
+        "requests": report.requests,
+        "counts": report.counts,
+        "client_429": client.rate_limited,
+        "server_429": server.state.stats.rate_limited,
+    }
 
 
 def measure(n: int, *, baseline: bool, seed: int) -> dict:
@@ -58,23 +65,34 @@ def measure(n: int, *, baseline: bool, seed: int) -> dict:
         run = asyncio.run(_cancel(server, one_by_one=False))
     requests, limit = physical_limit(n)
     out = {
-        "bench": "cancel_throughput", "n": n, "requests": run["requests"], "limit_requests": requests,
-        "wall_s": round(run["wall_s"], 3), "limit_s": round(limit, 3),
-        "ratio": round(run["wall_s"] / limit, 3), "http_429": run["server_429"],
+        "bench": "cancel_throughput",
+        "n": n,
+        "requests": run["requests"],
+        "limit_requests": requests,
+        "wall_s": round(run["wall_s"], 3),
+        "limit_s": round(limit, 3),
+        "ratio": round(run["wall_s"] / limit, 3),
+        "http_429": run["server_429"],
         "cancelled": run["counts"]["cancelled"],
     }
     if baseline:
         with SimulatorServer(SimConfig(orders=n, b2_orders=0, seed=seed)) as server:
             base = asyncio.run(_cancel(server, one_by_one=True))
-        out.update(baseline_requests=base["requests"], baseline_wall_s=round(base["wall_s"], 3),
-                   baseline_429=base["server_429"], speedup=round(base["wall_s"] / run["wall_s"], 1))
+        out.update(
+            baseline_requests=base["requests"],
+            baseline_wall_s=round(base["wall_s"], 3),
+            baseline_429=base["server_429"],
+            speedup=round(base["wall_s"] / run["wall_s"], 1),
+        )
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--baseline-max", type=int, default=1000, help="run the one-by-one baseline up to this N")
+    parser.add_argument(
+        "--baseline-max", type=int, default=1000, help="run the one-by-one baseline up to this N"
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     results = []
@@ -83,12 +101,16 @@ def main() -> int:
         results.append(result)
         print(json.dumps(result), flush=True)
     print()
-    print(f"{'N':>6} {'requests':>9} {'wall s':>8} {'limit s':>8} {'ratio':>6} {'429s':>5} "
-          f"{'1-by-1 req':>10} {'1-by-1 s':>9} {'speedup':>8}")
+    print(
+        f"{'N':>6} {'requests':>9} {'wall s':>8} {'limit s':>8} {'ratio':>6} {'429s':>5} "
+        f"{'1-by-1 req':>10} {'1-by-1 s':>9} {'speedup':>8}"
+    )
     for r in results:
-        print(f"{r['n']:>6} {r['requests']:>9} {r['wall_s']:>8.2f} {r['limit_s']:>8.2f} {r['ratio']:>6.2f} "
-              f"{r['http_429']:>5} {r.get('baseline_requests', '-'):>10} {r.get('baseline_wall_s', '-'):>9} "
-              f"{r.get('speedup', '-'):>8}")
+        print(
+            f"{r['n']:>6} {r['requests']:>9} {r['wall_s']:>8.2f} {r['limit_s']:>8.2f} {r['ratio']:>6.2f} "
+            f"{r['http_429']:>5} {r.get('baseline_requests', '-'):>10} {r.get('baseline_wall_s', '-'):>9} "
+            f"{r.get('speedup', '-'):>8}"
+        )
     ok = all(r["ratio"] <= 1.15 and r["http_429"] == 0 for r in results if r["n"] >= 1000)
     print("target (<= 1.15 x limit, zero 429s, N >= 1000):", "met" if ok else "NOT met")
     return 0

@@ -13,6 +13,7 @@ Prints one JSON line and a human table. Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import pty
@@ -26,7 +27,6 @@ import sys
 import tempfile
 import termios
 import time
-import fcntl
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +50,14 @@ def tui_times(home: str, timeout: float = 20.0) -> tuple[float, float]:
     pid, fd = pty.fork()
     if pid == 0:  # child: the app in an 80x24 terminal, fresh home, no config
         os.chdir(ROOT)
-        env = dict(os.environ, HOME=home, TERM="xterm-256color", XDG_CONFIG_HOME=f"{home}/.config",
-                   XDG_DATA_HOME=f"{home}/.local/share", XDG_STATE_HOME=f"{home}/.local/state")
+        env = dict(
+            os.environ,
+            HOME=home,
+            TERM="xterm-256color",
+            XDG_CONFIG_HOME=f"{home}/.config",
+            XDG_DATA_HOME=f"{home}/.local/share",
+            XDG_STATE_HOME=f"{home}/.local/state",
+        )
         for key in list(env):
             if key.startswith(("UPBIT_", "B2TRADER_")):
                 env.pop(key)
@@ -81,7 +87,9 @@ def tui_times(home: str, timeout: float = 20.0) -> tuple[float, float]:
         except ChildProcessError:
             pass
         os.close(fd)
-    return first if first is not None else float("nan"), loaded if loaded is not None else float("nan")
+    return first if first is not None else float("nan"), loaded if loaded is not None else float(
+        "nan"
+    )
 
 
 def main() -> int:
@@ -96,19 +104,29 @@ def main() -> int:
         firsts.append(first)
         loads.append(loaded)
     result = {
-        "bench": "startup", "runs": args.runs,
-        "help_s_median": round(statistics.median(helps), 3), "help_s_max": round(max(helps), 3),
-        "first_frame_s_median": round(statistics.median(firsts), 3), "first_frame_s_max": round(max(firsts), 3),
-        "orders_shown_s_median": round(statistics.median(loads), 3), "orders_shown_s_max": round(max(loads), 3),
+        "bench": "startup",
+        "runs": args.runs,
+        "help_s_median": round(statistics.median(helps), 3),
+        "help_s_max": round(max(helps), 3),
+        "first_frame_s_median": round(statistics.median(firsts), 3),
+        "first_frame_s_max": round(max(firsts), 3),
+        "orders_shown_s_median": round(statistics.median(loads), 3),
+        "orders_shown_s_max": round(max(loads), 3),
     }
     print(json.dumps(result))
     print()
     print(f"{'measure':<40} {'median':>8} {'max':>8} {'target':>8}")
-    print(f"{'ordertui --help':<40} {result['help_s_median']:>8.3f} {result['help_s_max']:>8.3f} {0.3:>8.3f}")
-    print(f"{'ordertui (demo): first frame':<40} {result['first_frame_s_median']:>8.3f} "
-          f"{result['first_frame_s_max']:>8.3f} {0.6:>8.3f}")
-    print(f"{'ordertui (demo): orders on screen':<40} {result['orders_shown_s_median']:>8.3f} "
-          f"{result['orders_shown_s_max']:>8.3f} {'-':>8}")
+    print(
+        f"{'ordertui --help':<40} {result['help_s_median']:>8.3f} {result['help_s_max']:>8.3f} {0.3:>8.3f}"
+    )
+    print(
+        f"{'ordertui (demo): first frame':<40} {result['first_frame_s_median']:>8.3f} "
+        f"{result['first_frame_s_max']:>8.3f} {0.6:>8.3f}"
+    )
+    print(
+        f"{'ordertui (demo): orders on screen':<40} {result['orders_shown_s_median']:>8.3f} "
+        f"{result['orders_shown_s_max']:>8.3f} {'-':>8}"
+    )
     return 0
 
 

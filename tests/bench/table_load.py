@@ -71,7 +71,9 @@ def wire_pages(n: int, seed: int = 7) -> list[str]:
         "for i in range(0, len(book), 100):\n"
         "    sys.stdout.write(json.dumps(book[i:i + 100]) + '\\n')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return done.stdout.splitlines()
 
 
@@ -119,7 +121,9 @@ def make_table_app():
             yield OrderTable()
 
         def on_order_table_view_changed(self, message: OrderTable.ViewChanged) -> None:
-            self.query_one("#count", Static).update(f"{message.visible:,} of {message.total:,} orders", layout=False)
+            self.query_one("#count", Static).update(
+                f"{message.visible:,} of {message.total:,} orders", layout=False
+            )
 
     return TableApp()
 
@@ -195,7 +199,10 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         table.render_line = render_line  # type: ignore[method-assign]
 
         def shows(text: str):
-            return lambda: str(count.render()).startswith(text) and any(table.visible_rows()[0].id[:8] in t for t in painted_rows[-3:])
+            return lambda: (
+                str(count.render()).startswith(text)
+                and any(table.visible_rows()[0].id[:8] in t for t in painted_rows[-3:])
+            )
 
         started = time.perf_counter()
         table.set_rows(rows)
@@ -252,7 +259,9 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         table.set_filter(filter_cold)
         await pilot.pause()
         out["filter_matches"] = table.visible_count
-        out["filter_again_s"] = await timed(lambda: table.set_filter("bot-4" if known else rows[n // 3].id[:6]))
+        out["filter_again_s"] = await timed(
+            lambda: table.set_filter("bot-4" if known else rows[n // 3].id[:6])
+        )
         out["filter_clear_s"] = await timed(lambda: table.set_filter(""))
         table.sort_by(cold_column)
         await pilot.pause()
@@ -265,7 +274,9 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         warm_started = time.perf_counter()
         table._schedule_warm()
         await asyncio.sleep(0.25)
-        out["sort_at_250ms_s"] = await timed(lambda: (table._asc.clear(), table.sort_by(cold_column)))
+        out["sort_at_250ms_s"] = await timed(
+            lambda: (table._asc.clear(), table.sort_by(cold_column))
+        )
         table.sort_by(None)
         await pilot.pause()
 
@@ -282,7 +293,9 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         out["filter_warm_runs"] = await repeat(lambda: table.set_filter(filter_cold))
         for name in ("sort_cold", "filter_cold", "sort_warm", "filter_warm"):
             out[f"{name}_s"] = statistics.median(out[f"{name}_runs"])
-        out["sort_s"] = max(out["sort_cold_s"], out["sort_warm_s"], out["sort_reverse_s"], out["sort_at_250ms_s"])
+        out["sort_s"] = max(
+            out["sort_cold_s"], out["sort_warm_s"], out["sort_reverse_s"], out["sort_at_250ms_s"]
+        )
         out["filter_s"] = max(out["filter_cold_s"], out["filter_again_s"], out["filter_clear_s"])
 
         # scroll: end key (cursor to the last row), then a page up, then scroll to the middle
@@ -319,11 +332,34 @@ async def bench_stock(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         gc.collect()
         before = rss_mb()
         started = time.perf_counter()
-        for label in ("", "ID", "Identifier", "Market", "Side", "Type", "Price", "Volume", "Remaining", "State", "Created"):
+        for label in (
+            "",
+            "ID",
+            "Identifier",
+            "Market",
+            "Side",
+            "Type",
+            "Price",
+            "Volume",
+            "Remaining",
+            "State",
+            "Created",
+        ):
             table.add_column(label, key=label.lower() or "check")
         table.add_rows(
-            ["[ ]", r.id, r.identifier or "", r.market or "", r.side or "", r.ord_type or "", fmt_amount(r.price),
-             fmt_amount(r.volume), fmt_amount(r.remaining), r.state or "", fmt_time(r.created_at)]
+            [
+                "[ ]",
+                r.id,
+                r.identifier or "",
+                r.market or "",
+                r.side or "",
+                r.ord_type or "",
+                fmt_amount(r.price),
+                fmt_amount(r.volume),
+                fmt_amount(r.remaining),
+                r.state or "",
+                fmt_time(r.created_at),
+            ]
             for r in rows
         )
         count.update(f"{len(rows):,} orders")
@@ -377,7 +413,9 @@ def run_part(part: str, rows_n: int, stock_n: int, size: tuple[int, int]) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--stock-rows", type=int, default=10_000, help="rows for the stock DataTable (0 skips it)")
+    parser.add_argument(
+        "--stock-rows", type=int, default=10_000, help="rows for the stock DataTable (0 skips it)"
+    )
     parser.add_argument("--size", default="200x60", help="terminal size WxH")
     parser.add_argument("--part", choices=("import", "models", "stock"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -395,9 +433,21 @@ def main() -> None:
         if part == "stock" and not args.stock_rows:
             continue
         proc = subprocess.run(
-            [sys.executable, __file__, "--part", part, "--rows", str(args.rows),
-             "--stock-rows", str(args.stock_rows), "--size", args.size],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--part",
+                part,
+                "--rows",
+                str(args.rows),
+                "--stock-rows",
+                str(args.stock_rows),
+                "--size",
+                args.size,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         parts[part] = json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -436,8 +486,28 @@ def main() -> None:
         "filter_s": r(max(mod["filter_s"], imp["filter_s"])),
         "scroll_s": r(max(mod["scroll_s"], imp["scroll_s"])),
         "select_all_s": r(max(mod["select_all_s"], imp["select_all_s"])),
-        "detail": {"import": {k: (r(v) if isinstance(v, float) else [r(x) for x in v] if isinstance(v, list) else v) for k, v in imp.items()},
-                   "models": {k: (r(v) if isinstance(v, float) else [r(x) for x in v] if isinstance(v, list) else v) for k, v in mod.items()}},
+        "detail": {
+            "import": {
+                k: (
+                    r(v)
+                    if isinstance(v, float)
+                    else [r(x) for x in v]
+                    if isinstance(v, list)
+                    else v
+                )
+                for k, v in imp.items()
+            },
+            "models": {
+                k: (
+                    r(v)
+                    if isinstance(v, float)
+                    else [r(x) for x in v]
+                    if isinstance(v, list)
+                    else v
+                )
+                for k, v in mod.items()
+            },
+        },
         "stock_rows": args.stock_rows,
         "stock_load_s": r(stock["load_s"]) if stock else None,
         "stock_table_mb": r(stock["table_mb"], 1) if stock else None,
@@ -446,7 +516,9 @@ def main() -> None:
     }
     print(json.dumps(result))
     print()
-    print(f"order table: {args.rows:,} rows at {args.size}; stock DataTable: {args.stock_rows:,} rows; {result['machine']}")
+    print(
+        f"order table: {args.rows:,} rows at {args.size}; stock DataTable: {args.stock_rows:,} rows; {result['machine']}"
+    )
     print(f"{'figure':<30}{'ordertui':>12}{'target':>10}{'stock':>12}")
     rows_ = [
         ("load_s (set_rows -> frame)", result["load_s"], 0.5, result["stock_load_s"]),
@@ -469,7 +541,9 @@ def main() -> None:
     ]
     for name, value, target, stock_value in rows_:
         verdict = "" if target is None else ("  ok" if value <= target else "  MISS")
-        print(f"{name:<30}{value:>12}{'' if target is None else target:>10}{'' if stock_value is None else stock_value:>12}{verdict}")
+        print(
+            f"{name:<30}{value:>12}{'' if target is None else target:>10}{'' if stock_value is None else stock_value:>12}{verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,12 @@ if str(ROOT) not in sys.path:
 def isolate_home() -> None:
     home = Path(tempfile.mkdtemp(prefix="ordertui-bench-"))
     os.environ["HOME"] = str(home)
-    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
-                     ("XDG_STATE_HOME", ".local/state"), ("XDG_CACHE_HOME", ".cache")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
         os.environ[var] = str(home / sub)
     os.environ["ORDERTUI_JOURNAL_DIR"] = str(home / "journal")
     for var in ("UPBIT_OPEN_API_ACCESS_KEY", "UPBIT_OPEN_API_SECRET_KEY", "B2TRADER_TOKEN"):
@@ -66,7 +70,9 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
     from tui.ui.screens.results import ResultsScreen
     from tui.ui.session import Session
 
-    session = Session(overrides=Overrides(demo=True), demo=True, demo_options={"seed": 7, "orders": orders})
+    session = Session(
+        overrides=Overrides(demo=True), demo=True, demo_options={"seed": 7, "orders": orders}
+    )
     session.load_config()
     app = OrderTuiApp(session, remember=False)
     out: dict = {}
@@ -129,7 +135,9 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
             await wait_until(lambda: app.main.running)
             run_started = time.perf_counter()
             busy = await samples_while(lambda: app.main.running and app.screen is app.main, 10_000)
-            await wait_until(lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), timeout=120)
+            await wait_until(
+                lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, timeout=120
+            )
             out["run_s"] = time.perf_counter() - run_started
             report = app.screen.report
             out["counts"] = report.counts
@@ -168,13 +176,21 @@ def main() -> None:
     }
     print(json.dumps(summary))
     print()
-    print(f"keypress -> repaint while cancelling {args.orders:,} orders (demo simulator in-process, {args.size})")
+    print(
+        f"keypress -> repaint while cancelling {args.orders:,} orders (demo simulator in-process, {args.size})"
+    )
     print(f"{'':<22}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'samples':>10}")
-    print(f"{'during the run':<22}{summary['busy_p50_ms']:>10}{summary['busy_p95_ms']:>10}{summary['busy_max_ms']:>10}{len(busy):>10}")
-    print(f"{'idle (baseline)':<22}{summary['idle_p50_ms']:>10}{summary['idle_p95_ms']:>10}{round(max(idle), 2):>10}{len(idle):>10}")
+    print(
+        f"{'during the run':<22}{summary['busy_p50_ms']:>10}{summary['busy_p95_ms']:>10}{summary['busy_max_ms']:>10}{len(busy):>10}"
+    )
+    print(
+        f"{'idle (baseline)':<22}{summary['idle_p50_ms']:>10}{summary['idle_p95_ms']:>10}{round(max(idle), 2):>10}{len(idle):>10}"
+    )
     verdict = "ok" if busy and summary["busy_p95_ms"] <= 50 else "MISS"
-    print(f"target: p95 <= 50 ms during the run -> {verdict}; run took {summary['run_s']} s, "
-          f"{summary['requests']} requests, {summary['counts']}")
+    print(
+        f"target: p95 <= 50 ms during the run -> {verdict}; run took {summary['run_s']} s, "
+        f"{summary['requests']} requests, {summary['counts']}"
+    )
 
 
 if __name__ == "__main__":

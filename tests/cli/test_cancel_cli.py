@@ -6,16 +6,24 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import sim_env
 
 
-def run(args: list[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=timeout, stdin=None if stdin is not None else subprocess.DEVNULL)
+def run(
+    args: list[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -38,12 +46,24 @@ def test_list_then_cancel_everything_from_json(sim, env, tmp_path):
     done = run(["cancel", "--from-file", str(path), "--yes", "--json"], env)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert set(result) >= {"exchange", "requested", "cancelled", "failed", "unknown", "requests", "elapsed_s"}
+    assert set(result) >= {
+        "exchange",
+        "requested",
+        "cancelled",
+        "failed",
+        "unknown",
+        "requests",
+        "elapsed_s",
+    }
     assert result["requested"] == 40 and len(result["cancelled"]) == 40
     assert result["failed"] == [] and result["unknown"] == []
     assert result["requests"] == 3  # two batches of 20 and one look-up of 40
     first = result["cancelled"][0]
-    assert first["state"] == "cancel" and isinstance(first["price"], str) and "prevented_locked" in first
+    assert (
+        first["state"] == "cancel"
+        and isinstance(first["price"], str)
+        and "prevented_locked" in first
+    )
     truth = sim.state.truth()["upbit"]
     assert all(truth[o["uuid"]] == "cancel" for o in body["orders"])
 
@@ -91,7 +111,10 @@ def test_dry_run_sends_nothing(sim, env):
     plan = json.loads(done.stdout)
     assert [len(r["ids"]) for r in plan["requests"]] == [20, 5]
     assert sim.state.stats.requests == before
-    assert all(sim.state.truth()["upbit"][u] == "wait" or sim.state.truth()["upbit"][u] == "watch" for u in ids)
+    assert all(
+        sim.state.truth()["upbit"][u] == "wait" or sim.state.truth()["upbit"][u] == "watch"
+        for u in ids
+    )
 
 
 def test_without_yes_and_without_terminal_refuses(sim, env):
@@ -104,7 +127,11 @@ def test_without_yes_and_without_terminal_refuses(sim, env):
 
 def test_stdin_ids(sim, env):
     ids = open_uuids(sim)[:3]
-    done = run(["cancel", "--from-file", "-", "--yes", "--json"], env, stdin="\n".join(ids) + "\nnot an id\n")
+    done = run(
+        ["cancel", "--from-file", "-", "--yes", "--json"],
+        env,
+        stdin="\n".join(ids) + "\nnot an id\n",
+    )
     assert done.returncode == 0
     assert len(json.loads(done.stdout)["cancelled"]) == 3
     assert "line 4" in done.stderr  # the ignored line is reported with its number
@@ -120,13 +147,29 @@ def test_wrong_secret_exits_3(sim, env):
 
 def test_b2trader_cancel(sim, env):
     creds = sim.credentials["b2trader"]
-    env = dict(env, B2TRADER_TOKEN=creds["token"], B2TRADER_ACCOUNT_ID=creds["account_id"],
-               B2TRADER_BASE_URL=sim.base_url)
+    env = dict(
+        env,
+        B2TRADER_TOKEN=creds["token"],
+        B2TRADER_ACCOUNT_ID=creds["account_id"],
+        B2TRADER_BASE_URL=sim.base_url,
+    )
     ids = [o["orderId"] for o in sim.state.b2_orders() if o["status"] == "Working"][:3]
-    done = run(["cancel", "--exchange", "b2trader", *sum((["--order-id", i] for i in ids), []), "--yes", "--json"], env)
+    done = run(
+        [
+            "cancel",
+            "--exchange",
+            "b2trader",
+            *sum((["--order-id", i] for i in ids), []),
+            "--yes",
+            "--json",
+        ],
+        env,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout)
-    assert result["exchange"] == "b2trader" and {o["orderId"] for o in result["cancelled"]} == set(ids)
+    assert result["exchange"] == "b2trader" and {o["orderId"] for o in result["cancelled"]} == set(
+        ids
+    )
     assert result["requests"] == 3
 
 
@@ -136,15 +179,21 @@ def test_demo_works_with_no_configuration(isolated_home):
 
     target = SimState(SimConfig(seed=7)).upbit_open_orders()[0]["uuid"]  # the demo book is seeded
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UPBIT_", "B2TRADER_"))}
-    env.update(HOME=str(isolated_home), XDG_CONFIG_HOME=str(isolated_home / ".config"),
-               XDG_DATA_HOME=str(isolated_home / ".local/share"), XDG_STATE_HOME=str(isolated_home / ".local/state"))
+    env.update(
+        HOME=str(isolated_home),
+        XDG_CONFIG_HOME=str(isolated_home / ".config"),
+        XDG_DATA_HOME=str(isolated_home / ".local/share"),
+        XDG_STATE_HOME=str(isolated_home / ".local/state"),
+    )
     done = run(["cancel", "--demo", "--uuid", target, "--yes", "--json"], env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["cancelled"][0]["uuid"] == target
 
 
 def test_python_dash_m_and_version(isolated_home):
-    done = subprocess.run([sys.executable, "-m", "tui", "--version"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "--version"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0 and done.stdout.startswith("ordertui ")
 
 
@@ -160,7 +209,9 @@ def one_line_error(done: subprocess.CompletedProcess) -> str:
 def test_empty_file(env, tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("")
-    assert "no order ids found" in one_line_error(run(["cancel", "--from-file", str(path), "--yes"], env))
+    assert "no order ids found" in one_line_error(
+        run(["cancel", "--from-file", str(path), "--yes"], env)
+    )
 
 
 def test_binary_garbage(env, tmp_path):
@@ -182,21 +233,38 @@ def test_twenty_megabytes_of_text(env, tmp_path):
 
 
 def test_unknown_region(env):
-    assert "unknown region" in one_line_error(run(["cancel", "--region", "us", "--uuid",
-                                                   "cdd92199-2897-4e14-9448-f923320408ad", "--yes"], env))
+    assert "unknown region" in one_line_error(
+        run(
+            ["cancel", "--region", "us", "--uuid", "cdd92199-2897-4e14-9448-f923320408ad", "--yes"],
+            env,
+        )
+    )
 
 
 @pytest.mark.parametrize("url", ["not a url", "http://api.upbit.com", "https://"])
 def test_malformed_or_unsafe_base_url(env, url):
-    line = one_line_error(run(["cancel", "--base-url", url, "--uuid", "cdd92199-2897-4e14-9448-f923320408ad",
-                               "--yes"], env))
+    line = one_line_error(
+        run(
+            [
+                "cancel",
+                "--base-url",
+                url,
+                "--uuid",
+                "cdd92199-2897-4e14-9448-f923320408ad",
+                "--yes",
+            ],
+            env,
+        )
+    )
     assert "base URL" in line or "plain http" in line
 
 
 def test_missing_credentials(isolated_home):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UPBIT_", "B2TRADER_"))}
     env.update(HOME=str(isolated_home), XDG_CONFIG_HOME=str(isolated_home / ".config"))
-    line = one_line_error(run(["cancel", "--uuid", "cdd92199-2897-4e14-9448-f923320408ad", "--yes"], env))
+    line = one_line_error(
+        run(["cancel", "--uuid", "cdd92199-2897-4e14-9448-f923320408ad", "--yes"], env)
+    )
     assert "missing credentials" in line
 
 
@@ -211,7 +279,18 @@ def test_bad_usage_exits_2(env):
 
 def test_ulids_on_upbit_profile_refused_before_sending(sim, env):
     before = sim.state.stats.requests
-    line = one_line_error(run(["cancel", "--order-id", "01K2PF9XS29WN4JZRHMCTTQYJB", "--uuid",
-                               open_uuids(sim)[0], "--yes"], env))
+    line = one_line_error(
+        run(
+            [
+                "cancel",
+                "--order-id",
+                "01K2PF9XS29WN4JZRHMCTTQYJB",
+                "--uuid",
+                open_uuids(sim)[0],
+                "--yes",
+            ],
+            env,
+        )
+    )
     assert "order_id" in line
     assert sim.state.stats.requests == before

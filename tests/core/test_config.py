@@ -59,19 +59,26 @@ def test_file_values(config_file):
 
 
 def test_env_beats_file_and_flags_beat_env(config_file):
-    env = {"UPBIT_OPEN_API_ACCESS_KEY": "env-access", "UPBIT_OPEN_API_SECRET_KEY": "env-secret",
-           "UPBIT_OPEN_API_SERVER_URL": "https://env.example"}
+    env = {
+        "UPBIT_OPEN_API_ACCESS_KEY": "env-access",
+        "UPBIT_OPEN_API_SECRET_KEY": "env-secret",
+        "UPBIT_OPEN_API_SERVER_URL": "https://env.example",
+    }
     resolved = resolve(load_config(config_file), env=env)
     assert resolved.access_key.get_secret_value() == "env-access"
     assert resolved.secret_key.get_secret_value() == "env-secret"
     assert resolved.base_url == "https://env.example"
-    flagged = resolve(load_config(config_file), Overrides(base_url="https://flag.example", region="th"), env=env)
+    flagged = resolve(
+        load_config(config_file), Overrides(base_url="https://flag.example", region="th"), env=env
+    )
     assert flagged.base_url == "https://flag.example" and flagged.region == "th"
     assert flagged.sources["base_url"] == "flag"
 
 
 def test_key_pair_never_mixed_across_sources(config_file):
-    with pytest.raises(ConfigError, match="UPBIT_OPEN_API_ACCESS_KEY is set but UPBIT_OPEN_API_SECRET_KEY is not"):
+    with pytest.raises(
+        ConfigError, match="UPBIT_OPEN_API_ACCESS_KEY is set but UPBIT_OPEN_API_SECRET_KEY is not"
+    ):
         resolve(load_config(config_file), env={"UPBIT_OPEN_API_ACCESS_KEY": "env-access"})
 
 
@@ -91,28 +98,45 @@ def test_default_profile_of_other_exchange_is_not_mixed_in(config_file):
 
 
 def test_b2trader_needs_an_account_id(isolated_home):
-    resolved = resolve(load_config(), Overrides(exchange="b2trader"),
-                       env={"B2TRADER_TOKEN": "tok-123456", "B2TRADER_BASE_URL": "https://b.example"})
+    resolved = resolve(
+        load_config(),
+        Overrides(exchange="b2trader"),
+        env={"B2TRADER_TOKEN": "tok-123456", "B2TRADER_BASE_URL": "https://b.example"},
+    )
     assert any("account id" in m for m in resolved.missing())
 
 
 @pytest.mark.parametrize("bad", ["abc def", "abc\ndef", "키키키키", "abc\x00"])
 def test_credentials_with_spaces_or_controls_refused_without_echo(isolated_home, bad):
     with pytest.raises(ConfigError) as caught:
-        resolve(load_config(), env={"B2TRADER_TOKEN": bad, "B2TRADER_BASE_URL": "https://b.example"})
+        resolve(
+            load_config(), env={"B2TRADER_TOKEN": bad, "B2TRADER_BASE_URL": "https://b.example"}
+        )
     assert bad.strip() not in caught.value.message
 
 
 def test_b2trader_profile(config_file):
-    resolved = resolve(load_config(config_file), Overrides(profile="broker"), env={"B2TRADER_ACCOUNT_ID": "acc-env"})
-    assert resolved.exchange == "b2trader" and resolved.account_id == "acc-env" and resolved.rps == 5
-    flagged = resolve(load_config(config_file), Overrides(profile="broker", account_id="acc-flag"),
-                      env={"B2TRADER_ACCOUNT_ID": "acc-env"})
+    resolved = resolve(
+        load_config(config_file),
+        Overrides(profile="broker"),
+        env={"B2TRADER_ACCOUNT_ID": "acc-env"},
+    )
+    assert (
+        resolved.exchange == "b2trader" and resolved.account_id == "acc-env" and resolved.rps == 5
+    )
+    flagged = resolve(
+        load_config(config_file),
+        Overrides(profile="broker", account_id="acc-flag"),
+        env={"B2TRADER_ACCOUNT_ID": "acc-env"},
+    )
     assert flagged.account_id == "acc-flag"
 
 
 def test_env_only_credentials_need_no_file(isolated_home):
-    resolved = resolve(load_config(), env={"B2TRADER_TOKEN": "tok-123456", "B2TRADER_BASE_URL": "https://b.example"})
+    resolved = resolve(
+        load_config(),
+        env={"B2TRADER_TOKEN": "tok-123456", "B2TRADER_BASE_URL": "https://b.example"},
+    )
     assert resolved.exchange == "b2trader" and resolved.has_credentials
 
 
@@ -142,8 +166,10 @@ def test_world_readable_credentials_refused_with_chmod(config_file):
 
 
 def test_saved_config_is_0600_and_round_trips(isolated_home, tmp_path):
-    config = AppConfig(profiles={"x": Profile(exchange="upbit", access_key="a" * 40, secret_key="b" * 40)},
-                       default_profile="x")
+    config = AppConfig(
+        profiles={"x": Profile(exchange="upbit", access_key="a" * 40, secret_key="b" * 40)},
+        default_profile="x",
+    )
     target = save_config(config, tmp_path / "new" / "config.toml")
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     again = load_config(target)
@@ -163,20 +189,26 @@ def test_mask():
     assert mask("short") == "…"
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://api.upbit.com/"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://api.upbit.com/"],
+)
 def test_allowed_urls(url):
     assert check_base_url(url) == url.rstrip("/")
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("http://api.upbit.com", "plain http is refused"),
-    ("http://10.0.0.5:8000", "plain http is refused"),
-    ("ftp://x", "must start with https"),
-    ("api.upbit.com", "must start with https"),
-    ("https://", "no host"),
-    ("https://user:pw@host", "user name"),
-    ("https://host:99999", "malformed"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://api.upbit.com", "plain http is refused"),
+        ("http://10.0.0.5:8000", "plain http is refused"),
+        ("ftp://x", "must start with https"),
+        ("api.upbit.com", "must start with https"),
+        ("https://", "no host"),
+        ("https://user:pw@host", "user name"),
+        ("https://host:99999", "malformed"),
+    ],
+)
 def test_refused_urls(url, why):
     with pytest.raises(ConfigError, match=why):
         check_base_url(url)

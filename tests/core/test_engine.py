@@ -7,7 +7,15 @@ import asyncio
 import pytest
 
 from tui.core.engine import CancelEngine, EngineOptions
-from tui.core.events import Notice, OrderOutcome, Outcome, RequestDone, RequestSent, RunFinished, RunStarted
+from tui.core.events import (
+    Notice,
+    OrderOutcome,
+    Outcome,
+    RequestDone,
+    RequestSent,
+    RunFinished,
+    RunStarted,
+)
 from tui.core.refs import OrderRef
 from tui.exchanges.b2trader import B2TraderClient
 from tui.exchanges.http import RetryPolicy
@@ -83,7 +91,9 @@ def test_mixed_uuid_and_identifier_runs(sim):
     orders = sim.state.upbit_open_orders()
     with_ident = [o for o in orders if o.get("identifier")][:2]
     plain = [o for o in orders if o not in with_ident][:3]
-    refs = [OrderRef.uuid(o["uuid"]) for o in plain] + [OrderRef.identifier(o["identifier"]) for o in with_ident]
+    refs = [OrderRef.uuid(o["uuid"]) for o in plain] + [
+        OrderRef.identifier(o["identifier"]) for o in with_ident
+    ]
     report, events = cancel(upbit(sim), refs)
     assert report.counts["cancelled"] == 5
     for e in events:
@@ -93,7 +103,9 @@ def test_mixed_uuid_and_identifier_runs(sim):
 
 def test_auth_failure_halts_the_run(sim):
     refs = uuids(sim, 40)
-    report, events = cancel(upbit(sim, "upbit_readonly"), refs, options=EngineOptions(max_in_flight=1))
+    report, events = cancel(
+        upbit(sim, "upbit_readonly"), refs, options=EngineOptions(max_in_flight=1)
+    )
     assert report.halted and "out_of_scope" in report.halted
     assert report.counts["failed"] == 20 and report.counts["not_sent"] == 20
     failed = report.by_outcome(Outcome.FAILED)[0]
@@ -146,14 +158,19 @@ def test_abort_mid_run_stops_new_requests():
         truth = server.state.truth()["upbit"]
         for r in report.results.values():
             expected = "cancel" if r.outcome is Outcome.CANCELLED else "wait"
-            assert truth[r.ref.value] in ((expected,) if expected == "cancel" else ("wait", "watch"))
+            assert truth[r.ref.value] in (
+                (expected,) if expected == "cancel" else ("wait", "watch")
+            )
 
 
 def test_no_answers_at_all_means_unknown_never_a_guess():
     with SimulatorServer(SimConfig(orders=30, drop_rate=1.0, seed=4)) as server:
         refs = uuids(server)
-        report, _ = cancel(upbit(server, retry=FAST_RETRY), refs,
-                           options=EngineOptions(max_rounds=1, settle_delays=(0.01,)))
+        report, _ = cancel(
+            upbit(server, retry=FAST_RETRY),
+            refs,
+            options=EngineOptions(max_rounds=1, settle_delays=(0.01,)),
+        )
         # every cancel acted, but neither the cancels nor the look-ups were answered
         assert report.counts["unknown"] == 30, report.counts
         assert all(v == "cancel" for v in server.state.truth()["upbit"].values())
@@ -175,8 +192,11 @@ def test_dropped_answers_are_settled_by_lookup():
 def test_unavailable_exchange_ends_failed_or_unknown_never_cancelled():
     with SimulatorServer(SimConfig(orders=5, fail_rate=1.0, seed=4)) as server:
         refs = uuids(server)
-        report, _ = cancel(upbit(server, retry=FAST_RETRY), refs,
-                           options=EngineOptions(max_rounds=1, settle_delays=(0.01,)))
+        report, _ = cancel(
+            upbit(server, retry=FAST_RETRY),
+            refs,
+            options=EngineOptions(max_rounds=1, settle_delays=(0.01,)),
+        )
         assert report.counts["cancelled"] == 0
         assert report.counts["unknown"] + report.counts["failed"] == 5
         assert all(v in ("wait", "watch") for v in server.state.truth()["upbit"].values())
@@ -186,7 +206,10 @@ def test_b2trader_run(sim):
     creds = sim.credentials["b2trader"]
     ids = [o["orderId"] for o in sim.state.b2_orders() if o["status"] == "Working"][:4]
     client = B2TraderClient(sim.base_url, creds["token"], creds["account_id"])
-    report, events = cancel(client, [OrderRef.order_id(i) for i in ids] + [OrderRef.order_id("01K2PF9XS29WN4JZRHMCTTQYJB")])
+    report, events = cancel(
+        client,
+        [OrderRef.order_id(i) for i in ids] + [OrderRef.order_id("01K2PF9XS29WN4JZRHMCTTQYJB")],
+    )
     assert report.counts["cancelled"] == 4 and report.counts["failed"] == 1
     assert report.requests == 5
     assert all(r.confirmed for r in report.by_outcome(Outcome.CANCELLED))

@@ -27,9 +27,21 @@ QUICK = EngineOptions(settle_delays=(0.01, 0.01, 0.01))
 
 
 def order(uid=U, state="wait", **extra):
-    return {"uuid": uid, "side": "bid", "ord_type": "limit", "price": "100.0", "state": state,
-            "market": "KRW-BTC", "created_at": "2025-07-04T15:00:00+09:00", "volume": "1.0",
-            "remaining_volume": "1.0", "executed_volume": "0.0", "locked": "100.0", "trades_count": 0, **extra}
+    return {
+        "uuid": uid,
+        "side": "bid",
+        "ord_type": "limit",
+        "price": "100.0",
+        "state": state,
+        "market": "KRW-BTC",
+        "created_at": "2025-07-04T15:00:00+09:00",
+        "volume": "1.0",
+        "remaining_volume": "1.0",
+        "executed_volume": "0.0",
+        "locked": "100.0",
+        "trades_count": 0,
+        **extra,
+    }
 
 
 class Exchange:
@@ -49,8 +61,13 @@ class Exchange:
 
 def run(exchange, refs, options=QUICK):
     async def go():
-        client = UpbitClient("a" * 40, "s" * 40, base_url="https://api.upbit.test",
-                             transport=httpx.MockTransport(exchange), retry=FAST)
+        client = UpbitClient(
+            "a" * 40,
+            "s" * 40,
+            base_url="https://api.upbit.test",
+            transport=httpx.MockTransport(exchange),
+            retry=FAST,
+        )
         try:
             return await CancelEngine(client, options=options).run(refs)
         finally:
@@ -82,14 +99,20 @@ def test_open_seen_before_a_resend_does_not_fail_the_order():
             return httpx.Response(200, json=[order()])  # open after the first attempt
         return httpx.Response(503, json={"error": {"name": "server_error", "message": "busy"}})
 
-    report = run(Exchange(handle), [OrderRef.uuid(U)], EngineOptions(max_rounds=1, settle_delays=(0.01,)))
+    report = run(
+        Exchange(handle), [OrderRef.uuid(U)], EngineOptions(max_rounds=1, settle_delays=(0.01,))
+    )
     assert report.results[f"uuid:{U}"].outcome is Outcome.UNKNOWN
 
 
 def test_502_on_a_cancel_is_ambiguous_and_settled_by_lookup():
-    exchange = Exchange(lambda request, n: (
-        httpx.Response(502, text="Bad Gateway") if request.method == "DELETE"
-        else httpx.Response(200, json=[order(state="cancel")])))
+    exchange = Exchange(
+        lambda request, n: (
+            httpx.Response(502, text="Bad Gateway")
+            if request.method == "DELETE"
+            else httpx.Response(200, json=[order(state="cancel")])
+        )
+    )
     report = run(exchange, [OrderRef.uuid(U)])
     result = report.results[f"uuid:{U}"]
     assert result.outcome is Outcome.CANCELLED and result.confirmed
@@ -99,7 +122,9 @@ def test_502_on_a_cancel_is_ambiguous_and_settled_by_lookup():
 def test_broken_encoding_is_a_transport_error_not_a_crash():
     def handle(request, n):
         if request.method == "DELETE":
-            return httpx.Response(200, content=b"\x00not gzip", headers={"Content-Encoding": "gzip"})
+            return httpx.Response(
+                200, content=b"\x00not gzip", headers={"Content-Encoding": "gzip"}
+            )
         return httpx.Response(200, json=[order(state="cancel")])
 
     report = run(Exchange(handle), [OrderRef.uuid(U)])
@@ -111,7 +136,9 @@ def test_auth_refusal_of_a_resend_leaves_an_ambiguous_order_unknown():
         if request.method == "DELETE" and n == 1:
             timeout(request)
         if request.method == "DELETE":
-            return httpx.Response(401, json={"error": {"name": "jwt_verification", "message": "no"}})
+            return httpx.Response(
+                401, json={"error": {"name": "jwt_verification", "message": "no"}}
+            )
         return httpx.Response(200, json=[order()])  # still open at the first look-up
 
     report = run(Exchange(handle), [OrderRef.uuid(U)])
@@ -127,7 +154,9 @@ def test_same_order_by_uuid_and_identifier_is_cancelled_once_reported_twice():
             if state["open"]:
                 state["open"] = False
                 return httpx.Response(200, json=order(identifier="mine"))
-            return httpx.Response(400, json={"error": {"name": "canceled_order", "message": "already"}})
+            return httpx.Response(
+                400, json={"error": {"name": "canceled_order", "message": "already"}}
+            )
         return httpx.Response(200, json=[order(state="cancel", identifier="mine")])
 
     report = run(Exchange(handle), [OrderRef.uuid(U), OrderRef.identifier("mine")])
@@ -135,12 +164,25 @@ def test_same_order_by_uuid_and_identifier_is_cancelled_once_reported_twice():
 
 
 def test_b2trader_answer_showing_completed_is_a_failure():
-    body = {"order": {"orderId": "01K2PF9XS29WN4JZRHMCTTQYJB", "status": "Completed", "side": "Buy",
-                      "marketId": "spot.eth_usdt", "requestedAmount": "1", "remainingAmount": "0"}}
+    body = {
+        "order": {
+            "orderId": "01K2PF9XS29WN4JZRHMCTTQYJB",
+            "status": "Completed",
+            "side": "Buy",
+            "marketId": "spot.eth_usdt",
+            "requestedAmount": "1",
+            "remainingAmount": "0",
+        }
+    }
 
     async def go():
-        client = B2TraderClient("https://b2.test", "token-123456", "acc", retry=FAST,
-                                transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
+        client = B2TraderClient(
+            "https://b2.test",
+            "token-123456",
+            "acc",
+            retry=FAST,
+            transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)),
+        )
         try:
             return await CancelEngine(client).run([OrderRef.order_id("01K2PF9XS29WN4JZRHMCTTQYJB")])
         finally:
@@ -169,20 +211,30 @@ def test_a_halt_wakes_waiters_quickly():
 
 
 def test_multi_line_error_messages_become_one_line():
-    exchange = Exchange(lambda request, n: httpx.Response(
-        400, json={"error": {"name": "bad_request", "message": "first line\nsecond\tline"}}))
+    exchange = Exchange(
+        lambda request, n: httpx.Response(
+            400, json={"error": {"name": "bad_request", "message": "first line\nsecond\tline"}}
+        )
+    )
     report = run(exchange, [OrderRef.uuid(U)], EngineOptions(confirm=False))
     assert report.results[f"uuid:{U}"].error.message == "first line second line"
 
 
 def test_orders_refused_by_the_rate_limit_every_time_are_not_sent_not_failed():
-    exchange = Exchange(lambda request, n: httpx.Response(429, text="Too many API requests.",
-                                                          headers={"Retry-After": "0.01"}))
+    exchange = Exchange(
+        lambda request, n: httpx.Response(
+            429, text="Too many API requests.", headers={"Retry-After": "0.01"}
+        )
+    )
 
     async def go():
-        client = UpbitClient("a" * 40, "s" * 40, base_url="https://api.upbit.test",
-                             transport=httpx.MockTransport(exchange),
-                             retry=RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001))
+        client = UpbitClient(
+            "a" * 40,
+            "s" * 40,
+            base_url="https://api.upbit.test",
+            transport=httpx.MockTransport(exchange),
+            retry=RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001),
+        )
         try:
             return await CancelEngine(client, options=QUICK).run([OrderRef.uuid(U)])
         finally:

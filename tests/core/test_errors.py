@@ -28,10 +28,14 @@ SECRET = "s3cr3t-value-that-must-never-show-0123456"
 
 
 def client_for(handler, retry: RetryPolicy | None = None) -> UpbitClient:
-    return UpbitClient("ak-visible-but-harmless", SECRET, base_url="https://api.upbit.test",
-                       transport=httpx.MockTransport(handler),
-                       retry=retry or RetryPolicy(max_attempts=1, max_rate_limited=0, base_delay=0.001),
-                       limits=RateLimits())
+    return UpbitClient(
+        "ak-visible-but-harmless",
+        SECRET,
+        base_url="https://api.upbit.test",
+        transport=httpx.MockTransport(handler),
+        retry=retry or RetryPolicy(max_attempts=1, max_rate_limited=0, base_delay=0.001),
+        limits=RateLimits(),
+    )
 
 
 def error_response(status: int, name: str, message: str = "msg") -> httpx.Response:
@@ -63,8 +67,8 @@ CASES = [
     (401, "no_authorization_i_p", AuthError),
     (401, "no_authorization_token", AuthError),
     (401, "invalid_access_key", AuthError),
-    (401, "out_of_scope", AuthError),   # Korea
-    (403, "out_of_scope", AuthError),   # global regions
+    (401, "out_of_scope", AuthError),  # Korea
+    (403, "out_of_scope", AuthError),  # global regions
     (404, "order_not_found", ExchangeError),
 ]
 
@@ -102,7 +106,9 @@ def test_plain_text_429_is_rate_limited_with_retry_after():
 
 def test_418_blocks_and_says_how_long():
     def handler(request):
-        return httpx.Response(418, json={"error": {"name": "blocked", "message": "blocked for 60 seconds"}})
+        return httpx.Response(
+            418, json={"error": {"name": "blocked", "message": "blocked for 60 seconds"}}
+        )
 
     with pytest.raises(Blocked) as caught:
         cancel_with(handler)
@@ -142,10 +148,15 @@ def test_503_is_retried_then_reported_as_busy():
 
 
 def test_429_then_success_is_retried_transparently():
-    answers = [httpx.Response(429, text="Too many API requests."),
-               httpx.Response(200, json={"uuid": UUID, "state": "wait", "market": "KRW-BTC"})]
+    answers = [
+        httpx.Response(429, text="Too many API requests."),
+        httpx.Response(200, json={"uuid": UUID, "state": "wait", "market": "KRW-BTC"}),
+    ]
 
-    ack = cancel_with(lambda request: answers.pop(0), RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001))
+    ack = cancel_with(
+        lambda request: answers.pop(0),
+        RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001),
+    )
     assert ack.id == UUID
 
 

@@ -34,8 +34,18 @@ def test_seed_000_array_parses_with_exact_decimals_and_utc():
     assert order.locked == Decimal("153942.8975")
     assert order.created_at == datetime(2025, 7, 4, 15, 0, tzinfo=UTC)
     assert order.trades_count == 0
-    for name in ("price", "volume", "remaining_volume", "executed_volume", "reserved_fee", "remaining_fee",
-                 "paid_fee", "locked", "prevented_volume", "prevented_locked"):
+    for name in (
+        "price",
+        "volume",
+        "remaining_volume",
+        "executed_volume",
+        "reserved_fee",
+        "remaining_fee",
+        "paid_fee",
+        "locked",
+        "prevented_volume",
+        "prevented_locked",
+    ):
         assert isinstance(getattr(order, name), Decimal), name
 
 
@@ -46,11 +56,14 @@ def test_object_and_one_element_array_both_parse():
         UpbitOrder.from_wire(data * 2)
 
 
-@pytest.mark.parametrize(("text", "offset"), [
-    ("2025-07-04T15:00:00+09:00", timedelta(hours=9)),
-    ("2025-07-04T06:00:00Z", timedelta(0)),
-    ("2025-07-04T06:00:00", timedelta(0)),
-])
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("2025-07-04T15:00:00+09:00", timedelta(hours=9)),
+        ("2025-07-04T06:00:00Z", timedelta(0)),
+        ("2025-07-04T06:00:00", timedelta(0)),
+    ],
+)
 def test_created_at_korea_z_and_zoneless(text, offset):
     order = UpbitOrder.from_wire({"uuid": "u", "created_at": text})
     assert order.created_at.utcoffset() == offset
@@ -58,10 +71,18 @@ def test_created_at_korea_z_and_zoneless(text, offset):
 
 
 def test_all_documented_fields_including_smp_and_identifier():
-    data = decimal_json.loads(SEED_000)[0] | {"identifier": "my-1", "time_in_force": "post_only",
-                                               "smp_type": "cancel_maker", "prevented_volume": "0.5"}
+    data = decimal_json.loads(SEED_000)[0] | {
+        "identifier": "my-1",
+        "time_in_force": "post_only",
+        "smp_type": "cancel_maker",
+        "prevented_volume": "0.5",
+    }
     order = UpbitOrder.from_wire(data)
-    assert (order.identifier, order.time_in_force, order.smp_type) == ("my-1", "post_only", "cancel_maker")
+    assert (order.identifier, order.time_in_force, order.smp_type) == (
+        "my-1",
+        "post_only",
+        "cancel_maker",
+    )
     assert order.prevented_volume == Decimal("0.5")
 
 
@@ -70,7 +91,10 @@ def test_unknown_fields_are_kept_and_raw_is_unchanged():
     order = UpbitOrder.from_wire(data)
     assert order.model_extra["brand_new_field"] == {"nested": [1, 2]}
     assert order.raw == data
-    assert decimal_json.dumps(order.raw) == '{"uuid": "u", "brand_new_field": {"nested": [1, 2]}, "price": "1.10"}'
+    assert (
+        decimal_json.dumps(order.raw)
+        == '{"uuid": "u", "brand_new_field": {"nested": [1, 2]}, "price": "1.10"}'
+    )
 
 
 def test_old_misspelling_remaing_fee_accepted():
@@ -96,13 +120,20 @@ def test_b2trader_seed_004_with_nullables():
     assert order.cancellationDate is None
     assert order.requestedPrice == Decimal("4450")
     assert order.updatedAt.microsecond == 279104  # 7 fractional digits accepted
-    market = B2TraderOrder.from_wire({"orderId": "01K2PF9XS29WN4JZRHMCTTQYJB", "requestedPrice": None})
+    market = B2TraderOrder.from_wire(
+        {"orderId": "01K2PF9XS29WN4JZRHMCTTQYJB", "requestedPrice": None}
+    )
     assert market.requestedPrice is None
 
 
 def test_batch_cancel_shape():
-    body = {"success": {"count": 2, "orders": [{"uuid": "a", "market": "SGD-ETH"}, {"uuid": "b", "market": "SGD-ETH"}]},
-            "failed": {"count": 1, "orders": [{"uuid": "c", "market": "SGD-BTC", "identifier": "x"}]}}
+    body = {
+        "success": {
+            "count": 2,
+            "orders": [{"uuid": "a", "market": "SGD-ETH"}, {"uuid": "b", "market": "SGD-ETH"}],
+        },
+        "failed": {"count": 1, "orders": [{"uuid": "c", "market": "SGD-BTC", "identifier": "x"}]},
+    }
     parsed = UpbitBatchCancel.model_validate(body)
     assert [o.uuid for o in parsed.success.orders] == ["a", "b"]
     assert parsed.failed.orders[0].identifier == "x"
@@ -111,15 +142,27 @@ def test_batch_cancel_shape():
 def test_row_from_upbit_and_locked_currency():
     order = UpbitOrder.from_wire(decimal_json.loads(SEED_000))
     row = OrderRow.from_order(order)
-    assert (row.id_kind, row.market, row.base_quote, row.locked_currency) == (IdKind.UUID, "SGD-BTC", ("BTC", "SGD"), "SGD")
-    ask = OrderRow.from_order(UpbitOrder.from_wire({"uuid": "u", "market": "KRW-ETH", "side": "ask"}))
+    assert (row.id_kind, row.market, row.base_quote, row.locked_currency) == (
+        IdKind.UUID,
+        "SGD-BTC",
+        ("BTC", "SGD"),
+        "SGD",
+    )
+    ask = OrderRow.from_order(
+        UpbitOrder.from_wire({"uuid": "u", "market": "KRW-ETH", "side": "ask"})
+    )
     assert ask.locked_currency == "ETH"
     assert row.wire()["price"] == "153559.00"
 
 
 def test_row_from_b2trader():
     row = OrderRow.from_order(B2TraderOrder.from_wire(decimal_json.loads(SEED_004)))
-    assert (row.id_kind, row.base_quote, row.side, row.is_buy) == (IdKind.ORDER_ID, ("ETH", "USDT"), "buy", True)
+    assert (row.id_kind, row.base_quote, row.side, row.is_buy) == (
+        IdKind.ORDER_ID,
+        ("ETH", "USDT"),
+        "buy",
+        True,
+    )
     assert row.executed == Decimal("0.0")
 
 
@@ -129,24 +172,32 @@ def test_row_from_bare_reference_is_unknown():
     assert row.wire() == {"identifier": "my-1"}
 
 
-@pytest.mark.parametrize(("maker", "text"), [
-    (OrderRef.uuid, "not-a-uuid"),
-    (OrderRef.order_id, "01K2PF9XS29WN4JZRHMCTTQYJ"),   # 25 characters
-    (OrderRef.order_id, "81K2PF9XS29WN4JZRHMCTTQYJB"),  # first character beyond 7
-    (OrderRef.order_id, "01K2PF9XS29WN4JZRHMCTTQYJU"),  # U is not Crockford base32
-    (OrderRef.identifier, ""),
-    (OrderRef.identifier, "a\x00b"),
-])
+@pytest.mark.parametrize(
+    ("maker", "text"),
+    [
+        (OrderRef.uuid, "not-a-uuid"),
+        (OrderRef.order_id, "01K2PF9XS29WN4JZRHMCTTQYJ"),  # 25 characters
+        (OrderRef.order_id, "81K2PF9XS29WN4JZRHMCTTQYJB"),  # first character beyond 7
+        (OrderRef.order_id, "01K2PF9XS29WN4JZRHMCTTQYJU"),  # U is not Crockford base32
+        (OrderRef.identifier, ""),
+        (OrderRef.identifier, "a\x00b"),
+    ],
+)
 def test_bad_references_refused(maker, text):
     with pytest.raises(RefError):
         maker(text)
 
 
 def test_reference_case_normalised():
-    assert OrderRef.uuid("CDD92199-2897-4E14-9448-F923320408AD").value == "cdd92199-2897-4e14-9448-f923320408ad"
+    assert (
+        OrderRef.uuid("CDD92199-2897-4E14-9448-F923320408AD").value
+        == "cdd92199-2897-4e14-9448-f923320408ad"
+    )
     assert OrderRef.order_id("01k2pf9xs29wn4jzrhmcttqyjb").value == "01K2PF9XS29WN4JZRHMCTTQYJB"
 
 
 def test_korea_time_with_offset_survives():
     order = UpbitOrder.from_wire({"uuid": "u", "created_at": "2025-07-04T15:00:00+09:00"})
-    assert order.created_at.tzinfo is not None and order.created_at.utcoffset() == timezone(timedelta(hours=9)).utcoffset(None)
+    assert order.created_at.tzinfo is not None and order.created_at.utcoffset() == timezone(
+        timedelta(hours=9)
+    ).utcoffset(None)

@@ -16,11 +16,19 @@ L1 = "01K2PF9XS29WN4JZRHMCTTQYJB"
 
 
 def test_free_text_finds_uuids_ulids_identifiers_and_reports_the_rest():
-    text = f"please cancel {U1} and\n\n# note\n{L1}\nidentifier: grid-7\nnothing here\n{U1.upper()}\n"
+    text = (
+        f"please cancel {U1} and\n\n# note\n{L1}\nidentifier: grid-7\nnothing here\n{U1.upper()}\n"
+    )
     result = parse_text(text)
     assert [(r.kind, r.value) for r in result.refs] == [
-        (IdKind.UUID, U1), (IdKind.ORDER_ID, L1), (IdKind.IDENTIFIER, "grid-7")]
-    assert [(i.line_no, i.reason) for i in result.ignored] == [(3, "comment"), (6, "no order id found")]
+        (IdKind.UUID, U1),
+        (IdKind.ORDER_ID, L1),
+        (IdKind.IDENTIFIER, "grid-7"),
+    ]
+    assert [(i.line_no, i.reason) for i in result.ignored] == [
+        (3, "comment"),
+        (6, "no order id found"),
+    ]
     assert result.duplicates == 1
     assert result.format == "text"
 
@@ -45,16 +53,22 @@ def test_csv_with_header():
 def test_tsv_with_identifier_and_order_id_columns():
     text = f"identifier\torderId\nmine-1\t\n\t{L1}\n"
     result = parse_text(text)
-    assert [(r.kind, r.value) for r in result.refs] == [(IdKind.IDENTIFIER, "mine-1"), (IdKind.ORDER_ID, L1)]
+    assert [(r.kind, r.value) for r in result.refs] == [
+        (IdKind.IDENTIFIER, "mine-1"),
+        (IdKind.ORDER_ID, L1),
+    ]
     assert result.format == "tsv"
 
 
 def test_json_orders_listing_gives_full_rows():
-    body = {"exchange": "upbit", "orders": [
-        {"uuid": U1, "market": "KRW-BTC", "side": "bid", "price": "100.5", "state": "wait"},
-        {"uuid": U2},
-        {"nothing": 1},
-    ]}
+    body = {
+        "exchange": "upbit",
+        "orders": [
+            {"uuid": U1, "market": "KRW-BTC", "side": "bid", "price": "100.5", "state": "wait"},
+            {"uuid": U2},
+            {"nothing": 1},
+        ],
+    }
     result = parse_text(json.dumps(body))
     assert [r.value for r in result.refs] == [U1, U2]
     assert result.rows[0].known and str(result.rows[0].price) == "100.5"
@@ -63,17 +77,24 @@ def test_json_orders_listing_gives_full_rows():
 
 
 def test_ccxt_orders_use_info_or_id():
-    body = [{"id": U1, "symbol": "BTC/KRW", "info": {"uuid": U1, "market": "KRW-BTC", "side": "ask"}},
-            {"id": L1, "symbol": "ETH/USDT"},
-            {"clientOrderId": "cli-1"}]
+    body = [
+        {"id": U1, "symbol": "BTC/KRW", "info": {"uuid": U1, "market": "KRW-BTC", "side": "ask"}},
+        {"id": L1, "symbol": "ETH/USDT"},
+        {"clientOrderId": "cli-1"},
+    ]
     result = parse_text(json.dumps(body))
     assert [(r.kind, r.value) for r in result.refs] == [
-        (IdKind.UUID, U1), (IdKind.ORDER_ID, L1), (IdKind.IDENTIFIER, "cli-1")]
+        (IdKind.UUID, U1),
+        (IdKind.ORDER_ID, L1),
+        (IdKind.IDENTIFIER, "cli-1"),
+    ]
     assert result.rows[0].market == "KRW-BTC"
 
 
 def test_b2trader_objects():
-    result = parse_text(json.dumps([{"order": {"orderId": L1, "marketId": "spot.eth_usdt", "side": "Buy"}}]))
+    result = parse_text(
+        json.dumps([{"order": {"orderId": L1, "marketId": "spot.eth_usdt", "side": "Buy"}}])
+    )
     assert result.rows[0].known and result.rows[0].market == "spot.eth_usdt"
 
 

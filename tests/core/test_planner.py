@@ -15,8 +15,12 @@ def uuids(n: int) -> list[OrderRef]:
 
 
 def plan_upbit(refs):
-    return plan_cancels(refs, batch_max=UpbitClient.batch_cancel_max, endpoints=UpbitClient.endpoints,
-                        id_kinds=UpbitClient.id_kinds)
+    return plan_cancels(
+        refs,
+        batch_max=UpbitClient.batch_cancel_max,
+        endpoints=UpbitClient.endpoints,
+        id_kinds=UpbitClient.id_kinds,
+    )
 
 
 def test_25_uuids_make_20_plus_5():
@@ -32,7 +36,10 @@ def test_single_reference_uses_single_endpoint():
 
 def test_remainder_of_one_uses_single_endpoint():
     plan = plan_upbit(uuids(21))
-    assert [(len(r.refs), r.endpoint) for r in plan.requests] == [(20, "DELETE /v1/orders/uuids"), (1, "DELETE /v1/order")]
+    assert [(len(r.refs), r.endpoint) for r in plan.requests] == [
+        (20, "DELETE /v1/orders/uuids"),
+        (1, "DELETE /v1/order"),
+    ]
 
 
 def test_uuids_and_identifiers_never_share_a_batch():
@@ -54,15 +61,21 @@ def test_b2trader_ids_are_unsupported_on_upbit_and_vice_versa():
     b2 = OrderRef.order_id("01K2PF9XS29WN4JZRHMCTTQYJB")
     plan = plan_upbit(uuids(2) + [b2])
     assert plan.unsupported == (b2,)
-    b2plan = plan_cancels([b2] + uuids(1), batch_max=1, endpoints=B2TraderClient.endpoints,
-                          id_kinds=B2TraderClient.id_kinds)
+    b2plan = plan_cancels(
+        [b2] + uuids(1),
+        batch_max=1,
+        endpoints=B2TraderClient.endpoints,
+        id_kinds=B2TraderClient.id_kinds,
+    )
     assert [r.refs for r in b2plan.requests] == [(b2,)]
     assert b2plan.unsupported[0].kind is IdKind.UUID
 
 
 def test_b2trader_sends_one_request_per_order():
     refs = [OrderRef.order_id(f"01K2PF9XS29WN4JZRHMCTTQY{c}{d}") for c in "ABCD" for d in "EFGH"]
-    plan = plan_cancels(refs, batch_max=1, endpoints=B2TraderClient.endpoints, id_kinds=B2TraderClient.id_kinds)
+    plan = plan_cancels(
+        refs, batch_max=1, endpoints=B2TraderClient.endpoints, id_kinds=B2TraderClient.id_kinds
+    )
     assert plan.request_count == 16
     assert all(not r.batch for r in plan.requests)
 

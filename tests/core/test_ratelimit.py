@@ -10,20 +10,25 @@ from tui.core.errors import Blocked
 from tui.core.ratelimit import RateLimits, SlidingWindow, parse_remaining_req
 
 
-@pytest.mark.parametrize(("header", "group", "sec", "minute"), [
-    ("group=default; min=1800; sec=29", "default", 29, 1800),
-    ("group=order-cancel-all; min=59; sec=0", "order-cancel-all", 0, 59),
-    ("group=status-wallet;sec=4", "status-wallet", 4, None),
-    ("  group = default ;  min = 900 ; sec = 3  ", "default", 3, 900),
-    ("group=default; min=abc; sec=7", "default", 7, None),
-])
+@pytest.mark.parametrize(
+    ("header", "group", "sec", "minute"),
+    [
+        ("group=default; min=1800; sec=29", "default", 29, 1800),
+        ("group=order-cancel-all; min=59; sec=0", "order-cancel-all", 0, 59),
+        ("group=status-wallet;sec=4", "status-wallet", 4, None),
+        ("  group = default ;  min = 900 ; sec = 3  ", "default", 3, 900),
+        ("group=default; min=abc; sec=7", "default", 7, None),
+    ],
+)
 def test_parse_remaining_req(header, group, sec, minute):
     info = parse_remaining_req(header)
     assert info is not None
     assert (info.group, info.sec, info.min) == (group, sec, minute)
 
 
-@pytest.mark.parametrize("header", [None, "", "garbage", "group=default; min=1800", "sec=3", "group=x; sec=NaN"])
+@pytest.mark.parametrize(
+    "header", [None, "", "garbage", "group=default; min=1800", "sec=3", "group=x; sec=NaN"]
+)
 def test_unusable_headers_are_none(header):
     assert parse_remaining_req(header) is None
 

@@ -30,12 +30,15 @@ VECTORS = [
         "d3b13529c558fe30865bde47a8769ca26377f5c55fff94629be3caf7f1ba024e",
     ),
     (
-        [("uuids[]", "bbbb8e07-1689-4769-af3e-a117016623f8"), ("uuids[]", "4312ba49-5f1a-4a01-9f3b-2d2bce17267e")],
+        [
+            ("uuids[]", "bbbb8e07-1689-4769-af3e-a117016623f8"),
+            ("uuids[]", "4312ba49-5f1a-4a01-9f3b-2d2bce17267e"),
+        ],
         "uuids[]=bbbb8e07-1689-4769-af3e-a117016623f8&uuids[]=4312ba49-5f1a-4a01-9f3b-2d2bce17267e",
         "5c4768e5a8446b6bee154697772ef8861f2829e470bbbb5f0fd12a790fdbdf1d"
         "ffbc280ac0b1e8d395777f81e22d5b586d554f191524ee6f974d74942db4f537",
     ),
-    (   # characters that percent-encode on the wire: space, slash, ampersand, plus
+    (  # characters that percent-encode on the wire: space, slash, ampersand, plus
         [("identifier", "my order/1&x+y")],
         "identifier=my+order/1&x+y",
         "79ab8433e2abc81d84c2b6c130584d8dd32548dd846fed2bb8f9cda0d3666924"
@@ -47,7 +50,7 @@ VECTORS = [
         "ae03ab8df720908707eb3ec0a62e8b6d5d89436673dc16de1d0f256adb994d89"
         "5171fc24017f24bad1b907630f9ff50234efe8689a79ac67f0333f11340c9964",
     ),
-    (   # non-ASCII identifiers hash as UTF-8
+    (  # non-ASCII identifiers hash as UTF-8
         [("identifier", "주문-1")],
         "identifier=주문-1",
         "0874e4308c8741c4088512641fe8fc65bfe306bbfcca6f4bbd8eb557d8fbd4d7"

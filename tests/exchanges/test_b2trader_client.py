@@ -56,7 +56,9 @@ def test_errors_keep_status_and_body(sim):
     target = working(sim)[0]
 
     async def go():
-        bad = B2TraderClient(sim.base_url, "wrong-token-value", sim.credentials["b2trader"]["account_id"])
+        bad = B2TraderClient(
+            sim.base_url, "wrong-token-value", sim.credentials["b2trader"]["account_id"]
+        )
         good = client_of(sim)
         try:
             with pytest.raises(AuthError) as unauthorized:

@@ -114,10 +114,16 @@ def test_client_refuses_bad_requests_before_sending(sim):
         client = client_of(sim)
         try:
             with pytest.raises(InputError, match="mixed"):
-                await client.cancel_batch([OrderRef.uuid("cdd92199-2897-4e14-9448-f923320408ad"),
-                                           OrderRef.identifier("x")])
+                await client.cancel_batch(
+                    [
+                        OrderRef.uuid("cdd92199-2897-4e14-9448-f923320408ad"),
+                        OrderRef.identifier("x"),
+                    ]
+                )
             with pytest.raises(InputError, match="at most 20"):
-                await client.cancel_batch([OrderRef.uuid(f"cdd92199-2897-4e14-9448-f9233204{i:04d}") for i in range(21)])
+                await client.cancel_batch(
+                    [OrderRef.uuid(f"cdd92199-2897-4e14-9448-f9233204{i:04d}") for i in range(21)]
+                )
         finally:
             await client.aclose()
 
@@ -141,7 +147,9 @@ def test_readonly_key_is_out_of_scope(sim):
 
 
 def test_cancel_all_open_with_filters_and_its_own_limit(sim):
-    asks_before = [o for o in sim.state.upbit_open_orders() if o["side"] == "ask" and o["state"] == "wait"]
+    asks_before = [
+        o for o in sim.state.upbit_open_orders() if o["side"] == "ask" and o["state"] == "wait"
+    ]
 
     async def go():
         client = client_of(sim)

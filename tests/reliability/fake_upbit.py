@@ -16,10 +16,24 @@ OPEN = ("wait", "watch")
 
 
 def order(uuid: str, state: str = "wait", **extra) -> dict:
-    return {"uuid": uuid, "side": "bid", "ord_type": "limit", "price": "100.0", "state": state,
-            "market": "KRW-BTC", "created_at": "2025-07-04T15:00:00+09:00", "volume": "1.0",
-            "remaining_volume": "1.0", "executed_volume": "0.0", "reserved_fee": "0.0",
-            "remaining_fee": "0.0", "paid_fee": "0.0", "locked": "100.0", "trades_count": 0, **extra}
+    return {
+        "uuid": uuid,
+        "side": "bid",
+        "ord_type": "limit",
+        "price": "100.0",
+        "state": state,
+        "market": "KRW-BTC",
+        "created_at": "2025-07-04T15:00:00+09:00",
+        "volume": "1.0",
+        "remaining_volume": "1.0",
+        "executed_volume": "0.0",
+        "reserved_fee": "0.0",
+        "remaining_fee": "0.0",
+        "paid_fee": "0.0",
+        "locked": "100.0",
+        "trades_count": 0,
+        **extra,
+    }
 
 
 class FakeUpbit:
@@ -30,7 +44,7 @@ class FakeUpbit:
         self.requests: list[httpx.Request] = []
         self.tokens: list[str] = []
         self.before: Callable[[httpx.Request], httpx.Response | None] | None = None
-        self.extra: dict = {}          # extra fields put into every order object
+        self.extra: dict = {}  # extra fields put into every order object
 
     @property
     def uuids(self) -> list[str]:
@@ -69,14 +83,28 @@ class FakeUpbit:
                     ok.append({"uuid": uid, "market": "KRW-BTC", **self.extra})
                 else:
                     bad.append({"uuid": uid, "market": "KRW-BTC" if uid in self.states else None})
-            return httpx.Response(200, json={"success": {"count": len(ok), "orders": ok},
-                                             "failed": {"count": len(bad), "orders": bad}})
+            return httpx.Response(
+                200,
+                json={
+                    "success": {"count": len(ok), "orders": ok},
+                    "failed": {"count": len(bad), "orders": bad},
+                },
+            )
         if path == "/v1/orders/uuids" and method == "GET":
-            return httpx.Response(200, json=[order(u, self.states[u], **self.extra)
-                                             for u in params.get_list("uuids[]") if u in self.states])
+            return httpx.Response(
+                200,
+                json=[
+                    order(u, self.states[u], **self.extra)
+                    for u in params.get_list("uuids[]")
+                    if u in self.states
+                ],
+            )
         return self.error(404, "not_found", f"no route {method} {path}")
 
     @staticmethod
     def error(status: int, name: str, message: str) -> httpx.Response:
-        return httpx.Response(status, content=json.dumps({"error": {"name": name, "message": message}}).encode(),
-                              headers={"content-type": "application/json"})
+        return httpx.Response(
+            status,
+            content=json.dumps({"error": {"name": name, "message": message}}).encode(),
+            headers={"content-type": "application/json"},
+        )

@@ -17,9 +17,17 @@ REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "tui"]
 
 # Variables a developer's shell may carry that would leak into the CLI under test.
-_SCRUB = ("UPBIT_OPEN_API_ACCESS_KEY", "UPBIT_OPEN_API_SECRET_KEY", "UPBIT_OPEN_API_SERVER_URL",
-          "B2TRADER_TOKEN", "B2TRADER_ACCOUNT_ID", "B2TRADER_BASE_URL", "ORDERTUI_JOURNAL_DIR",
-          "ORDERTUI_LOG_FILE", "ORDERTUI_LOG_LEVEL")
+_SCRUB = (
+    "UPBIT_OPEN_API_ACCESS_KEY",
+    "UPBIT_OPEN_API_SECRET_KEY",
+    "UPBIT_OPEN_API_SERVER_URL",
+    "B2TRADER_TOKEN",
+    "B2TRADER_ACCOUNT_ID",
+    "B2TRADER_BASE_URL",
+    "ORDERTUI_JOURNAL_DIR",
+    "ORDERTUI_LOG_FILE",
+    "ORDERTUI_LOG_LEVEL",
+)
 
 
 class Env:
@@ -31,33 +39,50 @@ class Env:
         self.journal_dir = root / "journal"
         self.log_file = root / "state" / "ordertui.log"
         self.vars: dict[str, str] = {k: v for k, v in os.environ.items() if k not in _SCRUB}
-        self.vars.update({
-            "HOME": str(self.home),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_CACHE_HOME": str(root / "cache"),
-            "ORDERTUI_JOURNAL_DIR": str(self.journal_dir),
-            "ORDERTUI_LOG_FILE": str(self.log_file),
-            "PYTHONPATH": str(REPO),
-            "PYTHONUNBUFFERED": "1",
-            "NO_COLOR": "1",
-        })
+        self.vars.update(
+            {
+                "HOME": str(self.home),
+                "XDG_CONFIG_HOME": str(root / "config"),
+                "XDG_DATA_HOME": str(root / "data"),
+                "XDG_STATE_HOME": str(root / "state"),
+                "XDG_CACHE_HOME": str(root / "cache"),
+                "ORDERTUI_JOURNAL_DIR": str(self.journal_dir),
+                "ORDERTUI_LOG_FILE": str(self.log_file),
+                "PYTHONPATH": str(REPO),
+                "PYTHONUNBUFFERED": "1",
+                "NO_COLOR": "1",
+            }
+        )
         self.home.mkdir(parents=True, exist_ok=True)
 
     def with_sim(self, sim: Any, key: str = "upbit") -> dict[str, str]:
         creds = sim.credentials[key]
-        return {**self.vars, "UPBIT_OPEN_API_ACCESS_KEY": creds["access_key"],
-                "UPBIT_OPEN_API_SECRET_KEY": creds["secret_key"], "UPBIT_OPEN_API_SERVER_URL": sim.base_url}
+        return {
+            **self.vars,
+            "UPBIT_OPEN_API_ACCESS_KEY": creds["access_key"],
+            "UPBIT_OPEN_API_SECRET_KEY": creds["secret_key"],
+            "UPBIT_OPEN_API_SERVER_URL": sim.base_url,
+        }
 
 
-def run_cli(args: Iterable[str], env: dict[str, str], *, stdin: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], env=env, input=stdin, capture_output=True, text=True,
-                          timeout=timeout, cwd=env.get("HOME"), stdin=None if stdin is not None else subprocess.DEVNULL)
+def run_cli(
+    args: Iterable[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=env.get("HOME"),
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
 
 
-def start_cli(args: Iterable[str], env: dict[str, str], *, stdin: str | None = None) -> subprocess.Popen[str]:
+def start_cli(
+    args: Iterable[str], env: dict[str, str], *, stdin: str | None = None
+) -> subprocess.Popen[str]:
     """Start the CLI in its own session (so a signal reaches it alone); stdin from a file."""
     source = subprocess.DEVNULL
     if stdin is not None:
@@ -65,8 +90,16 @@ def start_cli(args: Iterable[str], env: dict[str, str], *, stdin: str | None = N
         path.write_text(stdin)
         source = open(path, encoding="utf-8")  # noqa: SIM115 - inherited by the child, closed below
     try:
-        return subprocess.Popen([*CLI, *args], env=env, stdin=source, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, cwd=env.get("HOME"), start_new_session=True)
+        return subprocess.Popen(
+            [*CLI, *args],
+            env=env,
+            stdin=source,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=env.get("HOME"),
+            start_new_session=True,
+        )
     finally:
         if stdin is not None:
             source.close()
@@ -82,7 +115,9 @@ def stop(proc: subprocess.Popen[str]) -> None:
         pass
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, step: float = 0.01, what: str = "condition") -> Any:
+def wait_for(
+    predicate: Callable[[], Any], timeout: float, step: float = 0.01, what: str = "condition"
+) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

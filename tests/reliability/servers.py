@@ -106,14 +106,38 @@ class EchoingExchange:
                     self._send(400, {"error": {"name": "validation_error", "message": echo}})
                 elif self.command == "DELETE":
                     ids = query.get("uuids[]", [])
-                    self._send(200, {"success": {"count": len(ids), "orders": [
-                        {"uuid": u, "market": "KRW-BTC", "note": echo} for u in ids]},
-                        "failed": {"count": 0, "orders": []}})
+                    self._send(
+                        200,
+                        {
+                            "success": {
+                                "count": len(ids),
+                                "orders": [
+                                    {"uuid": u, "market": "KRW-BTC", "note": echo} for u in ids
+                                ],
+                            },
+                            "failed": {"count": 0, "orders": []},
+                        },
+                    )
                 else:
                     ids = query.get("uuids[]", []) or outer.uuids
-                    self._send(200, [{"uuid": u, "market": "KRW-BTC", "side": "bid", "ord_type": "limit",
-                                      "state": "cancel" if self.command == "GET" and url.path.endswith("uuids")
-                                      else "wait", "price": "1", "volume": "1", "debug": echo} for u in ids])
+                    self._send(
+                        200,
+                        [
+                            {
+                                "uuid": u,
+                                "market": "KRW-BTC",
+                                "side": "bid",
+                                "ord_type": "limit",
+                                "state": "cancel"
+                                if self.command == "GET" and url.path.endswith("uuids")
+                                else "wait",
+                                "price": "1",
+                                "volume": "1",
+                                "debug": echo,
+                            }
+                            for u in ids
+                        ],
+                    )
 
             do_GET = do_DELETE = _answer
 
@@ -130,7 +154,9 @@ class EchoingExchange:
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> EchoingExchange:
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc) -> None:

@@ -27,11 +27,21 @@ def run(fake: FakeUpbit, refs=None, journal_dir=None):
     recorder = Journal(journal_dir) if journal_dir else None
 
     async def go():
-        client = UpbitClient("a" * 40, "s" * 40, base_url="https://upbit.test", transport=fake.transport(),
-                             retry=QUICK, limits=RateLimits({"default": (1000, 0.01)}, margin=0.0))
-        engine = CancelEngine(client, recorder=recorder, options=EngineOptions(settle_delays=(0.0, 0.0, 0.0)))
+        client = UpbitClient(
+            "a" * 40,
+            "s" * 40,
+            base_url="https://upbit.test",
+            transport=fake.transport(),
+            retry=QUICK,
+            limits=RateLimits({"default": (1000, 0.01)}, margin=0.0),
+        )
+        engine = CancelEngine(
+            client, recorder=recorder, options=EngineOptions(settle_delays=(0.0, 0.0, 0.0))
+        )
         try:
-            return await engine.run(refs if refs is not None else [OrderRef.uuid(u) for u in fake.uuids])
+            return await engine.run(
+                refs if refs is not None else [OrderRef.uuid(u) for u in fake.uuids]
+            )
         finally:
             await client.aclose()
 
@@ -50,18 +60,24 @@ def act_then(fake: FakeUpbit, failure: Exception, times: int = 1):
         if request.method == "DELETE" and left["n"] > 0:
             left["n"] -= 1
             fake.before = None
-            fake.handle(request)          # the exchange acts ...
+            fake.handle(request)  # the exchange acts ...
             fake.before = before
             fake.requests.pop()
-            raise failure                 # ... and the answer never arrives
+            raise failure  # ... and the answer never arrives
         return None
 
     return before
 
 
-@pytest.mark.parametrize("failure", [httpx.ReadError("connection reset"), httpx.ReadTimeout("timed out"),
-                                     httpx.RemoteProtocolError("peer closed connection")],
-                         ids=["dropped", "timeout", "truncated"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadError("connection reset"),
+        httpx.ReadTimeout("timed out"),
+        httpx.RemoteProtocolError("peer closed connection"),
+    ],
+    ids=["dropped", "timeout", "truncated"],
+)
 def test_a_lost_answer_is_settled_by_look_up_not_by_sending_again(failure, tmp_path):
     fake = FakeUpbit(1)
     fake.before = act_then(fake, failure)
@@ -71,13 +87,15 @@ def test_a_lost_answer_is_settled_by_look_up_not_by_sending_again(failure, tmp_p
     assert len(sends(fake)) == 1, "a cancel was sent again although the look-up showed it done"
     (path,) = journal_files(tmp_path)
     outcomes = [r["outcome"] for r in records(path) if r["type"] == "outcome"]
-    assert outcomes[0] == "unknown" and outcomes[-1] == "cancelled"   # recorded honestly, then settled
+    assert (
+        outcomes[0] == "unknown" and outcomes[-1] == "cancelled"
+    )  # recorded honestly, then settled
 
 
 def test_a_lost_batch_answer_is_settled_per_order(tmp_path):
     fake = FakeUpbit(20)
     for uid in fake.uuids[:3]:
-        fake.states[uid] = "done"                                    # filled before the cancel
+        fake.states[uid] = "done"  # filled before the cancel
     fake.before = act_then(fake, httpx.ReadError("reset"))
     report = run(fake, journal_dir=tmp_path)
     counts = report.counts
@@ -95,12 +113,14 @@ def test_a_re_cancel_refused_after_an_ambiguous_attempt_is_settled_by_look_up(se
 
     def before(request: httpx.Request):
         if request.method == "DELETE" and len(sends(fake)) == 1:
-            fake.states[uid] = "cancel"                              # it acted ...
-            raise httpx.ReadError("reset")                           # ... the answer was lost
+            fake.states[uid] = "cancel"  # it acted ...
+            raise httpx.ReadError("reset")  # ... the answer was lost
         if request.method == "DELETE":
-            return FakeUpbit.error(400 if second_answer == "canceled_order" else 404, second_answer, "no")
+            return FakeUpbit.error(
+                400 if second_answer == "canceled_order" else 404, second_answer, "no"
+            )
         calls["get"] += 1
-        if calls["get"] == 1:                                        # a stale read: still open
+        if calls["get"] == 1:  # a stale read: still open
             from .fake_upbit import order
 
             return httpx.Response(200, json=[order(uid, "wait")])
@@ -109,7 +129,7 @@ def test_a_re_cancel_refused_after_an_ambiguous_attempt_is_settled_by_look_up(se
     fake.before = before
     report = run(fake)
     result = report.results[f"uuid:{uid}"]
-    assert len(sends(fake)) == 2                                     # the re-cancel after the stale read
+    assert len(sends(fake)) == 2  # the re-cancel after the stale read
     assert result.outcome is Outcome.CANCELLED and result.confirmed and result.error is None
 
 
@@ -152,7 +172,9 @@ def test_a_5xx_that_may_have_acted_is_looked_up_not_resent(status):
 
     def before(request: httpx.Request):
         if request.method == "DELETE":
-            if request.url.params.get("uuid") == acted or acted in request.url.params.get_list("uuids[]"):
+            if request.url.params.get("uuid") == acted or acted in request.url.params.get_list(
+                "uuids[]"
+            ):
                 fake.states[acted] = "cancel"
             return FakeUpbit.error(status, "server_error", "oops")
         return None
@@ -173,7 +195,7 @@ def test_429_waits_and_continues_within_budget():
     def before(request: httpx.Request):
         if request.method == "DELETE" and state["n"] < 3:
             state["n"] += 1
-            return httpx.Response(429, text="Too many API requests.")   # plain text, not JSON
+            return httpx.Response(429, text="Too many API requests.")  # plain text, not JSON
         return None
 
     fake.before = before
@@ -188,4 +210,6 @@ def test_journal_of_an_ambiguous_run_reads_as_settled(tmp_path):
     report = run(fake, journal_dir=tmp_path)
     run_record = read_run(journal_files(tmp_path)[0])
     assert run_record.unresolved() == []
-    assert {k: o.outcome for k, o in run_record.orders.items()} == {k: r.outcome.value for k, r in report.results.items()}
+    assert {k: o.outcome for k, o in run_record.orders.items()} == {
+        k: r.outcome.value for k, r in report.results.items()
+    }

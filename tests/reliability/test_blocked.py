@@ -24,9 +24,13 @@ BAN_SECONDS = 30
 def test_cli_halts_on_418_with_how_long_and_exit_3(make_sim, env):
     # The simulator allows 5 requests/s and blocks at the second over-limit request; the
     # client believes in Upbit's 30/s, so it runs into the block mid-run.
-    sim = make_sim(seed=4, orders=1000, rps=5, ban_after_429=1, ban_seconds=BAN_SECONDS, latency_ms=30)
+    sim = make_sim(
+        seed=4, orders=1000, rps=5, ban_after_429=1, ban_seconds=BAN_SECONDS, latency_ms=30
+    )
     uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
-    proc = run_cli(["cancel", "--from-file", "-", "--yes", "--json"], env.with_sim(sim), stdin="\n".join(uuids))
+    proc = run_cli(
+        ["cancel", "--from-file", "-", "--yes", "--json"], env.with_sim(sim), stdin="\n".join(uuids)
+    )
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     out = last_json_line(proc.stdout)
@@ -50,9 +54,12 @@ def test_cli_halts_on_418_with_how_long_and_exit_3(make_sim, env):
     assert set(stats.by_endpoint) == {"DELETE /v1/orders/uuids"}
     log = list(sim.state.recent)
     first_418 = min(datetime.fromisoformat(e["time"]) for e in log if e["status"] == 418)
-    late = [e for e in log
-            if datetime.fromisoformat(e["time"]) - timedelta(milliseconds=e["latency_ms"])
-            > first_418 + timedelta(milliseconds=150)]
+    late = [
+        e
+        for e in log
+        if datetime.fromisoformat(e["time"]) - timedelta(milliseconds=e["latency_ms"])
+        > first_418 + timedelta(milliseconds=150)
+    ]
     assert late == []
 
     (path,) = journal_files(env.journal_dir)
@@ -68,28 +75,45 @@ def test_cli_halts_on_418_with_how_long_and_exit_3(make_sim, env):
 
 @pytest.mark.parametrize("how", ["header", "body"])
 def test_engine_sends_nothing_after_418(env, how):
-    uuids = [str(uuidlib.uuid4()) for _ in range(200)]   # 10 batches
+    uuids = [str(uuidlib.uuid4()) for _ in range(200)]  # 10 batches
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if len(seen) == 3:
             if how == "header":
-                return httpx.Response(418, headers={"Retry-After": "120"},
-                                      json={"error": {"name": "blocked", "message": "blocked"}})
+                return httpx.Response(
+                    418,
+                    headers={"Retry-After": "120"},
+                    json={"error": {"name": "blocked", "message": "blocked"}},
+                )
             return httpx.Response(418, text="You are blocked for 120 seconds.")
         if request.method == "GET":
-            return httpx.Response(200, json=[{"uuid": u, "state": "cancel"}
-                                             for u in request.url.params.get_list("uuids[]")])
+            return httpx.Response(
+                200,
+                json=[
+                    {"uuid": u, "state": "cancel"} for u in request.url.params.get_list("uuids[]")
+                ],
+            )
         ids = request.url.params.get_list("uuids[]")
-        return httpx.Response(200, json={"success": {"count": len(ids), "orders": [{"uuid": u} for u in ids]},
-                                         "failed": {"count": 0, "orders": []}})
+        return httpx.Response(
+            200,
+            json={
+                "success": {"count": len(ids), "orders": [{"uuid": u} for u in ids]},
+                "failed": {"count": 0, "orders": []},
+            },
+        )
 
     async def go():
-        client = UpbitClient("a" * 40, "s" * 40, base_url="https://upbit.test",
-                             transport=httpx.MockTransport(handler))
-        engine = CancelEngine(client, recorder=Journal(env.journal_dir),
-                              options=EngineOptions(max_in_flight=1))
+        client = UpbitClient(
+            "a" * 40,
+            "s" * 40,
+            base_url="https://upbit.test",
+            transport=httpx.MockTransport(handler),
+        )
+        engine = CancelEngine(
+            client, recorder=Journal(env.journal_dir), options=EngineOptions(max_in_flight=1)
+        )
         try:
             return await engine.run([OrderRef.uuid(u) for u in uuids])
         finally:

@@ -19,25 +19,57 @@ CASES = {
     "duplicate key": ("[journal]\nmax_mb = 5\nmax_mb = 6\n", 3, "invalid TOML"),
     "bad string": ('[profiles.main]\nexchange = "upbit\n', 2, "invalid TOML"),
     "unknown top-level key": ('# settings\n\ncolour = "red"\n', 3, "unknown key 'colour'"),
-    "unknown profile key": ('[profiles.main]\nexchange = "upbit"\nacess_key = "abc"\n', 3,
-                            "unknown key 'profiles.main.acess_key'"),
-    "misspelt table": ('# settings\n[profile.main]\nexchange = "upbit"\n', 2, "unknown key 'profile'"),
-    "misspelt journal table": ("[journal]\nmax_mb = 5\n\n[jounral]\nkeep_runs = 3\n", 4, "unknown key 'jounral'"),
-    "unknown sub-table": ('[profiles.main]\nexchange = "upbit"\n\n[profiles.main.extra]\nx = 1\n', 4,
-                          "unknown key 'profiles.main.extra'"),
-    "rps not a number": ('[profiles.main]\nexchange = "upbit"\nrps = "fast"\n', 3, "profiles.main.rps"),
-    "keep_runs not a number": ('[journal]\nmax_mb = 5\nkeep_runs = "many"\n', 3, "journal.keep_runs"),
+    "unknown profile key": (
+        '[profiles.main]\nexchange = "upbit"\nacess_key = "abc"\n',
+        3,
+        "unknown key 'profiles.main.acess_key'",
+    ),
+    "misspelt table": (
+        '# settings\n[profile.main]\nexchange = "upbit"\n',
+        2,
+        "unknown key 'profile'",
+    ),
+    "misspelt journal table": (
+        "[journal]\nmax_mb = 5\n\n[jounral]\nkeep_runs = 3\n",
+        4,
+        "unknown key 'jounral'",
+    ),
+    "unknown sub-table": (
+        '[profiles.main]\nexchange = "upbit"\n\n[profiles.main.extra]\nx = 1\n',
+        4,
+        "unknown key 'profiles.main.extra'",
+    ),
+    "rps not a number": (
+        '[profiles.main]\nexchange = "upbit"\nrps = "fast"\n',
+        3,
+        "profiles.main.rps",
+    ),
+    "keep_runs not a number": (
+        '[journal]\nmax_mb = 5\nkeep_runs = "many"\n',
+        3,
+        "journal.keep_runs",
+    ),
     "negative max_mb": ("\n[journal]\nmax_mb = -1\n", 3, "journal.max_mb"),
     "region not a region": ("[profiles.main]\nregion = 5\n", 2, "profiles.main.region"),
     "exchange unknown": ('[profiles.main]\n\nexchange = "kraken"\n', 3, "profiles.main.exchange"),
     "profile not a table": ("[profiles]\nmain = 3\n", 2, "profiles.main"),
     "profiles an array": ('[[profiles]]\nexchange = "upbit"\n', 1, "profiles"),
     "dotted key": ('default_profile = "main"\nprofiles.main.rps = "x"\n', 2, "profiles.main.rps"),
-    "inline table": ('\nprofiles = { main = { exchange = "kraken" } }\n', 2, "profiles.main.exchange"),
-    "missing default profile": ('default_profile = "nope"\n[profiles.main]\nexchange = "upbit"\n', 1,
-                                "'nope' is not a profile"),
-    "secret of the wrong type": (f'[profiles.main]\naccess_key = "a"\nsecret_key = ["{SECRET}"]\n', 3,
-                                 "profiles.main.secret_key"),
+    "inline table": (
+        '\nprofiles = { main = { exchange = "kraken" } }\n',
+        2,
+        "profiles.main.exchange",
+    ),
+    "missing default profile": (
+        'default_profile = "nope"\n[profiles.main]\nexchange = "upbit"\n',
+        1,
+        "'nope' is not a profile",
+    ),
+    "secret of the wrong type": (
+        f'[profiles.main]\naccess_key = "a"\nsecret_key = ["{SECRET}"]\n',
+        3,
+        "profiles.main.secret_key",
+    ),
     "table holding a secret": (f'[[profiles]]\nsecret_key = "{SECRET}"\n', 1, "profiles"),
 }
 
@@ -66,15 +98,21 @@ def test_a_broken_config_is_one_clear_message_with_file_and_line(env, name):
     # through the default location, by `cancel`
     _one_clear_message(run_cli(["cancel", "--uuid", UID, "--yes"], env.vars), path, line, words)
     # and through --config, by `config show`
-    _one_clear_message(run_cli(["config", "--config", str(path), "show"], env.vars), path, line, words)
+    _one_clear_message(
+        run_cli(["config", "--config", str(path), "show"], env.vars), path, line, words
+    )
 
 
 @pytest.mark.parametrize("kind", ["directory", "not utf-8", "missing", "no permission"])
 def test_an_unreadable_config_is_one_clear_message(env, kind):
     path = env.root / "cfg" / "config.toml"
     path.parent.mkdir(parents=True)
-    words = {"directory": "is a directory", "not utf-8": "not UTF-8", "missing": "not found",
-             "no permission": "permission denied"}[kind]
+    words = {
+        "directory": "is a directory",
+        "not utf-8": "not UTF-8",
+        "missing": "not found",
+        "no permission": "permission denied",
+    }[kind]
     if kind == "directory":
         path.mkdir()
     elif kind == "not utf-8":

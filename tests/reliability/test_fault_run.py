@@ -12,8 +12,8 @@ import pytest
 from tui.core.engine import CancelEngine
 from tui.core.events import OrderOutcome, Outcome, RequestSent, RunFinished
 from tui.core.journal import Journal, read_run
-from tui.core.refs import OrderRef
 from tui.core.redact import Redactor
+from tui.core.refs import OrderRef
 from tui.exchanges.upbit import UpbitClient
 
 from .helpers import expected_outcome, journal_files, last_json_line, records, run_cli
@@ -35,7 +35,9 @@ def test_cli_run_of_1000_orders_with_faults_matches_truth(make_sim, env):
     sim = make_sim(seed=3, **FAULTS)
     uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
     assert len(uuids) == 1000
-    proc = run_cli(["cancel", "--from-file", "-", "--yes", "--json"], env.with_sim(sim), stdin="\n".join(uuids))
+    proc = run_cli(
+        ["cancel", "--from-file", "-", "--yes", "--json"], env.with_sim(sim), stdin="\n".join(uuids)
+    )
     assert "Traceback" not in proc.stderr
     out = last_json_line(proc.stdout)
     truth = sim.state.truth()["upbit"]
@@ -92,8 +94,11 @@ def test_engine_run_with_journal_and_events_matches_truth(make_sim, env):
     report, _client = asyncio.run(go())
     truth = sim.state.truth()["upbit"]
     assert len(report.results) == 1000
-    wrong = [(r.ref.value, r.outcome.value, truth[r.ref.value]) for r in report.results.values()
-             if r.outcome.value != expected_outcome(truth[r.ref.value])]
+    wrong = [
+        (r.ref.value, r.outcome.value, truth[r.ref.value])
+        for r in report.results.values()
+        if r.outcome.value != expected_outcome(truth[r.ref.value])
+    ]
     assert wrong == []
     # the look-up confirmed every order's final state
     assert all(r.confirmed for r in report.results.values())
@@ -114,7 +119,9 @@ def test_engine_run_with_journal_and_events_matches_truth(make_sim, env):
     (path,) = journal_files(env.journal_dir)
     run = read_run(path)
     assert run.finished and run.unresolved() == []
-    assert {k: o.outcome for k, o in run.orders.items()} == {k: r.outcome.value for k, r in report.results.items()}
+    assert {k: o.outcome for k, o in run.orders.items()} == {
+        k: r.outcome.value for k, r in report.results.items()
+    }
     text = path.read_text()
     assert creds["secret_key"] not in text and creds["access_key"] not in text
     assert json.loads(text.splitlines()[-1])["counts"] == report.counts

@@ -11,19 +11,22 @@ from hypothesis import strategies as st
 
 from tui.core.errors import InputError
 from tui.core.parsing import ParseResult, decode_text, parse_file, parse_text
-from tui.core.refs import UUID_RE, ULID_RE, IdKind, OrderRef
+from tui.core.refs import ULID_RE, UUID_RE, IdKind, OrderRef
 
 from .fuzzing import FUZZ
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 uuids = st.uuids().map(str).flatmap(lambda u: st.sampled_from([u, u.upper()]))
-ulids = st.tuples(st.sampled_from("01234567"), st.text(alphabet=CROCKFORD, min_size=25, max_size=25)).map("".join)
+ulids = st.tuples(
+    st.sampled_from("01234567"), st.text(alphabet=CROCKFORD, min_size=25, max_size=25)
+).map("".join)
 # Text that can never hold an id, a CSV header, JSON or an identifier line: no hex digit,
 # no digit, no delimiter, no bracket.
 NOISE = "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ !?.:/_()+*~äöüß한글"
 noise = st.text(alphabet=NOISE, min_size=1, max_size=40).filter(lambda s: s.strip())
-ident_values = st.text(alphabet=[chr(c) for c in range(33, 127) if chr(c) not in ",;\t"], min_size=1,
-                       max_size=60)
+ident_values = st.text(
+    alphabet=[chr(c) for c in range(33, 127) if chr(c) not in ",;\t"], min_size=1, max_size=60
+)
 
 
 def _check_result(result: ParseResult) -> None:
@@ -31,7 +34,7 @@ def _check_result(result: ParseResult) -> None:
     assert len(result.rows) == len(result.refs)
     assert len(set(result.refs)) == len(result.refs), "a reference returned twice"
     for ref in result.refs:
-        assert OrderRef.parse(ref.kind, ref.value) == ref        # only valid references come out
+        assert OrderRef.parse(ref.kind, ref.value) == ref  # only valid references come out
     for item in result.ignored:
         assert item.reason
         if item.line_no is not None:
@@ -44,9 +47,37 @@ def _check_result(result: ParseResult) -> None:
 
 # ---- anything at all -------------------------------------------------------------------------
 fragments = st.one_of(
-    st.text(max_size=30), uuids, ulids, st.sampled_from(
-        ["\n", "\r\n", "\r", ",", ";", "\t", '"', "[", "]", "{", "}", "uuid", "identifier:", "orderId", "id",
-         "#", "\ufeff", "\x00", "null", '{"uuid": ', '"orders": [', "identifier = ", "  "]))
+    st.text(max_size=30),
+    uuids,
+    ulids,
+    st.sampled_from(
+        [
+            "\n",
+            "\r\n",
+            "\r",
+            ",",
+            ";",
+            "\t",
+            '"',
+            "[",
+            "]",
+            "{",
+            "}",
+            "uuid",
+            "identifier:",
+            "orderId",
+            "id",
+            "#",
+            "\ufeff",
+            "\x00",
+            "null",
+            '{"uuid": ',
+            '"orders": [',
+            "identifier = ",
+            "  ",
+        ]
+    ),
+)
 texts = st.one_of(st.text(), st.lists(fragments, max_size=40).map("".join))
 
 
@@ -60,8 +91,11 @@ def test_any_text_parses_without_raising(text):
         reported = {i.line_no for i in result.ignored}
         normal = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
         for number, line in enumerate(normal.split("\n"), start=1):
-            if line.strip() and not (UUID_RE.search(line) or ULID_RE.search(line)
-                                     or line.strip().lower().startswith("identifier")):
+            if line.strip() and not (
+                UUID_RE.search(line)
+                or ULID_RE.search(line)
+                or line.strip().lower().startswith("identifier")
+            ):
                 assert number in reported, f"line {number} {line!r} ignored silently"
 
 
@@ -110,7 +144,9 @@ def test_free_text_finds_every_id_and_reports_every_other_line(lines, newline):
 
 
 # ---- CSV / TSV -------------------------------------------------------------------------------
-rows = st.one_of(uuids.map(lambda u: ("id", u)), noise.map(lambda n: ("bad", n)), st.just(("blank", "")))
+rows = st.one_of(
+    uuids.map(lambda u: ("id", u)), noise.map(lambda n: ("bad", n)), st.just(("blank", ""))
+)
 
 
 @FUZZ
@@ -134,20 +170,43 @@ def test_csv_rows_are_each_used_or_reported(body, delim, uuid_first):
 
 
 # ---- JSON ------------------------------------------------------------------------------------
-json_junk = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                         max_leaves=8).filter(lambda v: not (isinstance(v, dict) and any(
-                             k in v for k in ("uuid", "orderId", "identifier", "id", "clientOrderId", "order", "info"))))
+json_junk = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+).filter(
+    lambda v: (
+        not (
+            isinstance(v, dict)
+            and any(
+                k in v
+                for k in ("uuid", "orderId", "identifier", "id", "clientOrderId", "order", "info")
+            )
+        )
+    )
+)
 items = st.one_of(
     uuids.map(lambda u: ("id", {"uuid": u, "market": "KRW-BTC"}, OrderRef.uuid(u))),
-    uuids.map(lambda u: ("id", {"uuid": u, "market": "KRW-BTC", "side": "bid", "price": [1], "state": 5},
-                         OrderRef.uuid(u))),   # full-looking order with wrong types: the id is kept
+    uuids.map(
+        lambda u: (
+            "id",
+            {"uuid": u, "market": "KRW-BTC", "side": "bid", "price": [1], "state": 5},
+            OrderRef.uuid(u),
+        )
+    ),  # full-looking order with wrong types: the id is kept
     ulids.map(lambda u: ("id", {"order": {"orderId": u}}, OrderRef.order_id(u))),
     uuids.map(lambda u: ("id", u, OrderRef.uuid(u))),
     ident_values.map(lambda v: ("id", {"clientOrderId": v}, OrderRef.identifier(v))),
-    json_junk.filter(lambda v: not (isinstance(v, str) and (not v.strip() or UUID_RE.fullmatch(v.strip())
-                                                             or ULID_RE.fullmatch(v.strip()))))
-    .map(lambda j: ("junk", j, None)),
+    json_junk.filter(
+        lambda v: (
+            not (
+                isinstance(v, str)
+                and (not v.strip() or UUID_RE.fullmatch(v.strip()) or ULID_RE.fullmatch(v.strip()))
+            )
+        )
+    ).map(lambda j: ("junk", j, None)),
 )
 
 
@@ -160,8 +219,11 @@ def test_json_items_are_each_used_or_reported(listed, wrapped):
     _check_result(result)
     assert result.format == "json"
     assert result.refs == list(dict.fromkeys(ref for _, _, ref in listed if ref is not None))
-    junk = [f"item {n}" for n, (kind, value, _) in enumerate(listed, start=1)
-            if kind == "junk" and not (isinstance(value, str) and not value.strip())]
+    junk = [
+        f"item {n}"
+        for n, (kind, value, _) in enumerate(listed, start=1)
+        if kind == "junk" and not (isinstance(value, str) and not value.strip())
+    ]
     assert [i.text for i in result.ignored] == junk
 
 
@@ -170,7 +232,9 @@ def test_every_ignored_line_reaches_the_cli_user(tmp_path):
     from .helpers import Env, run_cli
 
     env = Env(tmp_path)
-    lines = [str(uuidlib.uuid4()) if i % 2 else f"not an order {chr(103 + i % 10)}" for i in range(60)]
+    lines = [
+        str(uuidlib.uuid4()) if i % 2 else f"not an order {chr(103 + i % 10)}" for i in range(60)
+    ]
     path = tmp_path / "orders.txt"
     path.write_text("\n".join(lines))
     result = parse_file(path)

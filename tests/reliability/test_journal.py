@@ -35,27 +35,33 @@ def run_with(fake: FakeUpbit, journal, refs=None, *, run_id: str | None = None):
     """Cancel `refs` (default: every order of `fake`) through the engine, recording to `journal`."""
 
     async def go():
-        client = UpbitClient(ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport())
+        client = UpbitClient(
+            ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport()
+        )
         engine = CancelEngine(client, recorder=journal, run_id=run_id)
         try:
-            return await engine.run(refs if refs is not None else [OrderRef.uuid(u) for u in fake.uuids])
+            return await engine.run(
+                refs if refs is not None else [OrderRef.uuid(u) for u in fake.uuids]
+            )
         finally:
             await client.aclose()
 
     return asyncio.run(go())
 
 
-def run_engine(fake: FakeUpbit, directory: Path, refs=None, *, run_id: str | None = None, **journal_kw):
+def run_engine(
+    fake: FakeUpbit, directory: Path, refs=None, *, run_id: str | None = None, **journal_kw
+):
     journal = Journal(directory, redactor=Redactor([ACCESS, SECRET]), **journal_kw)
     return run_with(fake, journal, refs, run_id=run_id), journal
 
 
 # ---- durability ---------------------------------------------------------------------------
 def test_each_intent_is_fsynced_before_its_request_leaves(tmp_path, monkeypatch):
-    fake = FakeUpbit(45)                       # 2 batches of 20 + a batch of 5
+    fake = FakeUpbit(45)  # 2 batches of 20 + a batch of 5
     for uid in fake.uuids[:3]:
         fake.states[uid] = "done"
-    synced: dict[int, int] = {}                # inode -> file size at its last fsync
+    synced: dict[int, int] = {}  # inode -> file size at its last fsync
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
@@ -73,10 +79,17 @@ def test_each_intent_is_fsynced_before_its_request_leaves(tmp_path, monkeypatch)
             return None
         path = holder["journal"].path
         durable = path.read_bytes()[: synced.get(path.stat().st_ino, 0)]
-        refs = [f"uuid:{u}" for u in request.url.params.get_list("uuids[]") or [request.url.params["uuid"]]]
-        intents = [json.loads(line) for line in durable.decode().splitlines() if '"type": "intent"' in line]
+        refs = [
+            f"uuid:{u}"
+            for u in request.url.params.get_list("uuids[]") or [request.url.params["uuid"]]
+        ]
+        intents = [
+            json.loads(line) for line in durable.decode().splitlines() if '"type": "intent"' in line
+        ]
         sent_before = sum(1 for r in checked if r == refs)
-        assert sum(1 for i in intents if i["refs"] == refs) > sent_before, "request sent before its intent was durable"
+        assert sum(1 for i in intents if i["refs"] == refs) > sent_before, (
+            "request sent before its intent was durable"
+        )
         checked.append(refs)
         return None
 
@@ -100,14 +113,18 @@ def test_every_cut_of_a_journal_reads_and_never_loses_a_sent_order(tmp_path):
     cut_path.parent.mkdir()
     lines_end = [i + 1 for i, b in enumerate(data) if b == ord("\n")]
     # every byte around each line end (where the interesting cuts are), and a sample between
-    cuts = {c for end in lines_end for c in range(end - 4, end + 4)} | set(range(0, len(data), 41)) | {len(data)}
+    cuts = (
+        {c for end in lines_end for c in range(end - 4, end + 4)}
+        | set(range(0, len(data), 41))
+        | {len(data)}
+    )
     for cut in sorted(c for c in cuts if 0 <= c <= len(data)):
         cut_path.write_bytes(data[:cut])
         run = read_run(cut_path)
         tail = data[:cut].rsplit(b"\n", 1)[-1] if cut not in lines_end else b""
         try:
             json.loads(tail or b"{}")
-            torn = False                       # cut just before the newline: a whole record
+            torn = False  # cut just before the newline: a whole record
         except ValueError:
             torn = True
         assert run.bad_lines == (1 if torn else 0), cut
@@ -132,7 +149,9 @@ def test_torn_last_line_is_tolerated_by_the_cli(tmp_path, env):
     run_engine(fake, env.journal_dir)
     (path,) = journal_files(env.journal_dir)
     with open(path, "ab") as handle:
-        handle.write(b'{"type": "intent", "t": "2025-01-01T00:00:00", "request_id": "x/9", "refs": ["uuid:')
+        handle.write(
+            b'{"type": "intent", "t": "2025-01-01T00:00:00", "request_id": "x/9", "refs": ["uuid:'
+        )
     proc = run_cli(["journal", "--json"], env.vars)
     assert proc.returncode == 0, proc.stderr
     (run,) = json.loads(proc.stdout)["runs"]
@@ -146,8 +165,10 @@ def test_torn_last_line_is_tolerated_by_the_cli(tmp_path, env):
 def test_reading_survives_any_garbage(tmp_path_factory, garbage, where):
     directory = tmp_path_factory.mktemp("j")
     path = directory / "20250101T000000-abcdef01.jsonl"
-    good = (b'{"type": "run", "run_id": "r", "exchange": "upbit", "refs": ["uuid:a", "uuid:b"]}\n'
-            b'{"type": "intent", "refs": ["uuid:a"]}\n{"type": "outcome", "ref": "uuid:a", "outcome": "cancelled"}\n')
+    good = (
+        b'{"type": "run", "run_id": "r", "exchange": "upbit", "refs": ["uuid:a", "uuid:b"]}\n'
+        b'{"type": "intent", "refs": ["uuid:a"]}\n{"type": "outcome", "ref": "uuid:a", "outcome": "cancelled"}\n'
+    )
     cut = where % (len(good) + 1)
     path.write_bytes(good[:cut] + garbage + good[cut:])
     run = read_run(path)
@@ -166,17 +187,21 @@ def _settled(directory: Path, stamp: str, n: int = 3) -> Path:
 
 def _crashed(directory: Path, stamp: str) -> Path:
     path = directory / f"{stamp}-crashed.jsonl"
-    path.write_text(json.dumps({"type": "run", "run_id": path.stem, "exchange": "upbit", "refs": ["uuid:x"]})
-                    + "\n" + json.dumps({"type": "intent", "refs": ["uuid:x"]}) + "\n")
+    path.write_text(
+        json.dumps({"type": "run", "run_id": path.stem, "exchange": "upbit", "refs": ["uuid:x"]})
+        + "\n"
+        + json.dumps({"type": "intent", "refs": ["uuid:x"]})
+        + "\n"
+    )
     return path
 
 
 def test_prune_by_count_keeps_unresolved_runs(tmp_path):
-    crashed = _crashed(tmp_path, "20240101T000000")            # the oldest of all
+    crashed = _crashed(tmp_path, "20240101T000000")  # the oldest of all
     settled = [_settled(tmp_path, f"2024010{i}T000000") for i in range(2, 8)]
     removed = prune(tmp_path, max_bytes=10**9, keep_runs=3)
     assert crashed.exists(), "a run with an unresolved order was pruned"
-    assert set(removed) == set(settled[:5])                    # oldest settled first
+    assert set(removed) == set(settled[:5])  # oldest settled first
     assert sorted(journal_files(tmp_path)) == sorted([crashed, settled[5]])
 
 
@@ -202,7 +227,7 @@ def test_a_new_run_prunes_with_the_configured_caps(env):
 
     with SimulatorServer(SimConfig(orders=3)) as sim:
         uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
-        for uid in uuids:                      # three runs, likely within one second
+        for uid in uuids:  # three runs, likely within one second
             proc = run_cli(["cancel", "--uuid", uid, "--yes", "--json"], env.with_sim(sim))
             assert proc.returncode == 0, proc.stderr
     last = json.loads(proc.stdout)["run_id"]
@@ -213,23 +238,26 @@ def test_a_new_run_prunes_with_the_configured_caps(env):
 
 # ---- privacy --------------------------------------------------------------------------------
 def test_journal_files_are_private_and_hold_no_secret(tmp_path):
-    fake = FakeUpbit(21)                        # a batch of 20 and one single cancel
+    fake = FakeUpbit(21)  # a batch of 20 and one single cancel
     # a hostile exchange echoing the request's credentials back in errors and in order objects
     fake.extra = {"debug": f"access_key={ACCESS}"}
 
     def echo(request: httpx.Request):
         if request.method == "DELETE" and request.url.params.get("uuid"):
-            return FakeUpbit.error(400, "validation_error",
-                                   f"bad request; you sent Authorization: {request.headers['authorization']}")
+            return FakeUpbit.error(
+                400,
+                "validation_error",
+                f"bad request; you sent Authorization: {request.headers['authorization']}",
+            )
         return None
 
     fake.before = echo
-    old = os.umask(0)                           # even with a careless umask
+    old = os.umask(0)  # even with a careless umask
     try:
         report, _ = run_engine(fake, tmp_path / "journal")
     finally:
         os.umask(old)
-    assert report.counts["failed"] == 1         # the single cancel was refused
+    assert report.counts["failed"] == 1  # the single cancel was refused
     (path,) = journal_files(tmp_path / "journal")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -239,9 +267,11 @@ def test_journal_files_are_private_and_hold_no_secret(tmp_path):
         assert secret not in text
     assert "eyJ" not in text
     assert not re.search(r"(?i)bearer\s+(?!\[redacted\])\S", text), "a bearer token in the journal"
-    assert "[redacted]" in text                 # the echo was there, and was scrubbed
+    assert "[redacted]" in text  # the echo was there, and was scrubbed
     for record in records(path):
-        assert set(record) & {"headers", "authorization", "token", "secret_key", "access_key"} == set()
+        assert (
+            set(record) & {"headers", "authorization", "token", "secret_key", "access_key"} == set()
+        )
 
 
 def test_reconcile_appends_keep_the_file_private(tmp_path):
@@ -251,7 +281,9 @@ def test_reconcile_appends_keep_the_file_private(tmp_path):
     from tui.core.reconcile import reconcile
 
     async def go():
-        client = UpbitClient(ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport())
+        client = UpbitClient(
+            ACCESS, SECRET, base_url="https://upbit.test", transport=fake.transport()
+        )
         try:
             return await reconcile(client, [read_run(path)])
         finally:
@@ -273,7 +305,9 @@ def test_journal_cli_lists_runs_and_unresolved(env, stamp):
     assert "NOT FINISHED" in proc.stdout and "finished" in proc.stdout
     proc = run_cli(["journal", "--unresolved", "--json"], env.vars)
     items = json.loads(proc.stdout)["unresolved"]
-    assert [(i["run_id"], i["ref"], i["outcome"], i["sent"]) for i in items] == [(crashed.stem, "uuid:x", "unknown", True)]
+    assert [(i["run_id"], i["ref"], i["outcome"], i["sent"]) for i in items] == [
+        (crashed.stem, "uuid:x", "unknown", True)
+    ]
     proc = run_cli(["journal", "--unresolved"], env.vars)
     assert "1 unresolved order(s)" in proc.stdout and "ordertui reconcile" in proc.stdout
 
@@ -286,15 +320,22 @@ def test_intents_are_self_describing_and_the_journal_lives_in_the_data_dir(env, 
     with SimulatorServer(SimConfig(orders=3)) as sim:
         uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
         vars_ = {k: v for k, v in env.with_sim(sim).items() if k != "ORDERTUI_JOURNAL_DIR"}
-        proc = run_cli(["cancel", "--from-file", "-", "--yes", "--json"], vars_, stdin="\n".join(uuids))
+        proc = run_cli(
+            ["cancel", "--from-file", "-", "--yes", "--json"], vars_, stdin="\n".join(uuids)
+        )
     assert proc.returncode == 0, proc.stderr
     run_id = json.loads(proc.stdout)["run_id"]
-    assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", run_id)              # named by time and run id
+    assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", run_id)  # named by time and run id
     (path,) = journal_files(env.root / "data" / "ordertui" / "journal")
     assert path.name == f"{run_id}.jsonl"
     intents = [r for r in records(path) if r["type"] == "intent"]
-    assert intents and all(i["run_id"] == run_id and i["exchange"] == "upbit" and "profile" in i
-                           and i["request_id"].startswith(run_id) for i in intents)
+    assert intents and all(
+        i["run_id"] == run_id
+        and i["exchange"] == "upbit"
+        and "profile" in i
+        and i["request_id"].startswith(run_id)
+        for i in intents
+    )
     # even with its header line destroyed, the run is still known as an Upbit run to reconcile
     lines = path.read_text().splitlines()
     path.write_text("\n".join(['{"type": "run", "run_id": "' + run_id[:5]] + lines[1:3]) + "\n")
@@ -306,7 +347,7 @@ def test_a_request_whose_intent_cannot_be_written_is_never_sent(tmp_path):
     """Disk full (or any write error) at the intent: that request must not go out."""
     import errno
 
-    fake = FakeUpbit(200)                      # 10 batches
+    fake = FakeUpbit(200)  # 10 batches
 
     class DiskFills(Journal):
         written = 0
@@ -322,7 +363,7 @@ def test_a_request_whose_intent_cannot_be_written_is_never_sent(tmp_path):
     try:
         run_with(fake, journal)
     except OSError:
-        pass                                   # stopping the run is fine; sending unrecorded is not
+        pass  # stopping the run is fine; sending unrecorded is not
     deletes = [r for r in fake.requests if r.method == "DELETE"]
     assert len(deletes) == DiskFills.written == 3
     (path,) = journal_files(tmp_path)

@@ -13,7 +13,6 @@ from tui.core.journal import read_run
 
 from .helpers import (
     expected_outcome,
-    intents_in,
     journal_files,
     last_json_line,
     run_cli,
@@ -60,9 +59,13 @@ def test_kill_9_mid_run_then_reconcile_matches_truth(make_sim, env):
     sim = make_sim(seed=5, orders=ORDERS, latency_ms=LATENCY_MS, drop_rate=0.3, fill_rate=0.05)
     uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
     env_vars = env.with_sim(sim)
-    proc = start_cli(["cancel", "--from-file", "-", "--yes", "--json"], env_vars, stdin="\n".join(uuids))
+    proc = start_cli(
+        ["cancel", "--from-file", "-", "--yes", "--json"], env_vars, stdin="\n".join(uuids)
+    )
     try:
-        wait_for(lambda: answered(env.journal_dir) or proc.poll() is not None, 30, what="first answers")
+        wait_for(
+            lambda: answered(env.journal_dir) or proc.poll() is not None, 30, what="first answers"
+        )
         assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read()
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -86,8 +89,9 @@ def test_kill_9_mid_run_then_reconcile_matches_truth(make_sim, env):
     assert touched <= sent
 
     before = _unresolved(env_vars)
-    assert {item["ref"] for item in before} == {k for k, o in killed.orders.items()
-                                                if o.outcome not in ("cancelled", "failed")}
+    assert {item["ref"] for item in before} == {
+        k for k, o in killed.orders.items() if o.outcome not in ("cancelled", "failed")
+    }
     assert all(item["run_id"] == killed.run_id and not item["run_finished"] for item in before)
     assert any(item["sent"] and item["outcome"] == "unknown" for item in before)
 
@@ -97,7 +101,7 @@ def test_kill_9_mid_run_then_reconcile_matches_truth(make_sim, env):
     answer = last_json_line(rec.stdout)
     assert answer["error"] is None
     assert answer["looked_up"] == len(before)
-    assert answer["requests"] == -(-len(before) // 100)      # GET /v1/orders/uuids, 100 a call
+    assert answer["requests"] == -(-len(before) // 100)  # GET /v1/orders/uuids, 100 a call
     assert len(answer["settled"]) == len(before)
 
     after = read_run(path)
@@ -117,7 +121,9 @@ def test_kill_9_mid_run_then_reconcile_matches_truth(make_sim, env):
     # only say "unknown" (their answer was lost, then the process died) are now cancelled
     was = {k: o.outcome for k, o in killed.orders.items()}
     now = {k: o.outcome for k, o in after.orders.items()}
-    assert any(was[k] == "unknown" and now[k] == "cancelled" for k in was), "no acted-but-unanswered order"
+    assert any(was[k] == "unknown" and now[k] == "cancelled" for k in was), (
+        "no acted-but-unanswered order"
+    )
     assert never_sent and all(o.outcome == "open" for o in never_sent)
 
     # a second reconcile has nothing left to do

@@ -15,13 +15,17 @@ SECRET = "SecretKeySecretKeySecretKeySecretKey0001"
 def test_scrubs_keys_bearer_tokens_and_jwts():
     token = make_token(ACCESS, SECRET, [("uuid", "x")])
     r = Redactor([ACCESS, SECRET, None, "", "short"])
-    text = r.scrub(f"key {ACCESS} secret {SECRET} header Authorization: Bearer {token} bare {token} "
-                   f"b2 bearer abc.def-ghi_jkl")
+    text = r.scrub(
+        f"key {ACCESS} secret {SECRET} header Authorization: Bearer {token} bare {token} "
+        f"b2 bearer abc.def-ghi_jkl"
+    )
     for leaked in (ACCESS, SECRET, token, "abc.def-ghi_jkl"):
         assert leaked not in text
     assert text.count(REDACTED) >= 5
-    assert r.scrub("an order KRW-BTC 0b4b2f3e-1111-4222-8333-444455556666 short") == \
-        "an order KRW-BTC 0b4b2f3e-1111-4222-8333-444455556666 short"   # ordinary data untouched
+    assert (
+        r.scrub("an order KRW-BTC 0b4b2f3e-1111-4222-8333-444455556666 short")
+        == "an order KRW-BTC 0b4b2f3e-1111-4222-8333-444455556666 short"
+    )  # ordinary data untouched
 
 
 def test_a_secret_added_later_is_scrubbed_too():

@@ -12,8 +12,15 @@ import jwt
 from tui.simulator.server import SimulatorServer
 
 
-def sample_token(access_key: str, secret_key: str, params=None, *, alg: str = "HS256",
-                 nonce: str | None = None, query_string: str | None = None) -> str:
+def sample_token(
+    access_key: str,
+    secret_key: str,
+    params=None,
+    *,
+    alg: str = "HS256",
+    nonce: str | None = None,
+    query_string: str | None = None,
+) -> str:
     """A JWT built like Upbit's official Python sample (PyJWT, unquote(urlencode(...)))."""
     payload = {"access_key": access_key, "nonce": nonce or str(uuid.uuid4())}
     if params:
@@ -26,7 +33,9 @@ def sample_token(access_key: str, secret_key: str, params=None, *, alg: str = "H
 class Upbit:
     """A tiny Upbit client for tests: signs every call, never retries."""
 
-    def __init__(self, server: SimulatorServer, key: str = "upbit", client: httpx.Client | None = None):
+    def __init__(
+        self, server: SimulatorServer, key: str = "upbit", client: httpx.Client | None = None
+    ):
         self.server = server
         self.creds = server.credentials[key]
         self.http = client or httpx.Client(base_url=server.base_url, timeout=10)
@@ -38,8 +47,13 @@ class Upbit:
     def call(self, method: str, path: str, params=None, **kw) -> httpx.Response:
         extra = kw.pop("headers", {})
         content = kw.pop("content", None)
-        return self.http.request(method, path, params=params, headers={**self.headers(params, **kw), **extra},
-                                 content=content)
+        return self.http.request(
+            method,
+            path,
+            params=params,
+            headers={**self.headers(params, **kw), **extra},
+            content=content,
+        )
 
     def get(self, path, params=None, **kw):
         return self.call("GET", path, params, **kw)
@@ -53,5 +67,3 @@ class Upbit:
 
 def error_name(response: httpx.Response) -> str:
     return response.json()["error"]["name"]
-
-

@@ -14,8 +14,11 @@ PREFIX = "/frontoffice/api/v3"
 @pytest.fixture
 def b2(sim):
     creds = sim.credentials["b2trader"]
-    client = httpx.Client(base_url=sim.base_url, timeout=10,
-                          headers={"Authorization": f"Bearer {creds['token']}", "accountId": creds["account_id"]})
+    client = httpx.Client(
+        base_url=sim.base_url,
+        timeout=10,
+        headers={"Authorization": f"Bearer {creds['token']}", "accountId": creds["account_id"]},
+    )
     yield client
     client.close()
 
@@ -38,7 +41,14 @@ def test_cancel_ok_returns_cancelled_order(sim, b2):
     assert got["orderId"] == order["orderId"] and got["status"] == "Cancelled"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z", got["cancellationDate"])
     assert set(got) == set(order)
-    for same in ("marketId", "requestedAmount", "remainingAmount", "requestedPrice", "createdAt", "side"):
+    for same in (
+        "marketId",
+        "requestedAmount",
+        "remainingAmount",
+        "requestedPrice",
+        "createdAt",
+        "side",
+    ):
         assert got[same] == order[same]
     assert sim.state.b2_order(order["orderId"])["status"] == "Cancelled"
     assert sim.state.stats.b2_cancels == 1
@@ -63,15 +73,22 @@ def test_finished_orders_are_not_cancellable(sim, b2, status):
 def test_forced_fill_then_cancel_fails(sim, b2):
     oid = sim.state.b2_orders()[1]["orderId"]
     filled = sim.state.fill(oid)
-    assert filled["status"] == "Completed" and filled["remainingAmount"] == "0" and filled["fillFactor"] == "1"
+    assert (
+        filled["status"] == "Completed"
+        and filled["remainingAmount"] == "0"
+        and filled["fillFactor"] == "1"
+    )
     assert b2.delete(f"{PREFIX}/orders/{oid}").status_code == 400
 
 
 def test_bad_or_missing_token_is_401(sim):
     oid = sim.state.b2_orders()[0]["orderId"]
     account = sim.credentials["b2trader"]["account_id"]
-    for headers in ({"accountId": account}, {"Authorization": "Bearer nope", "accountId": account},
-                    {"Authorization": sim.credentials["b2trader"]["token"], "accountId": account}):
+    for headers in (
+        {"accountId": account},
+        {"Authorization": "Bearer nope", "accountId": account},
+        {"Authorization": sim.credentials["b2trader"]["token"], "accountId": account},
+    ):
         r = httpx.delete(f"{sim.base_url}{PREFIX}/orders/{oid}", headers=headers)
         assert r.status_code == 401 and r.json()["code"] == "Unauthorized"
     assert httpx.get(f"{sim.base_url}{PREFIX}/accounts").status_code == 401
@@ -84,7 +101,9 @@ def test_account_header_missing_400_foreign_403_other_account_404(sim, b2):
     url = f"{sim.base_url}{PREFIX}/orders/{oid}"
     missing = httpx.delete(url, headers={"Authorization": f"Bearer {token}"})
     assert missing.status_code == 400 and missing.json()["code"] == "AccountIdRequired"
-    foreign = httpx.delete(url, headers={"Authorization": f"Bearer {token}", "accountId": "not-mine"})
+    foreign = httpx.delete(
+        url, headers={"Authorization": f"Bearer {token}", "accountId": "not-mine"}
+    )
     assert foreign.status_code == 403 and foreign.json()["code"] == "AccountForbidden"
     second = sim.credentials["b2trader_second_account"]["account_id"]
     other = httpx.delete(url, headers={"Authorization": f"Bearer {token}", "accountId": second})
@@ -101,8 +120,10 @@ def test_rate_limit_429_past_b2_rps(make_server):
     sim = make_server(b2_rps=10, b2_orders=20)
     creds = sim.credentials["b2trader"]
     ids = [o["orderId"] for o in sim.state.b2_orders()]
-    with httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {creds['token']}",
-                                                       "accountId": creds["account_id"]}) as client:
+    with httpx.Client(
+        base_url=sim.base_url,
+        headers={"Authorization": f"Bearer {creds['token']}", "accountId": creds["account_id"]},
+    ) as client:
         started = time.monotonic()
         statuses = [client.delete(f"{PREFIX}/orders/{oid}").status_code for oid in ids]
         assert time.monotonic() - started < 1.0

@@ -23,7 +23,9 @@ ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 class Running:
     def __init__(self, args: list[str]) -> None:
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+        )
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -50,11 +52,19 @@ def exercise(args: list[str]) -> None:
         assert set(first["b2trader"]) == {"token", "account_id"}
         params = {"states[]": ["wait", "watch"], "limit": 5}
         token = sample_token(first["upbit"]["access_key"], first["upbit"]["secret_key"], params)
-        r = httpx.get(f"{first['base_url']}/v1/orders/open", params=params, headers={"Authorization": f"Bearer {token}"})
+        r = httpx.get(
+            f"{first['base_url']}/v1/orders/open",
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert r.status_code == 200 and len(r.json()) == 5
         log = run.line()
         assert "GET" in log and "/v1/orders/open" in log and " 200 " in log and "ids=5" in log
-        for secret in (first["upbit"]["secret_key"], first["upbit"]["access_key"], first["b2trader"]["token"]):
+        for secret in (
+            first["upbit"]["secret_key"],
+            first["upbit"]["access_key"],
+            first["b2trader"]["token"],
+        ):
             assert secret not in log
         run.proc.send_signal(signal.SIGINT)
         rc, stderr = run.finish()
@@ -106,8 +116,13 @@ def test_bad_arguments_exit_2_with_one_line(args, fragment, capsys):
 
 
 def test_non_loopback_in_subprocess_exits_2():
-    proc = subprocess.run([sys.executable, "-m", "tui.simulator.cli", "--host", "0.0.0.0", "--exit-after", "5"],
-                          capture_output=True, text=True, timeout=30, env=ENV)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.simulator.cli", "--host", "0.0.0.0", "--exit-after", "5"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=ENV,
+    )
     assert proc.returncode == 2
     assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1
 
@@ -120,8 +135,13 @@ def test_main_in_process_with_exit_after(capsys):
 
 def test_unread_stdout_never_stalls_the_server():
     """A parent that reads only the JSON line must not deadlock the simulator on a full pipe."""
-    run = subprocess.Popen([sys.executable, "-m", "tui.simulator.cli", "--exit-after", "20"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tui.simulator.cli", "--exit-after", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
     try:
         first = json.loads(run.stdout.readline())
         started = time.monotonic()
@@ -144,7 +164,12 @@ def test_port_in_use_is_one_line_exit_1():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "tui.simulator.cli", "--port", str(port), "--exit-after", "5"],
-                              capture_output=True, text=True, timeout=30, env=ENV)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui.simulator.cli", "--port", str(port), "--exit-after", "5"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=ENV,
+        )
     assert proc.returncode == 1 and proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1 and "cannot listen" in proc.stderr

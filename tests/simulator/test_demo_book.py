@@ -14,8 +14,18 @@ from tui.simulator.config import SimConfig
 from tui.simulator.demo_book import krw_tick
 from tui.simulator.state import SimState
 
-DECIMAL_FIELDS = ("price", "volume", "remaining_volume", "executed_volume", "reserved_fee", "remaining_fee",
-                  "paid_fee", "locked", "prevented_volume", "prevented_locked")
+DECIMAL_FIELDS = (
+    "price",
+    "volume",
+    "remaining_volume",
+    "executed_volume",
+    "reserved_fee",
+    "remaining_fee",
+    "paid_fee",
+    "locked",
+    "prevented_volume",
+    "prevented_locked",
+)
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -43,7 +53,9 @@ def test_upbit_book_shape_kr():
     assert len({o["uuid"] for o in orders}) == 400
     assert all(UUID4.match(o["uuid"]) for o in orders)
     markets = Counter(o["market"] for o in orders)
-    assert {"KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "BTC-ETH", "USDT-BTC"} == set(markets)
+    assert {"KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "BTC-ETH", "USDT-BTC"} == set(
+        markets
+    )
     assert {o["side"] for o in orders} == {"bid", "ask"}
     assert {o["ord_type"] for o in orders} == {"limit", "price", "market", "best"}
     states = Counter(o["state"] for o in orders)
@@ -53,11 +65,15 @@ def test_upbit_book_shape_kr():
     assert len({o["identifier"] for o in orders if "identifier" in o}) == with_id
     partial = [o for o in orders if Decimal(o["executed_volume"]) > 0]
     assert partial and all(o["trades_count"] > 0 and o["state"] == "wait" for o in partial)
-    assert all(re.fullmatch(r"2026-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00", o["created_at"]) for o in orders)
+    assert all(
+        re.fullmatch(r"2026-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00", o["created_at"]) for o in orders
+    )
     assert max(o["created_at"] for o in orders) <= "2026-11-20T09:00:00+09:00"
     best = [o for o in orders if o["ord_type"] == "best"]
     assert all(o["time_in_force"] in ("ioc", "fok") for o in best)
-    assert all(o.get("time_in_force") in (None, "post_only") for o in orders if o["ord_type"] == "limit")
+    assert all(
+        o.get("time_in_force") in (None, "post_only") for o in orders if o["ord_type"] == "limit"
+    )
 
 
 def test_amounts_are_plain_decimal_strings_and_consistent():
@@ -76,7 +92,9 @@ def test_amounts_are_plain_decimal_strings_and_consistent():
         assert d["volume"] == d["remaining_volume"] + d["executed_volume"]
         if o["side"] == "bid":
             assert d["reserved_fee"] == d["remaining_fee"] + d["paid_fee"]
-            funds = (d["price"] * d["remaining_volume"]).quantize(Decimal("1e-8"), rounding="ROUND_DOWN")
+            funds = (d["price"] * d["remaining_volume"]).quantize(
+                Decimal("1e-8"), rounding="ROUND_DOWN"
+            )
             assert d["locked"] == funds + d["remaining_fee"]
         else:
             assert d["locked"] == d["remaining_volume"]
@@ -98,14 +116,33 @@ def test_b2_book_shape():
     orders = state.b2_orders()
     assert len(orders) == 12
     assert all(ULID.match(o["orderId"]) for o in orders)
-    assert [o["orderId"] for o in orders] == sorted(o["orderId"] for o in orders)  # ULIDs sort by time
+    assert [o["orderId"] for o in orders] == sorted(
+        o["orderId"] for o in orders
+    )  # ULIDs sort by time
     assert {o["status"] for o in orders} <= {"Working", "Pending"}
     assert all(o["cancellationDate"] is None and o["orderType"] == "Limit" for o in orders)
     assert all(re.fullmatch(r"(spot|cfd|perp)\.[a-z_]+", o["marketId"]) for o in orders)
     assert all(o["createdAt"].endswith("Z") for o in orders)
-    keys = {"marketId", "marketDisplayName", "orderId", "orderType", "side", "status", "source", "timeInForce",
-            "commission", "requestedAmount", "remainingAmount", "requestedPrice", "executionPrice", "createdAt",
-            "updatedAt", "rejectDetails", "cancellationDate", "fillFactor"}
+    keys = {
+        "marketId",
+        "marketDisplayName",
+        "orderId",
+        "orderType",
+        "side",
+        "status",
+        "source",
+        "timeInForce",
+        "commission",
+        "requestedAmount",
+        "remainingAmount",
+        "requestedPrice",
+        "executionPrice",
+        "createdAt",
+        "updatedAt",
+        "rejectDetails",
+        "cancellationDate",
+        "fillFactor",
+    }
     assert all(set(o) == keys for o in orders)
     big = SimState(SimConfig(b2_orders=300)).b2_orders()
     assert {m["marketId"].split(".")[0] for m in big} == {"spot", "cfd", "perp"}

@@ -30,9 +30,13 @@ def test_fail_rate_one_gives_503_and_changes_nothing(make_server):
         assert "Remaining-Req" in r.headers
     assert sim.state.upbit_orders() == before
     assert sim.state.stats.injected_503 == 3 and sim.state.stats.upbit_cancels == 0
-    b2 = httpx.delete(f"{sim.base_url}/frontoffice/api/v3/orders/{sim.state.b2_orders()[0]['orderId']}",
-                      headers={"Authorization": f"Bearer {sim.credentials['b2trader']['token']}",
-                               "accountId": sim.credentials["b2trader"]["account_id"]})
+    b2 = httpx.delete(
+        f"{sim.base_url}/frontoffice/api/v3/orders/{sim.state.b2_orders()[0]['orderId']}",
+        headers={
+            "Authorization": f"Bearer {sim.credentials['b2trader']['token']}",
+            "accountId": sim.credentials["b2trader"]["account_id"],
+        },
+    )
     assert b2.status_code == 503
     assert sim.state.b2_orders()[0]["status"] in ("Working", "Pending")
     upbit.close()
@@ -51,9 +55,13 @@ def test_drop_rate_one_acts_then_breaks_the_connection(make_server):
     assert [sim.state.upbit_order(u)["state"] for u in batch] == ["cancel"] * 3
     b2_id = sim.state.b2_orders()[0]["orderId"]
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.delete(f"{sim.base_url}/frontoffice/api/v3/orders/{b2_id}",
-                     headers={"Authorization": f"Bearer {sim.credentials['b2trader']['token']}",
-                              "accountId": sim.credentials["b2trader"]["account_id"]})
+        httpx.delete(
+            f"{sim.base_url}/frontoffice/api/v3/orders/{b2_id}",
+            headers={
+                "Authorization": f"Bearer {sim.credentials['b2trader']['token']}",
+                "accountId": sim.credentials["b2trader"]["account_id"],
+            },
+        )
     assert sim.state.b2_order(b2_id)["status"] == "Cancelled"
     assert sim.state.stats.injected_drops == 3
     assert sim.state.stats.upbit_cancels == 4 and sim.state.stats.b2_cancels == 1
@@ -79,12 +87,17 @@ def test_drop_rate_partial_is_seeded(make_server):
 async def test_drop_in_process_raises_simulated_drop():
     state = SimState(SimConfig(drop_rate=1.0))
     target = state.upbit_open_orders()[0]["uuid"]
-    token = sample_token(state.credentials["upbit"]["access_key"], state.credentials["upbit"]["secret_key"],
-                         {"uuid": target})
+    token = sample_token(
+        state.credentials["upbit"]["access_key"],
+        state.credentials["upbit"]["secret_key"],
+        {"uuid": target},
+    )
     transport = httpx.ASGITransport(app=create_app(state))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         with pytest.raises(SimulatedDrop):
-            await client.delete("/v1/order", params={"uuid": target}, headers={"Authorization": f"Bearer {token}"})
+            await client.delete(
+                "/v1/order", params={"uuid": target}, headers={"Authorization": f"Bearer {token}"}
+            )
     assert state.upbit_order(target)["state"] == "cancel"
 
 
@@ -120,7 +133,7 @@ def cancel_everything(sim, order):
         uuids.reverse()
     failed = set()
     for i in range(0, len(uuids), 20):
-        body = upbit.delete("/v1/orders/uuids", {"uuids[]": uuids[i:i + 20]}).json()
+        body = upbit.delete("/v1/orders/uuids", {"uuids[]": uuids[i : i + 20]}).json()
         failed |= {e["uuid"] for e in body["failed"]["orders"]}
     upbit.close()
     return failed

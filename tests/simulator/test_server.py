@@ -91,7 +91,9 @@ def test_import_is_light():
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'starlette', 'uvicorn', 'httpx')]; "
         "print(dt, bad)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 1)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split(" ", 1)
     assert out[1].strip() == "[]"
     assert float(out[0]) < 0.3
 
@@ -107,7 +109,10 @@ def test_simulator_imports_nothing_from_the_clients():
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
             for name in names:
-                assert not any(name == f or name.startswith(f + ".") for f in forbidden), (path.name, name)
+                assert not any(name == f or name.startswith(f + ".") for f in forbidden), (
+                    path.name,
+                    name,
+                )
 
 
 def test_each_request_is_handled_fast(make_server):
@@ -117,9 +122,9 @@ def test_each_request_is_handled_fast(make_server):
     upbit = Upbit(sim)
     uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
     for i in range(0, 2000, 100):
-        assert upbit.get("/v1/orders/uuids", {"uuids[]": uuids[i:i + 100]}).status_code == 200
+        assert upbit.get("/v1/orders/uuids", {"uuids[]": uuids[i : i + 100]}).status_code == 200
     for i in range(0, 400, 20):
-        assert upbit.delete("/v1/orders/uuids", {"uuids[]": uuids[i:i + 20]}).status_code == 200
+        assert upbit.delete("/v1/orders/uuids", {"uuids[]": uuids[i : i + 20]}).status_code == 200
     for page in (1, 50):
         assert upbit.get("/v1/orders/open", {"page": page, "limit": 100}).status_code == 200
     server_ms = sorted(entry["latency_ms"] for entry in sim.state.recent)

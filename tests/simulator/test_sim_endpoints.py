@@ -54,11 +54,18 @@ def test_request_log_has_no_secrets(sim):
     sim.state.log_hook = lines.append
     upbit = Upbit(sim)
     upbit.get("/v1/orders/uuids", {"uuids[]": [o["uuid"] for o in sim.state.upbit_orders()[:5]]})
-    httpx.get(f"{sim.base_url}/frontoffice/api/v3/accounts",
-              headers={"Authorization": f"Bearer {sim.credentials['b2trader']['token']}"})
+    httpx.get(
+        f"{sim.base_url}/frontoffice/api/v3/accounts",
+        headers={"Authorization": f"Bearer {sim.credentials['b2trader']['token']}"},
+    )
     assert len(lines) == 2
     assert "GET /v1/orders/uuids 200 ids=5" in " ".join(lines[0].split())
-    secrets = [sim.credentials["upbit"]["secret_key"], sim.credentials["upbit"]["access_key"],
-               sim.credentials["b2trader"]["token"], "Bearer", "eyJ"]
+    secrets = [
+        sim.credentials["upbit"]["secret_key"],
+        sim.credentials["upbit"]["access_key"],
+        sim.credentials["b2trader"]["token"],
+        "Bearer",
+        "eyJ",
+    ]
     assert not any(s in line for s in secrets for line in lines)
     upbit.close()

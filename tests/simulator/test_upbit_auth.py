@@ -60,24 +60,36 @@ def test_hash_of_percent_encoded_query_is_invalid_query_payload(sim, upbit):
 def test_query_hash_of_other_params_is_rejected(sim, upbit):
     a, b = open_uuids(sim, 2)
     token = sample_token(upbit.creds["access_key"], upbit.creds["secret_key"], {"uuid": a})
-    r = upbit.http.delete("/v1/order", params={"uuid": b}, headers={"Authorization": f"Bearer {token}"})
+    r = upbit.http.delete(
+        "/v1/order", params={"uuid": b}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 401 and error_name(r) == "invalid_query_payload"
     assert still_open(sim, b)
 
 
 def test_params_without_query_hash_are_rejected(sim, upbit):
     token = sample_token(upbit.creds["access_key"], upbit.creds["secret_key"])  # no params signed
-    r = upbit.http.get("/v1/orders/open", params={"market": "KRW-BTC"}, headers={"Authorization": f"Bearer {token}"})
+    r = upbit.http.get(
+        "/v1/orders/open",
+        params={"market": "KRW-BTC"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert r.status_code == 401 and error_name(r) == "invalid_query_payload"
 
 
 def test_query_hash_alg_must_be_sha512(sim, upbit):
     params = {"market": "KRW-BTC"}
     qs = "market=KRW-BTC"
-    payload = {"access_key": upbit.creds["access_key"], "nonce": str(uuid.uuid4()),
-               "query_hash": hashlib.sha512(qs.encode()).hexdigest(), "query_hash_alg": "SHA256"}
+    payload = {
+        "access_key": upbit.creds["access_key"],
+        "nonce": str(uuid.uuid4()),
+        "query_hash": hashlib.sha512(qs.encode()).hexdigest(),
+        "query_hash_alg": "SHA256",
+    }
     token = jwt.encode(payload, upbit.creds["secret_key"], algorithm="HS256")
-    r = upbit.http.get("/v1/orders/open", params=params, headers={"Authorization": f"Bearer {token}"})
+    r = upbit.http.get(
+        "/v1/orders/open", params=params, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 401 and error_name(r) == "invalid_query_payload"
 
 
@@ -92,7 +104,9 @@ def test_reused_nonce_is_nonce_used(sim, upbit):
 def test_wrong_secret_is_jwt_verification(sim, upbit):
     target = open_uuids(sim, 1)[0]
     token = sample_token(upbit.creds["access_key"], "x" * 40, {"uuid": target})
-    r = upbit.http.delete("/v1/order", params={"uuid": target}, headers={"Authorization": f"Bearer {token}"})
+    r = upbit.http.delete(
+        "/v1/order", params={"uuid": target}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 401 and error_name(r) == "jwt_verification"
     assert still_open(sim, target)
 
@@ -109,7 +123,11 @@ def test_non_bearer_authorization_is_no_authorization_token(sim, upbit):
 
 
 def test_alg_none_is_refused(sim, upbit):
-    token = jwt.encode({"access_key": upbit.creds["access_key"], "nonce": str(uuid.uuid4())}, None, algorithm="none")
+    token = jwt.encode(
+        {"access_key": upbit.creds["access_key"], "nonce": str(uuid.uuid4())},
+        None,
+        algorithm="none",
+    )
     r = upbit.http.get("/v1/orders/open", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401 and error_name(r) == "jwt_verification"
 
@@ -128,8 +146,12 @@ def test_missing_token_is_no_authorization_token(sim, upbit):
 
 def test_body_on_delete_is_query_parameter_not_supported(sim, upbit):
     target = open_uuids(sim, 1)[0]
-    r = upbit.delete("/v1/order", {"uuid": target}, content=b'{"uuid": "%s"}' % target.encode(),
-                     headers={"Content-Type": "application/json"})
+    r = upbit.delete(
+        "/v1/order",
+        {"uuid": target},
+        content=b'{"uuid": "%s"}' % target.encode(),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400 and error_name(r) == "QUERY_PARAMETER_NOT_SUPPORTED"
     assert still_open(sim, target)
 
@@ -180,6 +202,7 @@ def test_auth_failures_are_counted(sim, upbit):
 
 # ---- the verifier itself (no server) -------------------------------------------------
 
+
 def test_verifier_accepts_pyjwt_tokens_and_rejects_tampering():
     secret = "s" * 40
     for alg in ("HS256", "HS512"):
@@ -191,18 +214,26 @@ def test_verifier_accepts_pyjwt_tokens_and_rejects_tampering():
         assert parsed.signature_ok(secret)
         assert not parsed.signature_ok(secret + "x")
         head, body, sig = token.split(".")
-        forged = jwt.encode({"access_key": "k", "nonce": "other"}, "w" * 40, algorithm="HS256").split(".")[1]
+        forged = jwt.encode(
+            {"access_key": "k", "nonce": "other"}, "w" * 40, algorithm="HS256"
+        ).split(".")[1]
         assert not parse_jwt(f"{head}.{forged}.{sig}").signature_ok(secret)
 
 
 def test_query_hash_check_uses_unencoded_pairs_in_order():
     pairs = [("uuids[]", "a"), ("uuids[]", "b")]
-    good = {"query_hash": hashlib.sha512(b"uuids[]=a&uuids[]=b").hexdigest(), "query_hash_alg": "SHA512"}
+    good = {
+        "query_hash": hashlib.sha512(b"uuids[]=a&uuids[]=b").hexdigest(),
+        "query_hash_alg": "SHA512",
+    }
     check_query_hash(good, pairs)
     with pytest.raises(TokenError) as err:
         check_query_hash(good, list(reversed(pairs)))
     assert err.value.name == "invalid_query_payload"
-    encoded = {"query_hash": hashlib.sha512(b"uuids%5B%5D=a&uuids%5B%5D=b").hexdigest(), "query_hash_alg": "SHA512"}
+    encoded = {
+        "query_hash": hashlib.sha512(b"uuids%5B%5D=a&uuids%5B%5D=b").hexdigest(),
+        "query_hash_alg": "SHA512",
+    }
     with pytest.raises(TokenError):
         check_query_hash(encoded, pairs)
     check_query_hash({}, [])  # no parameters: nothing to hash
@@ -217,8 +248,12 @@ def test_identifier_with_space_signed_the_sample_way(sim, upbit):
 
 def test_query_hash_without_params_is_ignored(sim, upbit):
     """Documented choice: a query_hash on a call without parameters is accepted."""
-    payload = {"access_key": upbit.creds["access_key"], "nonce": str(uuid.uuid4()),
-               "query_hash": hashlib.sha512(b"x=1").hexdigest(), "query_hash_alg": "SHA512"}
+    payload = {
+        "access_key": upbit.creds["access_key"],
+        "nonce": str(uuid.uuid4()),
+        "query_hash": hashlib.sha512(b"x=1").hexdigest(),
+        "query_hash_alg": "SHA512",
+    }
     token = jwt.encode(payload, upbit.creds["secret_key"], algorithm="HS256")
     r = upbit.http.get("/v1/orders/open", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
@@ -226,8 +261,12 @@ def test_query_hash_without_params_is_ignored(sim, upbit):
 
 def test_nonce_is_spent_only_by_an_accepted_request(sim, upbit):
     nonce = str(uuid.uuid4())
-    bad = upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce, query_string="market=KRW-ETH")
+    bad = upbit.get(
+        "/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce, query_string="market=KRW-ETH"
+    )
     assert bad.status_code == 401 and error_name(bad) == "invalid_query_payload"
     good = upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce)
     assert good.status_code == 200
-    assert error_name(upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce)) == "nonce_used"
+    assert (
+        error_name(upbit.get("/v1/orders/open", {"market": "KRW-BTC"}, nonce=nonce)) == "nonce_used"
+    )

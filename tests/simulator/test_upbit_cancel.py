@@ -5,9 +5,23 @@ from __future__ import annotations
 from .helpers import error_name
 
 ORDER_FIELDS = {
-    "uuid", "side", "ord_type", "price", "state", "market", "created_at", "volume", "remaining_volume",
-    "executed_volume", "reserved_fee", "remaining_fee", "paid_fee", "locked", "trades_count",
-    "prevented_volume", "prevented_locked",
+    "uuid",
+    "side",
+    "ord_type",
+    "price",
+    "state",
+    "market",
+    "created_at",
+    "volume",
+    "remaining_volume",
+    "executed_volume",
+    "reserved_fee",
+    "remaining_fee",
+    "paid_fee",
+    "locked",
+    "trades_count",
+    "prevented_volume",
+    "prevented_locked",
 }
 
 
@@ -32,7 +46,9 @@ def test_single_cancel_by_uuid_returns_pre_cancel_object(sim, upbit):
     assert ORDER_FIELDS <= body.keys()
     after = upbit.get("/v1/order", {"uuid": before["uuid"]})
     assert after.status_code == 200 and after.json()["state"] == "cancel"
-    assert r.headers["Remaining-Req"] == "group=default; min=1800; sec=29"  # first call of the second
+    assert (
+        r.headers["Remaining-Req"] == "group=default; min=1800; sec=29"
+    )  # first call of the second
     assert sim.state.stats.upbit_cancels == 1
 
 
@@ -86,7 +102,9 @@ def test_done_order_lookup_shows_fills(sim, upbit):
     sim.state.fill(o["uuid"])
     done = upbit.get("/v1/order", {"uuid": o["uuid"]}).json()
     assert done["state"] == "done"
-    assert done["remaining_volume"] == "0" and done["locked"] == "0" and done["remaining_fee"] == "0"
+    assert (
+        done["remaining_volume"] == "0" and done["locked"] == "0" and done["remaining_fee"] == "0"
+    )
     assert done["executed_volume"] == o["volume"]
     assert done["trades_count"] >= 1
 
@@ -121,7 +139,9 @@ def test_batch_cancel_by_identifiers(sim, upbit):
     body = r.json()
     assert body["success"]["count"] == 3
     assert [e["identifier"] for e in body["success"]["orders"]] == idents[:3]
-    assert body["failed"]["orders"] == [{"uuid": None, "market": None, "identifier": "missing-ident"}]
+    assert body["failed"]["orders"] == [
+        {"uuid": None, "market": None, "identifier": "missing-ident"}
+    ]
 
 
 def test_batch_cancel_needs_ids_and_bracketed_names(sim, upbit):
@@ -133,11 +153,20 @@ def test_lookup_many_any_state_up_to_100(sim, upbit, make_server):
     opens = sim.state.upbit_open_orders()
     sim.state.fill(opens[0]["uuid"])
     upbit.delete("/v1/order", {"uuid": opens[1]["uuid"]})
-    ids = [opens[0]["uuid"], opens[1]["uuid"], opens[2]["uuid"], "22222222-2222-4222-8222-222222222222"]
+    ids = [
+        opens[0]["uuid"],
+        opens[1]["uuid"],
+        opens[2]["uuid"],
+        "22222222-2222-4222-8222-222222222222",
+    ]
     r = upbit.get("/v1/orders/uuids", {"uuids[]": ids})
     assert r.status_code == 200
     states = {o["uuid"]: o["state"] for o in r.json()}
-    assert states == {opens[0]["uuid"]: "done", opens[1]["uuid"]: "cancel", opens[2]["uuid"]: opens[2]["state"]}
+    assert states == {
+        opens[0]["uuid"]: "done",
+        opens[1]["uuid"]: "cancel",
+        opens[2]["uuid"]: opens[2]["state"],
+    }
     created = [o["created_at"] for o in r.json()]
     assert created == sorted(created, reverse=True)  # order_by desc by default
 

@@ -38,7 +38,9 @@ def test_pagination_covers_everything_once(make_server):
     seen = []
     page = 1
     while True:
-        got = listing(upbit, **{"states[]": ["wait", "watch"], "page": page, "limit": 37, "order_by": "desc"})
+        got = listing(
+            upbit, **{"states[]": ["wait", "watch"], "page": page, "limit": 37, "order_by": "desc"}
+        )
         seen += [o["uuid"] for o in got]
         if len(got) < 37:
             break
@@ -57,7 +59,9 @@ def test_pagination_covers_everything_once(make_server):
 
 def test_market_filter_and_closed_orders_leave_listing(sim, upbit):
     got = listing(upbit, market="KRW-BTC", **{"states[]": ["wait", "watch"]})
-    expected = [o["uuid"] for o in reversed(sim.state.upbit_open_orders()) if o["market"] == "KRW-BTC"]
+    expected = [
+        o["uuid"] for o in reversed(sim.state.upbit_open_orders()) if o["market"] == "KRW-BTC"
+    ]
     assert got and [o["uuid"] for o in got] == expected
     upbit.delete("/v1/order", {"uuid": expected[0]})
     sim.state.fill(expected[1])
@@ -68,18 +72,29 @@ def test_market_filter_and_closed_orders_leave_listing(sim, upbit):
 def test_cancel_all_filters_count_and_wait_only(make_server):
     sim = make_server(orders=200)
     upbit = Upbit(sim)
-    r = upbit.delete("/v1/orders/open", {"cancel_side": "bid", "pairs": "KRW-BTC,KRW-ETH", "count": 5, "order_by": "asc"})
+    r = upbit.delete(
+        "/v1/orders/open",
+        {"cancel_side": "bid", "pairs": "KRW-BTC,KRW-ETH", "count": 5, "order_by": "asc"},
+    )
     assert r.status_code == 200, r.text
     assert r.headers["Remaining-Req"] == "group=order-cancel-all; min=30; sec=0"
     body = r.json()
-    expected = [o for o in sim.state.upbit_orders()
-                if o["side"] == "bid" and o["market"] in ("KRW-BTC", "KRW-ETH") and o["state"] == "cancel"]
+    expected = [
+        o
+        for o in sim.state.upbit_orders()
+        if o["side"] == "bid" and o["market"] in ("KRW-BTC", "KRW-ETH") and o["state"] == "cancel"
+    ]
     assert body["success"]["count"] == 5 == len(expected)
     assert [e["uuid"] for e in body["success"]["orders"]] == [o["uuid"] for o in expected]
     assert body["failed"] == {"count": 0, "orders": []}
     # exactly the 5 oldest matching *wait* orders went
-    candidates = [o for o in sim.state.upbit_orders()
-                  if o["side"] == "bid" and o["market"] in ("KRW-BTC", "KRW-ETH") and o["state"] in ("wait", "cancel")]
+    candidates = [
+        o
+        for o in sim.state.upbit_orders()
+        if o["side"] == "bid"
+        and o["market"] in ("KRW-BTC", "KRW-ETH")
+        and o["state"] in ("wait", "cancel")
+    ]
     assert [o["uuid"] for o in candidates[:5]] == [o["uuid"] for o in expected]
     upbit.close()
 
@@ -87,14 +102,22 @@ def test_cancel_all_filters_count_and_wait_only(make_server):
 def test_cancel_all_quote_currencies_and_exclusions(make_server):
     sim = make_server(orders=120, cancel_all_interval=0.0)
     upbit = Upbit(sim)
-    r = upbit.delete("/v1/orders/open", {"quote_currencies": "KRW", "excluded_pairs": "KRW-BTC", "count": 300})
+    r = upbit.delete(
+        "/v1/orders/open", {"quote_currencies": "KRW", "excluded_pairs": "KRW-BTC", "count": 300}
+    )
     body = r.json()
     cancelled = {o["uuid"] for o in sim.state.upbit_orders() if o["state"] == "cancel"}
     assert {e["uuid"] for e in body["success"]["orders"]} == cancelled
     remaining = sim.state.upbit_open_orders()
-    assert not [o for o in remaining if o["market"].startswith("KRW-") and o["market"] != "KRW-BTC" and o["state"] == "wait"]
+    assert not [
+        o
+        for o in remaining
+        if o["market"].startswith("KRW-") and o["market"] != "KRW-BTC" and o["state"] == "wait"
+    ]
     assert any(o["market"] == "KRW-BTC" and o["state"] == "wait" for o in remaining)
-    assert any(o["market"].startswith("KRW-") and o["state"] == "watch" for o in remaining)  # watch untouched
+    assert any(
+        o["market"].startswith("KRW-") and o["state"] == "watch" for o in remaining
+    )  # watch untouched
     assert any(not o["market"].startswith("KRW-") for o in remaining)
     upbit.close()
 

@@ -99,8 +99,11 @@ def test_block_expires_and_grows_on_repeat(make_server):
 
 # ---- the limiter alone, on a fake clock ------------------------------------------
 
+
 def test_limiter_counts_refused_calls_and_bans():
-    rl = RateLimiter({"g": (2, 1.0)}, ban_after_429=3, ban_window=10, ban_seconds=5, ban_max_seconds=12)
+    rl = RateLimiter(
+        {"g": (2, 1.0)}, ban_after_429=3, ban_window=10, ban_seconds=5, ban_max_seconds=12
+    )
     assert [rl.admit("a", "g", t).status for t in (0.0, 0.1)] == [200, 200]
     assert [rl.admit("a", "g", t).status for t in (0.2, 0.3, 0.4)] == [429, 429, 429]
     assert rl.admit("b", "g", 0.4).status == 200  # other bucket unaffected
@@ -120,6 +123,8 @@ def test_limiter_counts_refused_calls_and_bans():
 def test_limiter_remaining_counts_down():
     rl = RateLimiter({"g": (3, 1.0)})
     assert [rl.admit("a", "g", t).remaining for t in (0.0, 0.1, 0.2)] == [2, 1, 0]
-    assert rl.admit("a", "g", 1.05).remaining == 0  # 0.0 left the window, but 0.1/0.2 + this one = 3
+    assert (
+        rl.admit("a", "g", 1.05).remaining == 0
+    )  # 0.0 left the window, but 0.1/0.2 + this one = 3
     assert rl.admit("a", "g", 1.15).remaining == 0
     assert rl.admit("a", "g", 2.5).remaining == 2

@@ -20,10 +20,18 @@ def make_app(isolated_home, monkeypatch):
     monkeypatch.setenv("ORDERTUI_JOURNAL_DIR", str(isolated_home / "journal"))
     sessions = []
 
-    def build(*, exchange: str = "upbit", remember: bool = False, theme: str | None = None,
-              import_path: str | None = None, **demo_options) -> OrderTuiApp:
+    def build(
+        *,
+        exchange: str = "upbit",
+        remember: bool = False,
+        theme: str | None = None,
+        import_path: str | None = None,
+        **demo_options,
+    ) -> OrderTuiApp:
         options = {"seed": 7, **demo_options}
-        session = Session(overrides=Overrides(demo=True, exchange=exchange), demo=True, demo_options=options)
+        session = Session(
+            overrides=Overrides(demo=True, exchange=exchange), demo=True, demo_options=options
+        )
         session.load_config()
         sessions.append(session)
         return OrderTuiApp(session, theme=theme, import_path=import_path, remember=remember)
@@ -33,7 +41,9 @@ def make_app(isolated_home, monkeypatch):
         session.close()
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:
+async def wait_for(
+    pilot, condition: Callable[[], bool], timeout: float = 15.0, what: str = "condition"
+) -> None:
     """Let the app run until `condition()` holds (real HTTP on loopback takes real time)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -45,8 +55,11 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 15.0, 
 
 async def loaded(pilot, app, count: int | None = None) -> None:
     table = app.main.table
-    await wait_for(pilot, lambda: table.row_count > 0 and (count is None or table.row_count == count),
-                   what="open orders to load")
+    await wait_for(
+        pilot,
+        lambda: table.row_count > 0 and (count is None or table.row_count == count),
+        what="open orders to load",
+    )
     await pilot.pause(0.05)
 
 

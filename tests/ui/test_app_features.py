@@ -75,14 +75,18 @@ async def test_configured_profile_is_used_and_secrets_never_show(configured_app)
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
         await pilot.press("down", "enter")  # the first entry after "sim": demo Upbit
-        await wait_for(pilot, lambda: app.session.profile is not None and app.session.profile.demo, what="demo")
+        await wait_for(
+            pilot, lambda: app.session.profile is not None and app.session.profile.demo, what="demo"
+        )
         await loaded(pilot, app)
         await pilot.pause(0.1)
         assert "DEMO" in screen_text(app)
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
         await pilot.press("enter")  # "sim"
-        await wait_for(pilot, lambda: app.session.profile is not None and not app.session.profile.demo)
+        await wait_for(
+            pilot, lambda: app.session.profile is not None and not app.session.profile.demo
+        )
         await loaded(pilot, app, 40)
         assert app.session.profile.name == "sim"
         # The engine talks to the configured exchange: cancel one and check the server's truth.
@@ -91,13 +95,15 @@ async def test_configured_profile_is_used_and_secrets_never_show(configured_app)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "DEMO" not in screen_text(app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
         assert server.state.truth()["upbit"][row.id] == "cancel"
         for path in (Path(os.environ["ORDERTUI_JOURNAL_DIR"])).glob("*.jsonl"):
             assert secret not in path.read_text()
 
 
-async def test_broken_config_falls_back_to_demo_with_one_notification(make_app, isolated_home, tmp_path):
+async def test_broken_config_falls_back_to_demo_with_one_notification(
+    make_app, isolated_home, tmp_path
+):
     bad = tmp_path / "bad.toml"
     bad.write_text("this is = not [valid toml\n")
     session = Session(config_path=bad, overrides=Overrides())
@@ -154,8 +160,14 @@ async def test_broken_user_theme_shows_one_notification(make_app, isolated_home)
 
 def test_pick_theme_order_and_unknown_name():
     available = {"ordertui-dark": 1, "ordertui-light": 2, "nord": 3}
-    assert pick_theme(available, flag="nord", remembered="ordertui-light", configured=None) == ("nord", None)
-    assert pick_theme(available, flag=None, remembered="ordertui-light", configured="nord")[0] == "ordertui-light"
+    assert pick_theme(available, flag="nord", remembered="ordertui-light", configured=None) == (
+        "nord",
+        None,
+    )
+    assert (
+        pick_theme(available, flag=None, remembered="ordertui-light", configured="nord")[0]
+        == "ordertui-light"
+    )
     assert pick_theme(available, flag=None, remembered=None, configured="nord")[0] == "nord"
     name, warning = pick_theme(available, flag="nope", remembered=None, configured=None)
     assert name == DEFAULT_THEME and "nope" in warning
@@ -193,7 +205,9 @@ async def test_no_color_is_respected(make_app, monkeypatch):
         svg = app.export_screenshot()
         import re
 
-        colours = set(re.findall(r"fill: (#[0-9a-f]{6})", svg)) - {"#c5c8c6"}  # the SVG's own default text
+        colours = set(re.findall(r"fill: (#[0-9a-f]{6})", svg)) - {
+            "#c5c8c6"
+        }  # the SVG's own default text
         assert all(c[1:3] == c[3:5] == c[5:7] for c in colours), colours  # grey levels only
 
 
@@ -220,7 +234,7 @@ async def test_export_results_to_csv_and_json_and_copy_json(make_app, isolated_h
         await pilot.press("space", "down", "space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
         results = app.screen
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
@@ -247,7 +261,9 @@ async def test_export_results_to_csv_and_json_and_copy_json(make_app, isolated_h
         assert copied["order"]["uuid"] in {r.id for r in app.main.table.all_rows()}
 
 
-async def test_start_offers_to_reconcile_an_interrupted_run(isolated_home, sim, tmp_path, monkeypatch):
+async def test_start_offers_to_reconcile_an_interrupted_run(
+    isolated_home, sim, tmp_path, monkeypatch
+):
     """A run that crashed mid-way (intents, no outcomes, no finish) is offered for look-up at start."""
     from tui.core.journal import Journal
     from tui.core.planner import Plan
@@ -260,22 +276,33 @@ async def test_start_offers_to_reconcile_an_interrupted_run(isolated_home, sim, 
     sim.state.fill(filled)
     refs = (OrderRef.uuid(filled), OrderRef.uuid(still_open))
     crashed = Journal(journal_dir, profile="sim")
-    crashed.start("20260101T000000-crashed0", "upbit", "Upbit kr (127.0.0.1)", Plan((), refs, 0, ()))
+    crashed.start(
+        "20260101T000000-crashed0", "upbit", "Upbit kr (127.0.0.1)", Plan((), refs, 0, ())
+    )
     crashed.intent("20260101T000000-crashed0/1", "DELETE /v1/orders/uuids", refs)
     crashed.close()  # no outcome, no finish: as after kill -9
 
-    session = Session(config_path=write_config(tmp_path / "config.toml", sim), overrides=Overrides())
+    session = Session(
+        config_path=write_config(tmp_path / "config.toml", sim), overrides=Overrides()
+    )
     session.load_config()
     app = OrderTuiApp(session, remember=False)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), what="the reconcile offer")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, AskScreen), what="the reconcile offer"
+            )
             await pilot.pause(0.1)
             assert "2 orders from 1 earlier run have no known outcome" in screen_text(app)
             await pilot.press("y")
-            await wait_for(pilot, lambda: any("Reconciled 2 order(s)" in str(n.message)
-                                              for n in app._notifications), what="reconcile notice")
-            notice = next(str(n.message) for n in app._notifications if "Reconciled" in str(n.message))
+            await wait_for(
+                pilot,
+                lambda: any("Reconciled 2 order(s)" in str(n.message) for n in app._notifications),
+                what="reconcile notice",
+            )
+            notice = next(
+                str(n.message) for n in app._notifications if "Reconciled" in str(n.message)
+            )
             assert "1 failed" in notice and "1 open" in notice
         from tui.core.journal import list_runs
 

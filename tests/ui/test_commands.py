@@ -23,9 +23,22 @@ async def test_palette_has_an_entry_for_every_action(make_app):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot, app)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        for wanted in ("Load open orders", "Cancel selected orders", "Add an order", "Import orders from a file",
-                       "Look up unknown orders", "Filter orders", "Export last results", "Switch profile",
-                       "Change theme", "Settings", "Help", "Sort by Price", "Sort by Created", "Quit"):
+        for wanted in (
+            "Load open orders",
+            "Cancel selected orders",
+            "Add an order",
+            "Import orders from a file",
+            "Look up unknown orders",
+            "Filter orders",
+            "Export last results",
+            "Switch profile",
+            "Change theme",
+            "Settings",
+            "Help",
+            "Sort by Price",
+            "Sort by Created",
+            "Quit",
+        ):
             assert wanted in titles, wanted
         # Running one from the palette works like its key.
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Sort by Price")
@@ -38,7 +51,9 @@ async def test_import_at_start_previews_then_adds(make_app, tmp_path):
     source.write_text("uuid,note\n" + "\n".join(f"{u},x" for u in UUIDS) + "\nnot-an-id,y\n")
     app = make_app(import_path=str(source))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="import preview")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="import preview"
+        )
         assert len(app.screen.result.refs) == 2
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.main.table.row_count == 2)
@@ -70,11 +85,23 @@ async def test_importing_a_missing_file_is_one_error_not_a_crash(make_app, tmp_p
 
 
 def test_serve_runs_the_app_with_the_same_options_on_loopback_only():
-    args = argparse.Namespace(config="/tmp/my config.toml", profile="main", exchange=None, region="sg",
-                              base_url=None, account_id=None, theme="nord", import_path=None, demo=True, port=8123)
+    args = argparse.Namespace(
+        config="/tmp/my config.toml",
+        profile="main",
+        exchange=None,
+        region="sg",
+        base_url=None,
+        account_id=None,
+        theme="nord",
+        import_path=None,
+        demo=True,
+        port=8123,
+    )
     command = shlex.split(app_command(args))
     assert command[:3] == [sys.executable, "-m", "tui"]
     assert command[command.index("--config") + 1] == "/tmp/my config.toml"
-    assert ["--profile", "main"] == command[command.index("--profile"):command.index("--profile") + 2]
+    assert ["--profile", "main"] == command[
+        command.index("--profile") : command.index("--profile") + 2
+    ]
     assert "--demo" in command and "--theme" in command and "--exchange" not in command
     assert HOST == "127.0.0.1"

@@ -30,14 +30,26 @@ class Host(App):
 
 def long_summary(count: int) -> CancelSummary:
     return CancelSummary(
-        count=count, where="Upbit kr (api.upbit.com)", demo=False,
-        markets=[(f"KRW-C{i:02d}", 3) for i in range(12)], unknown_market=4, bids=40, asks=40, unknown_side=4,
+        count=count,
+        where="Upbit kr (api.upbit.com)",
+        demo=False,
+        markets=[(f"KRW-C{i:02d}", 3) for i in range(12)],
+        unknown_market=4,
+        bids=40,
+        asks=40,
+        unknown_side=4,
         locked={f"C{i:02d}": Decimal("1234.56789") for i in range(10)},
         endpoint_lines=[f"{count // 20} × DELETE /v1/orders/uuids (batch, up to 20 ids each)"],
-        requests=count // 20, lookups=2, duplicates=3, unsupported=2,
-        notes=["5 of these are hidden by the filter /krw.", "4 orders are known only by id: amounts and markets "
-               "are not shown for them.", "2 ids cannot be cancelled on this exchange and will be reported as "
-               "failed.", "3 orders are already closed (done or cancel): the exchange will refuse them."],
+        requests=count // 20,
+        lookups=2,
+        duplicates=3,
+        unsupported=2,
+        notes=[
+            "5 of these are hidden by the filter /krw.",
+            "4 orders are known only by id: amounts and markets are not shown for them.",
+            "2 ids cannot be cancelled on this exchange and will be reported as failed.",
+            "3 orders are already closed (done or cancel): the exchange will refuse them.",
+        ],
     )
 
 
@@ -61,7 +73,9 @@ async def test_confirm_keeps_its_input_and_keys_at_80x24(count):
 
 
 async def test_paste_preview_with_many_ignored_lines_keeps_its_keys_at_80x24():
-    pasted = "\n".join(["4b8d3e2a-1f6c-4a9b-8d7e-0c1b2a394857"] + [f"rubbish line {i}" for i in range(60)])
+    pasted = "\n".join(
+        ["4b8d3e2a-1f6c-4a9b-8d7e-0c1b2a394857"] + [f"rubbish line {i}" for i in range(60)]
+    )
     screen = PastePreviewScreen(parse_text(pasted))
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:

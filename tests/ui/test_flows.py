@@ -34,7 +34,11 @@ async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_a
         assert "DELETE /v1/orders/uuids" in text and "batch" in text
         assert "DEMO" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            what="results",
+        )
         results = app.screen
         ok = results.query_one("#table-ok", OrderTable)
         assert {r.id for r in ok.all_rows()} == {first.id, second.id}
@@ -45,8 +49,20 @@ async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_a
         ok.focus()
         await pilot.pause(0.1)
         detail = results.query_one(OrderDetail).plain_text()
-        for field in ("uuid", "market", "remaining_volume", "reserved_fee", "paid_fee", "locked", "trades_count",
-                      "time_in_force", "smp_type", "prevented_volume", "prevented_locked", "identifier"):
+        for field in (
+            "uuid",
+            "market",
+            "remaining_volume",
+            "reserved_fee",
+            "paid_fee",
+            "locked",
+            "trades_count",
+            "time_in_force",
+            "smp_type",
+            "prevented_volume",
+            "prevented_locked",
+            "identifier",
+        ):
             assert field in detail, field
         assert "outcome" in detail and "cancelled" in detail
         # Back on the main screen the rows show their new state and are no longer selected.
@@ -68,7 +84,7 @@ async def test_a_filled_order_fails_with_the_hint_in_the_failure_panel(make_app)
         assert "Cancel 1 order?" in screen_text(app)
         assert "DELETE /v1/order " in screen_text(app)  # a single order uses the single endpoint
         await pilot.press("enter")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
         results = app.screen
         failed = results.query_one("#table-failed", OrderTable)
         assert [r.id for r in failed.all_rows()] == [victim.id]
@@ -98,16 +114,25 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("1", "5", "0", "0", "enter")
         await wait_for(pilot, lambda: app.main.running, what="the run to start")
-        await wait_for(pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request")
+        await wait_for(
+            pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request"
+        )
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), timeout=30, what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            timeout=30,
+            what="results",
+        )
         report = app.screen.report
         counts = report.counts
         assert report.aborted
         assert counts["not_sent"] > 0
-        assert counts["cancelled"] + counts["failed"] + counts["unknown"] + counts["not_sent"] == 1500
+        assert (
+            counts["cancelled"] + counts["failed"] + counts["unknown"] + counts["not_sent"] == 1500
+        )
         truth = sim_truth(app)["upbit"]
         still_open = [k for k, r in report.results.items() if r.outcome is Outcome.NOT_SENT]
         assert all(truth[k.split(":", 1)[1]] in ("wait", "watch") for k in still_open)
@@ -123,8 +148,15 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
             await pilot.press(*str(again), "enter")
         else:
             await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready) and app.screen.report is not report,
-                       timeout=60, what="retry results")
+        await wait_for(
+            pilot,
+            lambda: (
+                (isinstance(app.screen, ResultsScreen) and app.screen.ready)
+                and app.screen.report is not report
+            ),
+            timeout=60,
+            what="retry results",
+        )
         retry = app.screen.report
         assert retry.counts["cancelled"] == counts["not_sent"]
         truth = sim_truth(app)["upbit"]
@@ -135,16 +167,20 @@ async def test_paste_preview_lists_bad_lines_and_adds_the_good_ones(make_app):
     app = make_app(orders=3)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot, app, 3)
-        pasted = "\n".join([
-            "2f1a5b3c-1111-4222-8333-444455556666",
-            "this line is rubbish",
-            "identifier:bot-77",
-            "",
-            "not-a-uuid-1234",
-            "2f1a5b3c-1111-4222-8333-444455556666",
-        ])
+        pasted = "\n".join(
+            [
+                "2f1a5b3c-1111-4222-8333-444455556666",
+                "this line is rubbish",
+                "identifier:bot-77",
+                "",
+                "not-a-uuid-1234",
+                "2f1a5b3c-1111-4222-8333-444455556666",
+            ]
+        )
         app.main.post_message(events.Paste(pasted))
-        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview"
+        )
         text = screen_text(app)
         assert "2 orders found" in text
         assert "2 lines ignored" in text
@@ -231,7 +267,7 @@ async def test_b2trader_demo_cancels_one_by_one(make_app):
         text = screen_text(app)
         assert "3 × DELETE /frontoffice/api/v3/orders/{orderId} (one order each)" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
         assert app.screen.report.counts["cancelled"] == 3
         await pilot.pause(0.1)
         text = app.screen.query_one(OrderDetail).plain_text()
@@ -249,7 +285,12 @@ async def test_unknown_outcomes_get_their_section_and_reconcile_settles_them(mak
         await pilot.press("space", "down", "space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), timeout=60, what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            timeout=60,
+            what="results",
+        )
         results = app.screen
         unknown = results.query_one("#table-unknown", OrderTable)
         assert unknown.row_count == 2
@@ -273,9 +314,13 @@ async def test_quit_during_a_run_asks_then_aborts_and_records(make_app):
         await pilot.press("a", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("1", "5", "0", "0", "enter")
-        await wait_for(pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request")
+        await wait_for(
+            pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request"
+        )
         await pilot.press("q")
-        await wait_for(pilot, lambda: "Abort it and quit?" in screen_text(app), what="quit question")
+        await wait_for(
+            pilot, lambda: "Abort it and quit?" in screen_text(app), what="quit question"
+        )
         assert app.main.running  # asking stopped nothing
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.is_running, timeout=30, what="exit")
@@ -291,8 +336,12 @@ async def test_paste_preview_notes_ids_already_shown_and_of_the_other_exchange(m
         await loaded(pilot, app, 3)
         shown = app.main.table.all_rows()[0].id
         app.main.post_message(events.Paste(f"{shown}\n01K2PF9XS29WN4JZRHMCTTQYJB\n"))
-        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
-        await wait_for(pilot, lambda: "already in the table" in screen_text(app), what="preview notes")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview"
+        )
+        await wait_for(
+            pilot, lambda: "already in the table" in screen_text(app), what="preview notes"
+        )
         text = screen_text(app)
         assert "1 already in the table" in text
         assert "1 B2TRADER order id" in text and "cannot cancel" in text
@@ -311,8 +360,12 @@ async def test_a_second_run_cannot_start_while_one_is_in_flight(make_app):
         app.main.confirm_cancel(table.all_rows()[:1])
         await pilot.pause(0.05)
         assert not isinstance(app.screen, ConfirmScreen)
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready),
-                       timeout=60, what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            timeout=60,
+            what="results",
+        )
         report = app.screen.report
         assert report.requested == 200 and report.counts["cancelled"] == 200 and not report.aborted
 
@@ -328,8 +381,12 @@ async def test_abort_question_closes_when_the_run_ends_first(make_app):
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
         # Unanswered: the run finishes, the results come up, and the question is gone.
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready),
-                       timeout=60, what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            timeout=60,
+            what="results",
+        )
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.screen is app.main and "Abort the run?" not in screen_text(app)
@@ -345,7 +402,11 @@ async def test_rows_show_the_exchange_state_after_a_run_and_closed_ones_are_flag
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            what="results",
+        )
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main)
         assert table.get_row(first.key).state == "cancel"
@@ -365,17 +426,29 @@ async def test_look_up_mixes_uuids_and_identifiers_and_merges_identifier_rows(ma
         by_uuid = next(r for r in rows if r.key != by_ident.key)
         shown = next(r for r in rows if r.identifier and r.key != by_ident.key)
         table.set_rows([r for r in rows if r.key not in (by_ident.key, by_uuid.key)])
-        app.main.post_message(events.Paste(
-            f"identifier:{by_ident.identifier}\n{by_uuid.id}\nidentifier:{shown.identifier}\n"))
-        await wait_for(pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview")
+        app.main.post_message(
+            events.Paste(
+                f"identifier:{by_ident.identifier}\n{by_uuid.id}\nidentifier:{shown.identifier}\n"
+            )
+        )
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview"
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is app.main)
-        table.select_keys([f"identifier:{by_ident.identifier}", by_uuid.key, f"identifier:{shown.identifier}"])
+        table.select_keys(
+            [f"identifier:{by_ident.identifier}", by_uuid.key, f"identifier:{shown.identifier}"]
+        )
         await pilot.press("l")
-        await wait_for(pilot, lambda: table.get_row(by_ident.key) is not None and table.get_row(by_uuid.key).known,
-                       what="look-up of mixed kinds")
+        await wait_for(
+            pilot,
+            lambda: table.get_row(by_ident.key) is not None and table.get_row(by_uuid.key).known,
+            what="look-up of mixed kinds",
+        )
         # one row per order: identifier rows became (or merged into) their uuid rows
         assert table.get_row(f"identifier:{by_ident.identifier}") is None
         assert table.get_row(f"identifier:{shown.identifier}") is None
         assert table.row_count == 12
-        assert all(table.is_selected(r.key) for r in (by_ident, by_uuid, shown))  # selection carried over
+        assert all(
+            table.is_selected(r.key) for r in (by_ident, by_uuid, shown)
+        )  # selection carried over

@@ -12,11 +12,15 @@ pytestmark = pytest.mark.slow
 
 def test_fit_target_drops_the_host_then_shortens_the_account_id():
     account = "a8aa99c7-97f8-4282-90cc-38fa7187c1ea"
-    state = HeaderState("profile x", f"B2TRADER · account {account}", "built-in simulator", True, account)
+    state = HeaderState(
+        "profile x", f"B2TRADER · account {account}", "built-in simulator", True, account
+    )
     assert fit_target(state, 200) == f"B2TRADER · account {account} · built-in simulator"
     assert fit_target(state, 60) == f"B2TRADER · account {account}"
     short = fit_target(state, 33)
-    assert short.startswith("B2TRADER · account a8aa99c7") and short.endswith("c1ea") and "…" in short
+    assert (
+        short.startswith("B2TRADER · account a8aa99c7") and short.endswith("c1ea") and "…" in short
+    )
     assert len(short) <= 33
     assert shorten_id(account, 13) == "a8aa99c7…c1ea"
     assert fit_target(HeaderState("p", "Upbit · kr", "api.upbit.com"), 12) == "Upbit · kr"
@@ -82,8 +86,11 @@ async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_sw
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
         await pilot.press("down", "enter")  # demo Upbit, then demo B2TRADER
-        await wait_for(pilot, lambda: app.session.profile is not None and app.session.profile.exchange == "b2trader",
-                       what="the B2TRADER demo")
+        await wait_for(
+            pilot,
+            lambda: app.session.profile is not None and app.session.profile.exchange == "b2trader",
+            what="the B2TRADER demo",
+        )
         await pilot.pause(0.35)
         assert "rate –/s" in meter_text(app.main)
 
@@ -101,7 +108,11 @@ async def test_a_connect_error_is_scrubbed_and_shown_on_every_header(make_app):
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, what="results")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            what="results",
+        )
         results = app.screen
         app.session.redactor.add(secret)
 
@@ -129,9 +140,16 @@ def test_locked_text_fits_the_width_with_a_count_of_the_rest():
 
     from tui.ui.widgets.status_bar import locked_text
 
-    totals = {"BTC": Decimal("0.14789774"), "DOGE": Decimal("12156.32944676"), "ETH": Decimal("1.5"),
-              "KRW": Decimal("1000000")}
-    assert locked_text(totals) == "locked BTC 0.14789774 · DOGE 12,156.32944676 · ETH 1.5 · KRW 1,000,000"
+    totals = {
+        "BTC": Decimal("0.14789774"),
+        "DOGE": Decimal("12156.32944676"),
+        "ETH": Decimal("1.5"),
+        "KRW": Decimal("1000000"),
+    }
+    assert (
+        locked_text(totals)
+        == "locked BTC 0.14789774 · DOGE 12,156.32944676 · ETH 1.5 · KRW 1,000,000"
+    )
     assert locked_text(totals, width=50) == "locked BTC 0.14789774 · +3 more"
     assert locked_text(totals, width=20) == "locked +4 more"
 
@@ -146,7 +164,9 @@ async def test_status_bar_at_80_columns_fits_the_selection_and_shows_a_note_firs
         await pilot.pause(0.2)
         line = screen_text(app).splitlines()[-2].rstrip()
         assert line.startswith(" 40 orders · 40 selected · locked ")
-        assert line.endswith("more") and "…" not in line  # whole amounts, then how many are left out
+        assert (
+            line.endswith("more") and "…" not in line
+        )  # whole amounts, then how many are left out
         status = app.main.query_one(StatusBar)
         status.set_note("loading open orders… page 3/10")
         await pilot.pause(0.1)

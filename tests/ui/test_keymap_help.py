@@ -33,8 +33,17 @@ def defined_binding_ids() -> set[str]:
 
 def test_every_defined_binding_id_is_known_and_listed_in_help():
     defined = defined_binding_ids()
-    assert {"detail.close", "ask.yes", "add.cancel", "prompt.cancel", "profiles.cancel", "settings.close",
-            "help.close", "preview.add", "results.copy"} <= defined
+    assert {
+        "detail.close",
+        "ask.yes",
+        "add.cancel",
+        "prompt.cancel",
+        "profiles.cancel",
+        "settings.close",
+        "help.close",
+        "preview.add",
+        "results.copy",
+    } <= defined
     assert defined <= all_binding_ids()
     listed = {binding_id for _, rows in help_rows() for _, _, binding_id in rows}
     assert defined <= listed
@@ -50,10 +59,17 @@ def test_help_lists_the_palette_and_ctrl_q():
 def test_modal_binding_ids_load_without_complaint(isolated_home):
     path = keymap_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('[keys]\n"detail.close" = "x"\n"ask.yes" = "j"\n"profiles.cancel" = "z"\n"help.close" = "h"\n')
+    path.write_text(
+        '[keys]\n"detail.close" = "x"\n"ask.yes" = "j"\n"profiles.cancel" = "z"\n"help.close" = "h"\n'
+    )
     keymap, error = load_keymap()
     assert error is None
-    assert keymap == {"detail.close": "x", "ask.yes": "j", "profiles.cancel": "z", "help.close": "h"}
+    assert keymap == {
+        "detail.close": "x",
+        "ask.yes": "j",
+        "profiles.cancel": "z",
+        "help.close": "h",
+    }
 
 
 async def test_modal_bindings_are_rebound_in_the_app(make_app, isolated_home):

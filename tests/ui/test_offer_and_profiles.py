@@ -28,7 +28,9 @@ def crashed_run(journal_dir, sim) -> None:
     uuids = [o["uuid"] for o in sim.state.upbit_open_orders()[-2:]]
     refs = tuple(OrderRef.uuid(u) for u in uuids)
     journal = Journal(journal_dir, profile="sim")
-    journal.start("20260101T000000-crashed0", "upbit", "Upbit kr (127.0.0.1)", Plan((), refs, 0, ()))
+    journal.start(
+        "20260101T000000-crashed0", "upbit", "Upbit kr (127.0.0.1)", Plan((), refs, 0, ())
+    )
     journal.intent("20260101T000000-crashed0/1", "DELETE /v1/orders/uuids", refs)
     journal.close()
 
@@ -76,8 +78,11 @@ async def test_reconcile_offer_waits_for_the_main_screen_and_comes_once_per_prof
             await pilot.press(*choice)
             await wait_for(pilot, lambda: app.screen is app.main)
             await pilot.pause(0.3)
-        await wait_for(pilot, lambda: app.session.profile is not None and app.session.profile.name == "sim",
-                       what="back on sim")
+        await wait_for(
+            pilot,
+            lambda: app.session.profile is not None and app.session.profile.name == "sim",
+            what="back on sim",
+        )
         await loaded(pilot, app)
         await pilot.pause(0.5)
         assert len(reads) == 1
@@ -91,9 +96,12 @@ async def test_profiles_list_is_read_again_when_it_opens(configured):
         await loaded(pilot, app)
         # Another shell adds a profile (as `ordertui config add` does).
         creds = sim.credentials["upbit"]
-        config.write_text(config.read_text() + f'\n[profiles.second]\nexchange = "upbit"\nbase_url = "{sim.base_url}"\n'
-                                               f'access_key = "{creds["access_key"]}"\n'
-                                               f'secret_key = "{creds["secret_key"]}"\n')
+        config.write_text(
+            config.read_text()
+            + f'\n[profiles.second]\nexchange = "upbit"\nbase_url = "{sim.base_url}"\n'
+            f'access_key = "{creds["access_key"]}"\n'
+            f'secret_key = "{creds["secret_key"]}"\n'
+        )
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
         await pilot.pause(0.1)
@@ -111,6 +119,9 @@ async def test_profiles_list_is_read_again_when_it_opens(configured):
         assert len(notes) == 1 and "config.toml" in notes[0] and "profiles read before" in notes[0]
         # Switching to the new profile works from the kept list.
         await pilot.press("enter")  # "second" comes first
-        await wait_for(pilot, lambda: app.session.profile is not None and app.session.profile.name == "second",
-                       what="the new profile")
+        await wait_for(
+            pilot,
+            lambda: app.session.profile is not None and app.session.profile.name == "second",
+            what="the new profile",
+        )
         await loaded(pilot, app)

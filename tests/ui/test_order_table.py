@@ -41,7 +41,17 @@ def screen_lines(app: App) -> list[str]:
 def test_layout_at_80_columns_keeps_the_essentials_and_fits():
     layout = layout_columns(79)  # 80 minus the 1-cell scrollbar
     keys = [c.key for c, _ in layout]
-    assert keys == ["check", "id", "identifier", "market", "side", "price", "volume", "remaining", "state"]
+    assert keys == [
+        "check",
+        "id",
+        "identifier",
+        "market",
+        "side",
+        "price",
+        "volume",
+        "remaining",
+        "state",
+    ]
     assert sum(w for _, w in layout) + SEP * (len(layout) - 1) <= 79
     widths = dict((c.key, w) for c, w in layout)
     assert widths["state"] >= len("cancelled")
@@ -108,15 +118,30 @@ async def test_empty_table_says_so():
 
 # ---- sorting --------------------------------------------------------------------------------
 async def test_sort_by_price_ascending_then_descending_with_unknown_last():
-    rows = [upbit_row(1, price="300.0"), upbit_row(2, price="1000.5"), ref_row(3), upbit_row(4, price="20.25")]
+    rows = [
+        upbit_row(1, price="300.0"),
+        upbit_row(2, price="1000.5"),
+        ref_row(3),
+        upbit_row(4, price="20.25"),
+    ]
     app = TableApp(rows)
     async with app.run_test(size=(120, 24)) as pilot:
         table = app.query_one(OrderTable)
         table.sort_by("price")
-        assert [r.price for r in table.visible_rows()] == [Decimal("20.25"), Decimal("300.0"), Decimal("1000.5"), None]
+        assert [r.price for r in table.visible_rows()] == [
+            Decimal("20.25"),
+            Decimal("300.0"),
+            Decimal("1000.5"),
+            None,
+        ]
         table.sort_by("price")  # again: descending
         assert table.sort_reverse
-        assert [r.price for r in table.visible_rows()] == [Decimal("1000.5"), Decimal("300.0"), Decimal("20.25"), None]
+        assert [r.price for r in table.visible_rows()] == [
+            Decimal("1000.5"),
+            Decimal("300.0"),
+            Decimal("20.25"),
+            None,
+        ]
         await pilot.pause()
         assert "Price▼" in screen_lines(app)[0]
         table.sort_by(None)
@@ -142,8 +167,20 @@ async def test_sort_uses_prepared_float_keys_and_stays_exact_beyond_float_precis
 
 
 async def test_cold_sort_of_amounts_is_exact_too():
-    rows = [upbit_row(i, price=p) for i, p in enumerate(
-        ["3.5", "10", "0.00000001", "1.0000000000000000001", "1.0000000000000000000", "1", "250000000.0"])]
+    rows = [
+        upbit_row(i, price=p)
+        for i, p in enumerate(
+            [
+                "3.5",
+                "10",
+                "0.00000001",
+                "1.0000000000000000001",
+                "1.0000000000000000000",
+                "1",
+                "250000000.0",
+            ]
+        )
+    ]
     app = TableApp(rows)
     async with app.run_test() as pilot:
         table = app.query_one(OrderTable)
@@ -234,7 +271,11 @@ async def test_space_toggles_and_moves_nothing_else():
         await pilot.pause()
         assert screen_lines(app)[1].startswith("[x]")
         assert screen_lines(app)[2].startswith("[ ]")
-        assert [m for m in app.messages if m[0] == "selection"] == [("selection", 1), ("selection", 2), ("selection", 1)]
+        assert [m for m in app.messages if m[0] == "selection"] == [
+            ("selection", 1),
+            ("selection", 2),
+            ("selection", 1),
+        ]
 
 
 async def test_a_selects_all_visible_and_again_clears_them():
@@ -326,7 +367,9 @@ async def test_marks_show_run_status_live():
     app = TableApp(upbit_rows(3))
     async with app.run_test(size=(100, 10)) as pilot:
         table = app.query_one(OrderTable)
-        table.mark_rows({upbit_row(0).key: "cancelled", upbit_row(1).key: "failed", upbit_row(2).key: "sending"})
+        table.mark_rows(
+            {upbit_row(0).key: "cancelled", upbit_row(1).key: "failed", upbit_row(2).key: "sending"}
+        )
         await pilot.pause()
         lines = screen_lines(app)
         assert "cancelled" in lines[1]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from textual.app import App
 
 import tui.ui
@@ -41,9 +40,17 @@ def report_of(outcomes: dict[Outcome, int], *, start: int = 0) -> RunReport:
             row = upbit_row(i)
             error = None
             if outcome is Outcome.FAILED:
-                error = ErrorInfo(400, "order_filled", "the order filled before the cancel reached it", HINT)
-            results[row.key] = OrderResult(row.ref, outcome, row=row, error=error, attempts=1,
-                                           confirmed=outcome is not Outcome.UNKNOWN)
+                error = ErrorInfo(
+                    400, "order_filled", "the order filled before the cancel reached it", HINT
+                )
+            results[row.key] = OrderResult(
+                row.ref,
+                outcome,
+                row=row,
+                error=error,
+                attempts=1,
+                confirmed=outcome is not Outcome.UNKNOWN,
+            )
             i += 1
     return RunReport("run-1", "upbit", len(results), results, requests=3, elapsed_s=0.5)
 
@@ -63,7 +70,9 @@ def table_rows_visible(screen: ResultsScreen, key: str) -> int:
 
 # ---- layout -------------------------------------------------------------------------------------
 async def test_80x24_three_sections_each_list_shows_rows_and_the_hint_is_visible():
-    screen = ResultsScreen(report_of({Outcome.CANCELLED: 6, Outcome.FAILED: 3, Outcome.UNKNOWN: 2}), {})
+    screen = ResultsScreen(
+        report_of({Outcome.CANCELLED: 6, Outcome.FAILED: 3, Outcome.UNKNOWN: 2}), {}
+    )
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:
         await show(pilot, screen)
@@ -120,7 +129,9 @@ async def test_140x40_cancelled_and_failed_side_by_side():
 
 
 async def test_200x60_detail_beside_the_lists_which_use_the_height():
-    screen = ResultsScreen(report_of({Outcome.CANCELLED: 3, Outcome.FAILED: 2, Outcome.UNKNOWN: 1}), {})
+    screen = ResultsScreen(
+        report_of({Outcome.CANCELLED: 3, Outcome.FAILED: 2, Outcome.UNKNOWN: 1}), {}
+    )
     app = Host(screen)
     async with app.run_test(size=(200, 60)) as pilot:
         await show(pilot, screen)
@@ -199,5 +210,8 @@ def test_b2trader_confirmation_says_where_it_came_from():
     result = OrderResult(b2.ref, Outcome.CANCELLED, row=b2, attempts=1, confirmed=True)
     assert confirmed_text(b2, result) == "yes (the exchange's answer showed it Cancelled)"
     up = upbit_row(1)
-    assert confirmed_text(up, OrderResult(up.ref, Outcome.CANCELLED, row=up, confirmed=True)) == "yes (looked up)"
+    assert (
+        confirmed_text(up, OrderResult(up.ref, Outcome.CANCELLED, row=up, confirmed=True))
+        == "yes (looked up)"
+    )
     assert confirmed_text(up, OrderResult(up.ref, Outcome.UNKNOWN, row=up)) == "no"

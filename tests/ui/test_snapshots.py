@@ -88,7 +88,9 @@ def test_progress_mid_run(make_app, snap_compare):
         table.select_keys([r.key for r in rows])
         panel = app.main.query_one(ProgressPanel)
         panel.clock = lambda: 1000.0
-        panel.begin("Cancelling 12 orders · Upbit kr (127.0.0.1) · 1 batch request · escape aborts", 12)
+        panel.begin(
+            "Cancelling 12 orders · Upbit kr (127.0.0.1) · 1 batch request · escape aborts", 12
+        )
         panel.started = 998.0
         panel.requests = 3
         panel.counts.update(cancelled=6, failed=1, unknown=0)
@@ -114,7 +116,9 @@ async def run_with_a_failure(pilot) -> None:
     await pilot.press("c")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
     await pilot.press("y")
-    await wait_for(pilot, lambda: (isinstance(app.screen, ResultsScreen) and app.screen.ready), what="results")
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, what="results"
+    )
     screen = app.screen
     screen.report.elapsed_s = 0.25  # frozen clock
     screen.refresh_summary()
@@ -156,8 +160,10 @@ def test_help_screen(make_app, snap_compare):
 def test_paste_preview(make_app, snap_compare):
     async def run_before(pilot):
         await settle(pilot)
-        pasted = ("4b8d3e2a-1f6c-4a9b-8d7e-0c1b2a394857\nnot an order id\n"
-                  "identifier:grid-000042\n\n01HZY3K4M5N6P7Q8R9S0T1V2W3\nrandom text 12345\n")
+        pasted = (
+            "4b8d3e2a-1f6c-4a9b-8d7e-0c1b2a394857\nnot an order id\n"
+            "identifier:grid-000042\n\n01HZY3K4M5N6P7Q8R9S0T1V2W3\nrandom text 12345\n"
+        )
         pilot.app.main.post_message(events.Paste(pasted))
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, PastePreviewScreen))
         await pilot.pause(0.1)

@@ -32,14 +32,34 @@ class Parser(argparse.ArgumentParser):
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     g = parser.add_argument_group("global options")
-    g.add_argument("--profile", metavar="NAME", default=default, help="profile from the config file")
+    g.add_argument(
+        "--profile", metavar="NAME", default=default, help="profile from the config file"
+    )
     g.add_argument("--exchange", choices=("upbit", "b2trader"), default=default, help="exchange")
-    g.add_argument("--region", metavar="kr|sg|id|th", default=default, help="Upbit region (default kr)")
-    g.add_argument("--base-url", metavar="URL", default=default, help="exchange base URL (https; http only to loopback)")
-    g.add_argument("--account-id", metavar="ID", default=default, help="B2TRADER trading account id")
-    g.add_argument("--config", metavar="PATH", default=default, help="config file (default: the user config dir)")
-    g.add_argument("--demo", action="store_true", default=default if suppress else False,
-                   help="use the built-in exchange simulator (no real orders)")
+    g.add_argument(
+        "--region", metavar="kr|sg|id|th", default=default, help="Upbit region (default kr)"
+    )
+    g.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default,
+        help="exchange base URL (https; http only to loopback)",
+    )
+    g.add_argument(
+        "--account-id", metavar="ID", default=default, help="B2TRADER trading account id"
+    )
+    g.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: the user config dir)",
+    )
+    g.add_argument(
+        "--demo",
+        action="store_true",
+        default=default if suppress else False,
+        help="use the built-in exchange simulator (no real orders)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ordertui {__version__}")
     _global_options(parser, suppress=False)
     parser.add_argument("--theme", metavar="NAME", help="TUI theme (remembered)")
-    parser.add_argument("--import", dest="import_path", metavar="PATH", help="import orders into the table at start")
+    parser.add_argument(
+        "--import", dest="import_path", metavar="PATH", help="import orders into the table at start"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -61,42 +83,78 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     c = command("cancel", "Cancel orders (by uuid, identifier, B2TRADER order id, or from a file).")
-    c.add_argument("--uuid", action="append", default=[], metavar="ID", help="Upbit order uuid (repeatable)")
-    c.add_argument("--identifier", action="append", default=[], metavar="ID", help="Upbit client identifier (repeatable)")
-    c.add_argument("--order-id", action="append", default=[], metavar="ID", help="B2TRADER order id (repeatable)")
-    c.add_argument("--from-file", metavar="PATH|-", help="read ids from a file (text, CSV/TSV, JSON) or - for stdin")
+    c.add_argument(
+        "--uuid", action="append", default=[], metavar="ID", help="Upbit order uuid (repeatable)"
+    )
+    c.add_argument(
+        "--identifier",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="Upbit client identifier (repeatable)",
+    )
+    c.add_argument(
+        "--order-id",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="B2TRADER order id (repeatable)",
+    )
+    c.add_argument(
+        "--from-file",
+        metavar="PATH|-",
+        help="read ids from a file (text, CSV/TSV, JSON) or - for stdin",
+    )
     c.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    c.add_argument("--dry-run", action="store_true", help="print the planned requests and send nothing")
+    c.add_argument(
+        "--dry-run", action="store_true", help="print the planned requests and send nothing"
+    )
     c.add_argument("--json", action="store_true", help="print one JSON object with the results")
 
     o = command("orders", "List open orders.")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")
-    o.add_argument("--json", action="store_true", help="print JSON ({\"exchange\", \"orders\": [...]})")
+    o.add_argument("--json", action="store_true", help='print JSON ({"exchange", "orders": [...]})')
 
-    j = sub.add_parser("journal", help="List past runs; --unresolved lists orders whose outcome is unknown.",
-                       description="List past runs and, per run, counts by outcome.")
-    j.add_argument("--unresolved", action="store_true", help="list orders whose outcome is unknown or whose run never finished")
+    j = sub.add_parser(
+        "journal",
+        help="List past runs; --unresolved lists orders whose outcome is unknown.",
+        description="List past runs and, per run, counts by outcome.",
+    )
+    j.add_argument(
+        "--unresolved",
+        action="store_true",
+        help="list orders whose outcome is unknown or whose run never finished",
+    )
     j.add_argument("--json", action="store_true", help="print JSON")
 
     r = command("reconcile", "Look up every unresolved order and record its real final state.")
     r.add_argument("--yes", action="store_true", help="do not ask before looking orders up")
     r.add_argument("--json", action="store_true", help="print JSON")
 
-    sub.add_parser("simulate", help="Run the exchange simulator in the foreground (see `ordertui simulate --help`).",
-                   add_help=False)
+    sub.add_parser(
+        "simulate",
+        help="Run the exchange simulator in the foreground (see `ordertui simulate --help`).",
+        add_help=False,
+    )
 
     s = command("serve", "Run the TUI in a web browser (textual-serve on 127.0.0.1).")
     s.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
     s.add_argument("--theme", metavar="NAME", help="TUI theme")
 
     cfg = sub.add_parser("config", help="Show, create or extend the configuration file.")
-    cfg.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                     help="config file (default: the user config dir)")
+    cfg.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: the user config dir)",
+    )
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", parser_class=Parser)
     cfg_sub.add_parser("path", help="print the config file's path")
     cfg_sub.add_parser("show", help="print the configuration, secrets masked")
     cfg_sub.add_parser("init", help="create a commented config file (0600) if none exists")
-    add = cfg_sub.add_parser("add", help="add or replace a profile; secrets are read from the environment or asked")
+    add = cfg_sub.add_parser(
+        "add", help="add or replace a profile; secrets are read from the environment or asked"
+    )
     add.add_argument("name")
     add.add_argument("--exchange", choices=("upbit", "b2trader"), default="upbit")
     add.add_argument("--region", choices=("kr", "sg", "id", "th"))

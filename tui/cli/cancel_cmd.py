@@ -32,7 +32,9 @@ def collect_refs(ctx: Context) -> list[OrderRef]:
         for line in parsed.ignored_preview(20):
             print(f"ordertui: {name}: ignored {line}", file=sys.stderr)
         if not parsed.refs:
-            detail = f" ({len(parsed.ignored)} lines ignored)" if parsed.ignored else " (it is empty)"
+            detail = (
+                f" ({len(parsed.ignored)} lines ignored)" if parsed.ignored else " (it is empty)"
+            )
             raise InputError(f"no order ids found in {name}{detail}")
         refs += parsed.refs
     if not refs:
@@ -53,19 +55,25 @@ def run_cancel(ctx: Context) -> int:
         plan = engine.plan(refs)
         if plan.unsupported:
             kinds = sorted({r.kind.value for r in plan.unsupported})
-            raise InputError(f"{len(plan.unsupported)} order(s) are {'/'.join(kinds)}s, which "
-                             f"{client.describe()} cannot cancel: check --exchange / --profile")
+            raise InputError(
+                f"{len(plan.unsupported)} order(s) are {'/'.join(kinds)}s, which "
+                f"{client.describe()} cannot cancel: check --exchange / --profile"
+            )
         args = ctx.args
         if args.dry_run:
             _print_plan(ctx, client.describe(), plan, as_json=args.json)
             return EXIT_OK
         if not args.yes:
             demo = " [DEMO]" if profile.demo else ""
-            answer = ask(f"Cancel {len(plan.refs)} order(s) on {client.describe()}{demo} "
-                         f"with {plan.request_count} request(s) ({plan.summary()})?")
+            answer = ask(
+                f"Cancel {len(plan.refs)} order(s) on {client.describe()}{demo} "
+                f"with {plan.request_count} request(s) ({plan.summary()})?"
+            )
             if answer is None:
-                raise InputError("refusing to cancel without confirmation: there is no terminal to ask on; "
-                                 "pass --yes to confirm from a script")
+                raise InputError(
+                    "refusing to cancel without confirmation: there is no terminal to ask on; "
+                    "pass --yes to confirm from a script"
+                )
             if not answer:
                 print("Nothing cancelled.", file=sys.stderr)
                 return EXIT_USAGE
@@ -101,10 +109,15 @@ async def _run(engine, refs, client) -> RunReport:
         presses += 1
         engine.abort("aborted (Ctrl+C)")
         if presses == 1:
-            print("\nordertui: aborting: no new requests; waiting for those in flight...", file=sys.stderr)
+            print(
+                "\nordertui: aborting: no new requests; waiting for those in flight...",
+                file=sys.stderr,
+            )
         else:
-            print("ordertui: still waiting for requests in flight (their outcome is being recorded)",
-                  file=sys.stderr)
+            print(
+                "ordertui: still waiting for requests in flight (their outcome is being recorded)",
+                file=sys.stderr,
+            )
 
     try:
         loop.add_signal_handler(signal.SIGINT, on_sigint)
@@ -153,9 +166,11 @@ class _Progress:
         for outcome in self.seen.values():
             counts[outcome] += 1
         done = counts[Outcome.CANCELLED] + counts[Outcome.FAILED]
-        sys.stderr.write(f"\rcancelling: {done}/{self.total} settled, {counts[Outcome.CANCELLED]} cancelled, "
-                         f"{counts[Outcome.FAILED]} failed, {counts[Outcome.UNKNOWN]} unknown "
-                         f"({time.monotonic() - self.started:.1f} s)   ")
+        sys.stderr.write(
+            f"\rcancelling: {done}/{self.total} settled, {counts[Outcome.CANCELLED]} cancelled, "
+            f"{counts[Outcome.FAILED]} failed, {counts[Outcome.UNKNOWN]} unknown "
+            f"({time.monotonic() - self.started:.1f} s)   "
+        )
         sys.stderr.flush()
 
     def done(self) -> None:
@@ -166,17 +181,29 @@ class _Progress:
 
 def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
     if as_json:
-        print(decimal_json.dumps({
-            "target": target, "orders": len(plan.refs), "duplicates": plan.duplicates,
-            "requests": [{"endpoint": r.endpoint, "batch": r.batch, "ids": [x.value for x in r.refs]}
-                         for r in plan.requests],
-        }))
+        print(
+            decimal_json.dumps(
+                {
+                    "target": target,
+                    "orders": len(plan.refs),
+                    "duplicates": plan.duplicates,
+                    "requests": [
+                        {"endpoint": r.endpoint, "batch": r.batch, "ids": [x.value for x in r.refs]}
+                        for r in plan.requests
+                    ],
+                }
+            )
+        )
         return
-    print(f"Dry run: {len(plan.refs)} order(s) on {target}, {plan.request_count} request(s) ({plan.summary()}):")
+    print(
+        f"Dry run: {len(plan.refs)} order(s) on {target}, {plan.request_count} request(s) ({plan.summary()}):"
+    )
     if plan.duplicates:
         print(f"  ({plan.duplicates} duplicate reference(s) dropped)")
     for req in plan.requests:
-        ids = ", ".join(r.value for r in req.refs[:3]) + (f", ... (+{len(req.refs) - 3})" if len(req.refs) > 3 else "")
+        ids = ", ".join(r.value for r in req.refs[:3]) + (
+            f", ... (+{len(req.refs) - 3})" if len(req.refs) > 3 else ""
+        )
         print(f"  {req.endpoint}  [{len(req.refs)}] {ids}")
     print("Nothing was sent.")
 
@@ -186,13 +213,17 @@ def _print_summary(report: RunReport, target: str, scrub=lambda text: text) -> N
         builtins.print(scrub(text))
 
     c = report.counts
-    print(f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
-          + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
-          + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})")
+    print(
+        f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
+        + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
+        + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})"
+    )
     for result in report.by_outcome(Outcome.FAILED):
         err = result.error
         market = f" {result.row.market}" if result.row and result.row.market else ""
-        print(f"  failed  {result.ref.value}{market}: {err.name if err else '?'}: {err.message if err else ''}")
+        print(
+            f"  failed  {result.ref.value}{market}: {err.name if err else '?'}: {err.message if err else ''}"
+        )
         if err and err.hint:
             print(f"          hint: {err.hint}")
     for result in report.by_outcome(Outcome.UNKNOWN):

@@ -29,9 +29,12 @@ class Context:
     def overrides(self) -> Overrides:
         a = self.args
         return Overrides(
-            profile=getattr(a, "profile", None), exchange=getattr(a, "exchange", None),
-            region=getattr(a, "region", None), base_url=getattr(a, "base_url", None),
-            account_id=getattr(a, "account_id", None), demo=bool(getattr(a, "demo", False)),
+            profile=getattr(a, "profile", None),
+            exchange=getattr(a, "exchange", None),
+            region=getattr(a, "region", None),
+            base_url=getattr(a, "base_url", None),
+            account_id=getattr(a, "account_id", None),
+            demo=bool(getattr(a, "demo", False)),
         )
 
     def profile(self, *, exchange_hint: str | None = None) -> ResolvedProfile:
@@ -75,8 +78,14 @@ class Context:
             if not profile.demo:
                 raise
             settings = JournalConfig()  # a demo run needs no config file
-        return Journal(self.journal_dir(), profile=profile.name, demo=profile.demo, redactor=self.redactor,
-                       max_mb=settings.max_mb, keep_runs=settings.keep_runs)
+        return Journal(
+            self.journal_dir(),
+            profile=profile.name,
+            demo=profile.demo,
+            redactor=self.redactor,
+            max_mb=settings.max_mb,
+            keep_runs=settings.keep_runs,
+        )
 
     # ---- output -------------------------------------------------------------------------------
     def fail(self, exc: OrderTuiError) -> None:

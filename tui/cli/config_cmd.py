@@ -5,18 +5,17 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
 from tui.cli.common import Context
-from pathlib import Path
-
 from tui.core.config import (
-    AppConfig,
     ENV_B2_TOKEN,
     ENV_UPBIT_ACCESS,
     ENV_UPBIT_SECRET,
     TEMPLATE,
+    AppConfig,
     Profile,
     default_config_path,
     load_config,
@@ -80,7 +79,9 @@ def _add(ctx: Context, path: str) -> int:
         profile = _new_profile(args)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(f"{'.'.join(str(p) for p in first.get('loc', ())) or 'profile'}: {first.get('msg')}") from None
+        raise ConfigError(
+            f"{'.'.join(str(p) for p in first.get('loc', ())) or 'profile'}: {first.get('msg')}"
+        ) from None
     config.profiles[args.name] = profile
     if args.default or not config.default_profile:
         config.default_profile = args.name
@@ -91,11 +92,19 @@ def _add(ctx: Context, path: str) -> int:
 
 def _new_profile(args) -> Profile:
     if args.exchange == "upbit":
-        return Profile(exchange="upbit", region=args.region or "kr", base_url=args.base_url,
-                          access_key=_secret(ENV_UPBIT_ACCESS, "Upbit access key"),
-                          secret_key=_secret(ENV_UPBIT_SECRET, "Upbit secret key"))
+        return Profile(
+            exchange="upbit",
+            region=args.region or "kr",
+            base_url=args.base_url,
+            access_key=_secret(ENV_UPBIT_ACCESS, "Upbit access key"),
+            secret_key=_secret(ENV_UPBIT_SECRET, "Upbit secret key"),
+        )
     else:
         if not args.base_url:
             raise ConfigError("a B2TRADER profile needs --base-url (each broker has its own host)")
-    return Profile(exchange="b2trader", base_url=args.base_url, account_id=args.account_id,
-                   token=_secret(ENV_B2_TOKEN, "B2TRADER API token"))
+    return Profile(
+        exchange="b2trader",
+        base_url=args.base_url,
+        account_id=args.account_id,
+        token=_secret(ENV_B2_TOKEN, "B2TRADER API token"),
+    )

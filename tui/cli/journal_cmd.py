@@ -17,26 +17,74 @@ def run_journal(ctx: Context) -> int:
     if ctx.args.unresolved:
         items = [(run, order) for run in runs for order in run.unresolved()]
         if ctx.args.json:
-            print(decimal_json.dumps({"journal": str(directory), "unresolved": [
-                {"run_id": run.run_id, "ref": o.ref, "outcome": o.outcome, "sent": o.sent, "market": o.market,
-                 "exchange": run.exchange, "profile": run.profile, "run_finished": run.finished}
-                for run, o in items]}))
+            print(
+                decimal_json.dumps(
+                    {
+                        "journal": str(directory),
+                        "unresolved": [
+                            {
+                                "run_id": run.run_id,
+                                "ref": o.ref,
+                                "outcome": o.outcome,
+                                "sent": o.sent,
+                                "market": o.market,
+                                "exchange": run.exchange,
+                                "profile": run.profile,
+                                "run_finished": run.finished,
+                            }
+                            for run, o in items
+                        ],
+                    }
+                )
+            )
             return EXIT_OK
         if not items:
             print(f"No unresolved orders ({len(runs)} run(s) in {directory}).")
             return EXIT_OK
-        print(render(["run", "order", "outcome", "sent", "market", "profile"],
-                     [[r.run_id, o.ref, o.outcome, "yes" if o.sent else "no", o.market, r.profile or "-"]
-                      for r, o in items]))
+        print(
+            render(
+                ["run", "order", "outcome", "sent", "market", "profile"],
+                [
+                    [
+                        r.run_id,
+                        o.ref,
+                        o.outcome,
+                        "yes" if o.sent else "no",
+                        o.market,
+                        r.profile or "-",
+                    ]
+                    for r, o in items
+                ],
+            )
+        )
         print(f"{len(items)} unresolved order(s): run `ordertui reconcile` to look them up.")
         return EXIT_OK
     if ctx.args.json:
-        print(decimal_json.dumps({"journal": str(directory), "runs": [
-            {"run_id": r.run_id, "started": r.started, "exchange": r.exchange, "target": r.target,
-             "profile": r.profile, "demo": r.demo, "finished": r.finished, "halted": r.halted,
-             "aborted": r.aborted, "counts": r.counts, "unresolved": len(r.unresolved()),
-             "bad_lines": r.bad_lines, "file": str(r.path)}
-            for r in runs]}))
+        print(
+            decimal_json.dumps(
+                {
+                    "journal": str(directory),
+                    "runs": [
+                        {
+                            "run_id": r.run_id,
+                            "started": r.started,
+                            "exchange": r.exchange,
+                            "target": r.target,
+                            "profile": r.profile,
+                            "demo": r.demo,
+                            "finished": r.finished,
+                            "halted": r.halted,
+                            "aborted": r.aborted,
+                            "counts": r.counts,
+                            "unresolved": len(r.unresolved()),
+                            "bad_lines": r.bad_lines,
+                            "file": str(r.path),
+                        }
+                        for r in runs
+                    ],
+                }
+            )
+        )
         return EXIT_OK
     if not runs:
         print(f"No runs recorded yet (journal: {directory}).")
@@ -49,10 +97,17 @@ def run_journal(ctx: Context) -> int:
             status = "halted"
         elif r.aborted:
             status = "aborted"
-        rows.append([r.run_id, r.target + (" [demo]" if r.demo else ""), status]
-                    + [counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")]
-                    + [len(r.unresolved())])
-    print(render(["run", "target", "status", "cancelled", "failed", "unknown", "not sent", "unresolved"], rows,
-                 right=(3, 4, 5, 6, 7)))
+        rows.append(
+            [r.run_id, r.target + (" [demo]" if r.demo else ""), status]
+            + [counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")]
+            + [len(r.unresolved())]
+        )
+    print(
+        render(
+            ["run", "target", "status", "cancelled", "failed", "unknown", "not sent", "unresolved"],
+            rows,
+            right=(3, 4, 5, 6, 7),
+        )
+    )
     print(f"journal: {directory}")
     return EXIT_OK

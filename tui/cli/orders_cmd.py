@@ -34,14 +34,44 @@ def run_orders(ctx: Context) -> int:
     if show_progress:
         sys.stderr.write("\n")
     if ctx.args.json:
-        print(decimal_json.dumps({"exchange": client.exchange.value, "orders": [o.raw for o in orders]}))
+        print(
+            decimal_json.dumps(
+                {"exchange": client.exchange.value, "orders": [o.raw for o in orders]}
+            )
+        )
         return EXIT_OK
     rows = [OrderRow.from_order(o) for o in orders]
-    print(render(
-        ["uuid", "identifier", "market", "side", "type", "price", "volume", "remaining", "state", "created"],
-        [[r.id, r.identifier, r.market, r.side, r.ord_type, r.price, r.volume, r.remaining, r.state, r.created_at]
-         for r in rows],
-        right=(5, 6, 7),
-    ))
+    print(
+        render(
+            [
+                "uuid",
+                "identifier",
+                "market",
+                "side",
+                "type",
+                "price",
+                "volume",
+                "remaining",
+                "state",
+                "created",
+            ],
+            [
+                [
+                    r.id,
+                    r.identifier,
+                    r.market,
+                    r.side,
+                    r.ord_type,
+                    r.price,
+                    r.volume,
+                    r.remaining,
+                    r.state,
+                    r.created_at,
+                ]
+                for r in rows
+            ],
+            right=(5, 6, 7),
+        )
+    )
     print(f"{len(rows)} open order(s) on {client.describe()}")
     return EXIT_OK

@@ -25,10 +25,14 @@ def run_reconcile(ctx: Context) -> int:
 
     client = make_client(profile)
     if not ctx.args.yes:
-        answer = ask(f"Look up {pending} unresolved order(s) from {len(usable)} run(s) on {client.describe()}?")
+        answer = ask(
+            f"Look up {pending} unresolved order(s) from {len(usable)} run(s) on {client.describe()}?"
+        )
         if answer is None:
             asyncio.run(client.aclose())
-            raise InputError("refusing to reconcile without confirmation: no terminal to ask on; pass --yes")
+            raise InputError(
+                "refusing to reconcile without confirmation: no terminal to ask on; pass --yes"
+            )
         if not answer:
             asyncio.run(client.aclose())
             return EXIT_USAGE
@@ -52,23 +56,35 @@ def _print(ctx: Context, report, skipped, pending: int) -> int:
         builtins.print(ctx.redactor.scrub(text), **kw)
 
     if ctx.args.json:
-        print(decimal_json.dumps({
-            "looked_up": pending,
-            "settled": [s.as_dict() for s in settled],
-            "counts": report.counts if report is not None else {},
-            "skipped_runs": [{"run_id": r, "why": w} for r, w in skipped],
-            "requests": report.requests if report is not None else 0,
-            "error": report.error if report is not None else None,
-        }))
+        print(
+            decimal_json.dumps(
+                {
+                    "looked_up": pending,
+                    "settled": [s.as_dict() for s in settled],
+                    "counts": report.counts if report is not None else {},
+                    "skipped_runs": [{"run_id": r, "why": w} for r, w in skipped],
+                    "requests": report.requests if report is not None else 0,
+                    "error": report.error if report is not None else None,
+                }
+            )
+        )
     else:
         if not settled:
             print("Nothing to reconcile: no unresolved orders for this profile.")
         else:
-            print(render(["run", "order", "outcome", "state", "market"],
-                         [[s.run_id, s.ref.value, s.outcome, s.state, s.row.market if s.row else None]
-                          for s in settled]))
+            print(
+                render(
+                    ["run", "order", "outcome", "state", "market"],
+                    [
+                        [s.run_id, s.ref.value, s.outcome, s.state, s.row.market if s.row else None]
+                        for s in settled
+                    ],
+                )
+            )
             counts = ", ".join(f"{v} {k}" for k, v in sorted(report.counts.items()))
-            print(f"Reconciled {len(settled)} order(s): {counts} ({report.requests} look-up request(s)).")
+            print(
+                f"Reconciled {len(settled)} order(s): {counts} ({report.requests} look-up request(s))."
+            )
         for run_id, why in skipped:
             print(f"skipped run {run_id}: {why}", file=sys.stderr)
         if report is not None and report.error:

@@ -18,7 +18,9 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = ()) -> str:
+def render(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = ()
+) -> str:
     texts = [[cell(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in texts:
@@ -26,6 +28,8 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequ
             widths[i] = max(widths[i], len(text))
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
     for row in texts:
-        parts = [t.rjust(widths[i]) if i in right else t.ljust(widths[i]) for i, t in enumerate(row)]
+        parts = [
+            t.rjust(widths[i]) if i in right else t.ljust(widths[i]) for i, t in enumerate(row)
+        ]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)

@@ -9,12 +9,15 @@ def run_tui(ctx: Context) -> int:
     from tui.ui.app import run_app
 
     a = ctx.args
-    return run_app(
-        overrides=ctx.overrides(),
-        config_path=a.config,
-        theme=a.theme,
-        import_path=a.import_path,
-    ) or 0
+    return (
+        run_app(
+            overrides=ctx.overrides(),
+            config_path=a.config,
+            theme=a.theme,
+            import_path=a.import_path,
+        )
+        or 0
+    )
 
 
 def run_serve(ctx: Context) -> int:

@@ -156,8 +156,10 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         check_private(target)
     if config.default_profile and config.default_profile not in config.profiles:
         line = _find_line(text, (), "default_profile")
-        raise ConfigError(f"{target}{_at(line)}: default_profile {config.default_profile!r} is not a profile "
-                          f"(profiles: {', '.join(config.profiles) or 'none'})")
+        raise ConfigError(
+            f"{target}{_at(line)}: default_profile {config.default_profile!r} is not a profile "
+            f"(profiles: {', '.join(config.profiles) or 'none'})"
+        )
     return config
 
 
@@ -184,7 +186,11 @@ def _describe_validation(path: Path, text: str, exc: ValidationError) -> str:
     else:
         value = first.get("input")
         # Only a plain value is echoed, never a credential or a table (which may hold one).
-        plain = isinstance(value, (str, int, float, bool)) and key not in ("access_key", "secret_key", "token")
+        plain = isinstance(value, (str, int, float, bool)) and key not in (
+            "access_key",
+            "secret_key",
+            "token",
+        )
         shown = f" (got {str(value)[:40]!r})" if plain else ""
         what = f"{where}: {first.get('msg')}{shown}"
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
@@ -207,7 +213,10 @@ def _find_line(text: str, section: tuple[str, ...], key: str) -> int | None:
 
     def first(pattern: str, start: int = 0, stop: int | None = None) -> int | None:
         rx = re.compile(pattern)
-        return next((i for i in range(start, len(lines) if stop is None else stop) if rx.search(lines[i])), None)
+        return next(
+            (i for i in range(start, len(lines) if stop is None else stop) if rx.search(lines[i])),
+            None,
+        )
 
     if path:  # the key is a table itself: [a.key], [[a.key]], or has sub-tables [a.key.x]
         hit = first(r"^\s*\[\[?\s*" + dotted(path) + r"\s*[.\]]")
@@ -323,7 +332,9 @@ class ResolvedProfile:
             if not self.base_url:
                 out.append(f"the broker's base URL (--base-url, {ENV_B2_URL} or profile base_url)")
             if not self.account_id:
-                out.append(f"a trading account id (--account-id, {ENV_B2_ACCOUNT} or profile account_id)")
+                out.append(
+                    f"a trading account id (--account-id, {ENV_B2_ACCOUNT} or profile account_id)"
+                )
             return out
         out = []
         if not self.access_key:
@@ -347,14 +358,17 @@ class ResolvedProfile:
         }
 
     def __repr__(self) -> str:
-        return (f"ResolvedProfile(name={self.name!r}, exchange={self.exchange!r}, region={self.region!r}, "
-                f"base_url={self.base_url!r}, account_id={self.account_id!r}, demo={self.demo})")
+        return (
+            f"ResolvedProfile(name={self.name!r}, exchange={self.exchange!r}, region={self.region!r}, "
+            f"base_url={self.base_url!r}, account_id={self.account_id!r}, demo={self.demo})"
+        )
 
     __str__ = __repr__
 
 
-def resolve(config: AppConfig, overrides: Overrides | None = None,
-            env: Mapping[str, str] | None = None) -> ResolvedProfile:
+def resolve(
+    config: AppConfig, overrides: Overrides | None = None, env: Mapping[str, str] | None = None
+) -> ResolvedProfile:
     """Combine file, environment and flags (flags beat environment beats file)."""
     over = overrides or Overrides()
     env = os.environ if env is None else env
@@ -397,43 +411,69 @@ def resolve(config: AppConfig, overrides: Overrides | None = None,
         raise ConfigError(f"unknown region {region!r}: choose one of {', '.join(REGIONS)}")
     file_url = prof.base_url if prof else None
     if exchange == "upbit":
-        env_url = None if over.region else ENV_UPBIT_URL  # a --region flag beats a URL from env or file
+        env_url = (
+            None if over.region else ENV_UPBIT_URL
+        )  # a --region flag beats a URL from env or file
         base_url = pick("base_url", over.base_url, env_url, None if over.region else file_url)
         access, secret = _key_pair(env, prof, sources, name)
         resolved = ResolvedProfile(
-            name=name, exchange=exchange, region=region, base_url=None,
-            access_key=access, secret_key=secret,
+            name=name,
+            exchange=exchange,
+            region=region,
+            base_url=None,
+            access_key=access,
+            secret_key=secret,
             jwt_algorithm=prof.jwt_algorithm if prof else "HS512",
-            rps=prof.rps if prof else None, demo=over.demo, sources=sources,
+            rps=prof.rps if prof else None,
+            demo=over.demo,
+            sources=sources,
         )
     else:
         base_url = pick("base_url", over.base_url, ENV_B2_URL, file_url)
         resolved = ResolvedProfile(
-            name=name, exchange=exchange, region=region, base_url=None,
-            account_id=pick("account_id", over.account_id, ENV_B2_ACCOUNT, prof.account_id if prof else None),
-            token=_credential("token", pick("token", None, ENV_B2_TOKEN, _reveal(prof.token) if prof else None)),
-            rps=prof.rps if prof else None, demo=over.demo, sources=sources,
+            name=name,
+            exchange=exchange,
+            region=region,
+            base_url=None,
+            account_id=pick(
+                "account_id", over.account_id, ENV_B2_ACCOUNT, prof.account_id if prof else None
+            ),
+            token=_credential(
+                "token", pick("token", None, ENV_B2_TOKEN, _reveal(prof.token) if prof else None)
+            ),
+            rps=prof.rps if prof else None,
+            demo=over.demo,
+            sources=sources,
         )
     if base_url:
         resolved.base_url = check_base_url(str(base_url))
     return resolved
 
 
-def _key_pair(env: Mapping[str, str], prof: Profile | None, sources: dict[str, str],
-              name: str | None) -> tuple[SecretStr | None, SecretStr | None]:
+def _key_pair(
+    env: Mapping[str, str], prof: Profile | None, sources: dict[str, str], name: str | None
+) -> tuple[SecretStr | None, SecretStr | None]:
     """The Upbit key pair comes whole from one place: an access key from the environment and a
     secret from the file would only ever earn jwt_verification."""
     env_access, env_secret = env.get(ENV_UPBIT_ACCESS), env.get(ENV_UPBIT_SECRET)
     if env_access or env_secret:
         if not (env_access and env_secret):
-            have, lack = (ENV_UPBIT_ACCESS, ENV_UPBIT_SECRET) if env_access else (ENV_UPBIT_SECRET, ENV_UPBIT_ACCESS)
-            raise ConfigError(f"{have} is set but {lack} is not: set both, or neither to use the config file")
+            have, lack = (
+                (ENV_UPBIT_ACCESS, ENV_UPBIT_SECRET)
+                if env_access
+                else (ENV_UPBIT_SECRET, ENV_UPBIT_ACCESS)
+            )
+            raise ConfigError(
+                f"{have} is set but {lack} is not: set both, or neither to use the config file"
+            )
         sources["access_key"] = sources["secret_key"] = "environment"
         return _credential("access key", env_access), _credential("secret key", env_secret)
     if prof is None or not (prof.access_key or prof.secret_key):
         return None, None
     sources["access_key"] = sources["secret_key"] = f"profile {name}"
-    return _credential("access key", _reveal(prof.access_key)), _credential("secret key", _reveal(prof.secret_key))
+    return _credential("access key", _reveal(prof.access_key)), _credential(
+        "secret key", _reveal(prof.secret_key)
+    )
 
 
 def _reveal(value: SecretStr | None) -> str | None:
@@ -446,7 +486,9 @@ def _credential(what: str, value: str | None) -> SecretStr | None:
         return None
     text = value.strip()
     if not text.isascii() or any(ch.isspace() or not ch.isprintable() for ch in text):
-        raise ConfigError(f"the {what} contains spaces, line breaks or non-ASCII characters: copy it again")
+        raise ConfigError(
+            f"the {what} contains spaces, line breaks or non-ASCII characters: copy it again"
+        )
     return SecretStr(text)
 
 

@@ -71,10 +71,14 @@ def info(name: str, message: str, status: int | None = None) -> ErrorInfo:
 
 @dataclass(slots=True)
 class EngineOptions:
-    confirm: bool = True                      # look cancelled orders up for full fields and final state
-    max_rounds: int = 3                       # look-up / re-cancel rounds for unsettled orders
-    settle_delays: tuple[float, ...] = (0.3, 0.8, 1.5)  # waits before re-looking-up accepted-but-open orders
-    max_in_flight: int = 24                   # requests on the wire at once
+    confirm: bool = True  # look cancelled orders up for full fields and final state
+    max_rounds: int = 3  # look-up / re-cancel rounds for unsettled orders
+    settle_delays: tuple[float, ...] = (
+        0.3,
+        0.8,
+        1.5,
+    )  # waits before re-looking-up accepted-but-open orders
+    max_in_flight: int = 24  # requests on the wire at once
 
 
 @dataclass(slots=True)
@@ -82,12 +86,12 @@ class _Track:
     """What the engine knows about one order during a run."""
 
     result: OrderResult
-    exchange_id: str | None = None    # uuid / orderId once known
-    ambiguous: bool = False           # some attempt may have acted without telling us
-    refused: bool = False             # a batch named it as failed, reason still to learn
-    settled: bool = False             # final: no more look-ups needed
+    exchange_id: str | None = None  # uuid / orderId once known
+    ambiguous: bool = False  # some attempt may have acted without telling us
+    refused: bool = False  # a batch named it as failed, reason still to learn
+    settled: bool = False  # final: no more look-ups needed
     pending_error: ErrorInfo | None = None
-    seen_open: bool = False           # the latest look-up showed the order still open
+    seen_open: bool = False  # the latest look-up showed the order still open
 
 
 @dataclass(slots=True)
@@ -117,7 +121,7 @@ class CancelEngine:
         self._halted: str | None = None
         self._in_flight = asyncio.Semaphore(self.options.max_in_flight)
         self._counters = _Counters()
-        self._accepted_ids: set[str] = set()   # exchange ids whose cancel this run saw accepted
+        self._accepted_ids: set[str] = set()  # exchange ids whose cancel this run saw accepted
         self._journal_warned = False
 
     # ---- control ----------------------------------------------------------------------------
@@ -127,7 +131,9 @@ class CancelEngine:
 
     def plan(self, refs: Iterable[OrderRef]) -> Plan:
         c = self.client
-        return plan_cancels(refs, batch_max=c.batch_cancel_max, endpoints=c.endpoints, id_kinds=c.id_kinds)
+        return plan_cancels(
+            refs, batch_max=c.batch_cancel_max, endpoints=c.endpoints, id_kinds=c.id_kinds
+        )
 
     # ---- the run ----------------------------------------------------------------------------
     async def run(self, refs: Iterable[OrderRef]) -> RunReport:
@@ -139,15 +145,26 @@ class CancelEngine:
         try:
             self.recorder.start(self.run_id, exchange, self.client.describe(), plan)
         except OSError as exc:  # nothing sent yet: refuse to start without a record
-            raise InputError(f"cannot write the journal: {exc.strerror or exc}"
-                             + (f" ({exc.filename})" if getattr(exc, "filename", None) else "")) from None
+            raise InputError(
+                f"cannot write the journal: {exc.strerror or exc}"
+                + (f" ({exc.filename})" if getattr(exc, "filename", None) else "")
+            ) from None
         for ref in plan.refs:
-            self._tracks[ref] = _Track(OrderResult(ref, Outcome.NOT_SENT, OrderRow.from_ref(ref, self.client.exchange)))
+            self._tracks[ref] = _Track(
+                OrderResult(ref, Outcome.NOT_SENT, OrderRow.from_ref(ref, self.client.exchange))
+            )
             report.results[ref.key] = self._tracks[ref].result
         self._emit(RunStarted(self.run_id, report.requested, plan.requests))
         for ref in plan.unsupported:
-            result = OrderResult(ref, Outcome.FAILED, OrderRow.from_ref(ref), info(
-                "wrong_exchange", f"a {ref.kind.value} cannot be cancelled on {self.client.describe()}"))
+            result = OrderResult(
+                ref,
+                Outcome.FAILED,
+                OrderRow.from_ref(ref),
+                info(
+                    "wrong_exchange",
+                    f"a {ref.kind.value} cannot be cancelled on {self.client.describe()}",
+                ),
+            )
             report.results[ref.key] = result
             self._publish(result)
 
@@ -217,7 +234,9 @@ class CancelEngine:
             except AuthError as exc:
                 status = exc.status
                 self._halt(f"credentials refused: {exc.name}")
-                self._mark(req.refs, Outcome.FAILED, exc.info, sent=False)  # refused: the exchange did not act
+                self._mark(
+                    req.refs, Outcome.FAILED, exc.info, sent=False
+                )  # refused: the exchange did not act
             except (TransportError, BadResponse) as exc:
                 status = getattr(exc, "status", None)
                 sent = exc.sent if isinstance(exc, TransportError) else True
@@ -276,8 +295,11 @@ class CancelEngine:
                 track.settled = True
             elif state in CLOSED_FILLED or state in CLOSED_OTHER:
                 result.outcome = Outcome.FAILED
-                result.error = (info("order_filled", f"the answer shows the order {state}")
-                                if state in CLOSED_FILLED else info("not_cancellable", f"the order is {state}"))
+                result.error = (
+                    info("order_filled", f"the answer shows the order {state}")
+                    if state in CLOSED_FILLED
+                    else info("not_cancellable", f"the order is {state}")
+                )
                 result.confirmed = True
                 track.settled = True
         elif ack.id or ack.market:
@@ -291,7 +313,9 @@ class CancelEngine:
             track.settled = True
         self._publish(result)
 
-    def _on_batch(self, accepted: list[CancelAck], refused: list[CancelAck], unmatched: list[OrderRef]) -> None:
+    def _on_batch(
+        self, accepted: list[CancelAck], refused: list[CancelAck], unmatched: list[OrderRef]
+    ) -> None:
         for ack in accepted:
             self._on_accepted(ack)
         for ack in refused:
@@ -309,8 +333,13 @@ class CancelEngine:
             if ack.market and track.result.row is not None:
                 track.result.row.market = ack.market
             self._publish(track.result)
-        self._mark(unmatched, Outcome.UNKNOWN, info("bad_response", "the answer did not mention this order"),
-                   sent=True, ambiguous=True)
+        self._mark(
+            unmatched,
+            Outcome.UNKNOWN,
+            info("bad_response", "the answer did not mention this order"),
+            sent=True,
+            ambiguous=True,
+        )
 
     def _on_refused_single(self, refs: Sequence[OrderRef], error: ErrorInfo) -> None:
         for ref in refs:
@@ -326,8 +355,15 @@ class CancelEngine:
                 track.settled = error.name == "order_not_found" or self.client.lookup_max == 0
             self._publish(track.result)
 
-    def _mark(self, refs: Iterable[OrderRef], outcome: Outcome, error: ErrorInfo | None, *, sent: bool,
-              ambiguous: bool = False) -> None:
+    def _mark(
+        self,
+        refs: Iterable[OrderRef],
+        outcome: Outcome,
+        error: ErrorInfo | None,
+        *,
+        sent: bool,
+        ambiguous: bool = False,
+    ) -> None:
         for ref in refs:
             track = self._tracks[ref]
             if track.ambiguous and outcome in (Outcome.FAILED, Outcome.NOT_SENT):
@@ -366,7 +402,12 @@ class CancelEngine:
                 elif verdict == "wait":
                     waiting = True
             if resend and round_no < self.options.max_rounds and not self.control.aborted:
-                self._emit(Notice("info", f"Re-sending {len(resend)} cancel(s) still open after an unanswered attempt"))
+                self._emit(
+                    Notice(
+                        "info",
+                        f"Re-sending {len(resend)} cancel(s) still open after an unanswered attempt",
+                    )
+                )
                 await self._send_all(self.plan(resend).requests)
             elif waiting and round_no < len(self.options.settle_delays):
                 await asyncio.sleep(self.options.settle_delays[round_no])
@@ -381,7 +422,8 @@ class CancelEngine:
             if track.seen_open and track.result.outcome is Outcome.UNKNOWN and not track.settled:
                 track.result.outcome = Outcome.FAILED
                 track.result.error = track.result.error or info(
-                    "cancel_refused", "the order is still open after every attempt")
+                    "cancel_refused", "the order is still open after every attempt"
+                )
                 track.settled = True
                 self._publish(track.result)
 
@@ -391,13 +433,24 @@ class CancelEngine:
         outcome = track.result.outcome
         if outcome is Outcome.NOT_SENT:
             return False
-        if outcome is Outcome.FAILED and track.result.error and track.result.error.name in (
-            "order_not_found", "invalid_input", "wrong_exchange", "too_many_requests", "transport",
+        if (
+            outcome is Outcome.FAILED
+            and track.result.error
+            and track.result.error.name
+            in (
+                "order_not_found",
+                "invalid_input",
+                "wrong_exchange",
+                "too_many_requests",
+                "transport",
+            )
         ):
             return False
         return True
 
-    async def _lookup(self, refs: Sequence[OrderRef]) -> tuple[dict[OrderRef, Order], set[OrderRef]]:
+    async def _lookup(
+        self, refs: Sequence[OrderRef]
+    ) -> tuple[dict[OrderRef, Order], set[OrderRef]]:
         """Look refs up in batches (by uuid when known, else by identifier).
 
         Returns the orders found per ref and the set of refs whose look-up answered, so that a
@@ -428,17 +481,23 @@ class CancelEngine:
         async def one(part: tuple[OrderRef, ...], mapping: dict[str, list[OrderRef]]) -> None:
             try:
                 async with self._in_flight:
-                    answer = await look_up(self.client, part, control=RequestGate(self.control, count))
+                    answer = await look_up(
+                        self.client, part, control=RequestGate(self.control, count)
+                    )
             except Aborted:
                 return
             except Blocked as exc:
                 self._halt(f"the exchange blocked this IP/account ({exc.hint})")
                 return
             except OrderTuiError as exc:
-                self._emit(Notice("warning", f"Look-up of {len(part)} order(s) failed: {exc.message}"))
+                self._emit(
+                    Notice("warning", f"Look-up of {len(part)} order(s) failed: {exc.message}")
+                )
                 return
             if answer.problem:
-                self._emit(Notice("warning", f"Look-up: {answer.problem}; those orders stay unknown"))
+                self._emit(
+                    Notice("warning", f"Look-up: {answer.problem}; those orders stay unknown")
+                )
             for order in answer.orders:
                 uid = (getattr(order, "uuid", None) or "").lower()
                 ident = getattr(order, "identifier", None)
@@ -471,12 +530,17 @@ class CancelEngine:
                 result.outcome, result.error = Outcome.CANCELLED, None
             else:
                 result.outcome = Outcome.FAILED
-                result.error = _keep_name(result.error, "already_cancelled", "the order was already cancelled")
+                result.error = _keep_name(
+                    result.error, "already_cancelled", "the order was already cancelled"
+                )
             result.confirmed = True
         elif state in CLOSED_FILLED:
             result.outcome = Outcome.FAILED
-            result.error = _keep_name(result.error or track.pending_error, "order_filled",
-                                      "the order filled before the cancel reached it")
+            result.error = _keep_name(
+                result.error or track.pending_error,
+                "order_filled",
+                "the order filled before the cancel reached it",
+            )
             result.confirmed = True
         elif state in CLOSED_OTHER:
             result.outcome = Outcome.FAILED
@@ -491,8 +555,11 @@ class CancelEngine:
                 self._publish(result)
                 return "resend"
             result.outcome = Outcome.FAILED
-            result.error = result.error or track.pending_error or info(
-                "cancel_refused", "the exchange refused to cancel this order")
+            result.error = (
+                result.error
+                or track.pending_error
+                or info("cancel_refused", "the exchange refused to cancel this order")
+            )
         track.settled = True
         self._publish(result)
         return "done"
@@ -508,8 +575,10 @@ class CancelEngine:
         for ref in resend:
             track = self._tracks[ref]
             if track.result.outcome is Outcome.UNKNOWN:
-                track.result.error = info("needs_manual_check",
-                                          "no answer and no look-up exists: check this order in the trading terminal")
+                track.result.error = info(
+                    "needs_manual_check",
+                    "no answer and no look-up exists: check this order in the trading terminal",
+                )
                 self._publish(track.result)
 
     # ---- events -----------------------------------------------------------------------------
@@ -542,6 +611,11 @@ def _state_of(order: Order) -> str | None:
 
 def _keep_name(error: ErrorInfo | None, name: str, message: str) -> ErrorInfo:
     """Keep the exchange's own error name when it said one; else use ours."""
-    if error is not None and error.name not in ("cancel_refused", "bad_response", "timeout", "transport"):
+    if error is not None and error.name not in (
+        "cancel_refused",
+        "bad_response",
+        "timeout",
+        "transport",
+    ):
         return error
     return info(name, message)

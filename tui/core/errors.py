@@ -103,7 +103,9 @@ class ExchangeError(OrderTuiError):
     exit_code = 1
     max_body = 500
 
-    def __init__(self, status: int | None, name: str, message: str, *, body: str | None = None) -> None:
+    def __init__(
+        self, status: int | None, name: str, message: str, *, body: str | None = None
+    ) -> None:
         self.status = status
         self.name = name
         self.body = (body or "")[: self.max_body]
@@ -124,7 +126,15 @@ class AuthError(ExchangeError):
 class RateLimited(ExchangeError):
     """429: the server did not act; safe to retry after a wait."""
 
-    def __init__(self, status: int, name: str, message: str, *, body: str | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        status: int,
+        name: str,
+        message: str,
+        *,
+        body: str | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(status, name, message, body=body)
         self.retry_after = retry_after
 
@@ -134,7 +144,15 @@ class Blocked(ExchangeError):
 
     exit_code = EXIT_AUTH
 
-    def __init__(self, status: int, name: str, message: str, *, body: str | None = None, block_seconds: float | None = None):
+    def __init__(
+        self,
+        status: int,
+        name: str,
+        message: str,
+        *,
+        body: str | None = None,
+        block_seconds: float | None = None,
+    ):
         super().__init__(status, name, message, body=body)
         self.block_seconds = block_seconds
         if block_seconds:
@@ -159,7 +177,9 @@ class PartialResponse(BadResponse):
     as they could be read) of the others. An order named in neither is not known to be absent.
     """
 
-    def __init__(self, status: int | None, orders: list, unreadable: list[dict[str, str | None]]) -> None:
+    def __init__(
+        self, status: int | None, orders: list, unreadable: list[dict[str, str | None]]
+    ) -> None:
         super().__init__(status, f"{len(unreadable)} order(s) in the answer could not be read")
         self.orders = orders
         self.unreadable = unreadable

@@ -12,20 +12,22 @@ from tui.core.refs import OrderRef
 
 
 class Outcome(StrEnum):
-    CANCELLED = "cancelled"   # the exchange accepted the cancel (and a look-up confirmed it where possible)
-    FAILED = "failed"         # the exchange refused it, or the order had already filled/was gone
-    UNKNOWN = "unknown"       # sent, but no answer: recorded, reconciled, never guessed
-    NOT_SENT = "not_sent"     # the run stopped (abort, 418, auth failure) before it was sent
+    CANCELLED = (
+        "cancelled"  # the exchange accepted the cancel (and a look-up confirmed it where possible)
+    )
+    FAILED = "failed"  # the exchange refused it, or the order had already filled/was gone
+    UNKNOWN = "unknown"  # sent, but no answer: recorded, reconciled, never guessed
+    NOT_SENT = "not_sent"  # the run stopped (abort, 418, auth failure) before it was sent
 
 
 @dataclass(slots=True)
 class OrderResult:
     ref: OrderRef
     outcome: Outcome
-    row: OrderRow | None = None          # full fields when known
+    row: OrderRow | None = None  # full fields when known
     error: ErrorInfo | None = None
     attempts: int = 0
-    confirmed: bool = False              # final state seen in a look-up
+    confirmed: bool = False  # final state seen in a look-up
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {self.ref.kind.value: self.ref.value}
@@ -45,7 +47,7 @@ class OrderResult:
 class PlannedRequest:
     """One request the engine will send: which endpoint, which orders."""
 
-    endpoint: str                 # e.g. "DELETE /v1/orders/uuids"
+    endpoint: str  # e.g. "DELETE /v1/orders/uuids"
     refs: tuple[OrderRef, ...]
     batch: bool = False
 
@@ -98,10 +100,10 @@ class RunReport:
     run_id: str
     exchange: str
     requested: int
-    results: dict[str, OrderResult] = field(default_factory=dict)   # by ref key, in request order
+    results: dict[str, OrderResult] = field(default_factory=dict)  # by ref key, in request order
     requests: int = 0
     elapsed_s: float = 0.0
-    halted: str | None = None        # why the run stopped early (418, auth, abort)
+    halted: str | None = None  # why the run stopped early (418, auth, abort)
     aborted: bool = False
 
     def by_outcome(self, outcome: Outcome) -> list[OrderResult]:

@@ -11,9 +11,25 @@ from tui.core import decimal_json
 from tui.core.errors import InputError
 from tui.core.events import OrderResult, Outcome, RunReport
 
-CSV_COLUMNS = ("outcome", "id_kind", "id", "identifier", "market", "side", "ord_type", "price", "volume",
-               "remaining", "executed", "state", "created_at", "error_status", "error_name", "error_message",
-               "hint")
+CSV_COLUMNS = (
+    "outcome",
+    "id_kind",
+    "id",
+    "identifier",
+    "market",
+    "side",
+    "ord_type",
+    "price",
+    "volume",
+    "remaining",
+    "executed",
+    "state",
+    "created_at",
+    "error_status",
+    "error_name",
+    "error_message",
+    "hint",
+)
 
 
 def report_to_dict(report: RunReport) -> dict[str, Any]:
@@ -86,7 +102,11 @@ def export_results(report: RunReport, path: str | Path, fmt: str | None = None) 
     kind = (fmt or target.suffix.lstrip(".") or "json").lower()
     if kind not in ("csv", "json"):
         raise InputError(f"cannot export as {kind!r}: choose csv or json")
-    content = report_to_csv(report) if kind == "csv" else decimal_json.dumps(report_to_dict(report), indent=2) + "\n"
+    content = (
+        report_to_csv(report)
+        if kind == "csv"
+        else decimal_json.dumps(report_to_dict(report), indent=2) + "\n"
+    )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")

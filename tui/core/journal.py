@@ -50,9 +50,17 @@ def ref_from_key(key: str) -> OrderRef:
 class Journal:
     """A RunRecorder writing `<dir>/<run_id>.jsonl`."""
 
-    def __init__(self, directory: Path, *, profile: str | None = None, demo: bool = False,
-                 redactor: Redactor | None = None, max_mb: float = 100.0, keep_runs: int = 500,
-                 fsync_outcomes_every: int = 200) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        profile: str | None = None,
+        demo: bool = False,
+        redactor: Redactor | None = None,
+        max_mb: float = 100.0,
+        keep_runs: int = 500,
+        fsync_outcomes_every: int = 200,
+    ) -> None:
         self.directory = Path(directory)
         self.profile = profile
         self.demo = demo
@@ -74,27 +82,56 @@ class Journal:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._handle = os.fdopen(fd, "a", encoding="utf-8")
         _fsync_dir(self.directory)
-        self._write({
-            "type": "run", "t": _now(), "run_id": run_id, "exchange": exchange, "target": target,
-            "profile": self.profile, "demo": self.demo, "requests": plan.request_count,
-            "duplicates": plan.duplicates, "refs": [r.key for r in plan.refs] + [r.key for r in plan.unsupported],
-        }, sync=True)
+        self._write(
+            {
+                "type": "run",
+                "t": _now(),
+                "run_id": run_id,
+                "exchange": exchange,
+                "target": target,
+                "profile": self.profile,
+                "demo": self.demo,
+                "requests": plan.request_count,
+                "duplicates": plan.duplicates,
+                "refs": [r.key for r in plan.refs] + [r.key for r in plan.unsupported],
+            },
+            sync=True,
+        )
 
     def intent(self, request_id: str, endpoint: str, refs: tuple[OrderRef, ...]) -> None:
         # Self-describing: run, exchange and profile are repeated so that each intent alone says
         # where to look the orders up.
-        self._write({"type": "intent", "t": _now(), "run_id": self._run_id, "request_id": request_id,
-                     "exchange": self._exchange, "profile": self.profile, "endpoint": endpoint,
-                     "refs": [r.key for r in refs]}, sync=True)
+        self._write(
+            {
+                "type": "intent",
+                "t": _now(),
+                "run_id": self._run_id,
+                "request_id": request_id,
+                "exchange": self._exchange,
+                "profile": self.profile,
+                "endpoint": endpoint,
+                "refs": [r.key for r in refs],
+            },
+            sync=True,
+        )
 
     def outcome(self, result: OrderResult) -> None:
         self._since_sync += 1
         self._write(outcome_record(result), sync=self._since_sync >= self._fsync_every)
 
     def finish(self, report: RunReport) -> None:
-        self._write({"type": "finish", "t": _now(), "counts": report.counts, "requests": report.requests,
-                     "elapsed_s": round(report.elapsed_s, 3), "halted": report.halted,
-                     "aborted": report.aborted}, sync=True)
+        self._write(
+            {
+                "type": "finish",
+                "t": _now(),
+                "counts": report.counts,
+                "requests": report.requests,
+                "elapsed_s": round(report.elapsed_s, 3),
+                "halted": report.halted,
+                "aborted": report.aborted,
+            },
+            sync=True,
+        )
         self.close()
 
     def close(self) -> None:
@@ -115,9 +152,14 @@ class Journal:
 
 
 def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any]:
-    record: dict[str, Any] = {"type": "outcome" if source == "run" else "reconcile", "t": _now(),
-                              "ref": result.ref.key, "outcome": result.outcome.value,
-                              "confirmed": result.confirmed, "attempts": result.attempts}
+    record: dict[str, Any] = {
+        "type": "outcome" if source == "run" else "reconcile",
+        "t": _now(),
+        "ref": result.ref.key,
+        "outcome": result.outcome.value,
+        "confirmed": result.confirmed,
+        "attempts": result.attempts,
+    }
     row = result.row
     if row is not None and row.known:
         record["id"] = row.id
@@ -130,7 +172,9 @@ def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any
     return record
 
 
-def append_records(path: Path, records: Iterable[dict[str, Any]], redactor: Redactor | None = None) -> None:
+def append_records(
+    path: Path, records: Iterable[dict[str, Any]], redactor: Redactor | None = None
+) -> None:
     """Append records (e.g. reconcile results) to an existing run file, durably."""
     scrub = (redactor or Redactor()).scrub
     with open(path, "a", encoding="utf-8") as handle:
@@ -157,14 +201,14 @@ def _fsync_dir(directory: Path) -> None:
 @dataclass(slots=True)
 class OrderState:
     ref: str
-    outcome: str = "not_sent"         # latest known outcome
-    sent: bool = False                # an intent naming it was written
-    state: str | None = None          # exchange state last seen
+    outcome: str = "not_sent"  # latest known outcome
+    sent: bool = False  # an intent naming it was written
+    state: str | None = None  # exchange state last seen
     market: str | None = None
     id: str | None = None
     error: dict[str, Any] | None = None
     reconciled: bool = False
-    awaiting: bool = False            # an intent was written and no outcome followed it (yet)
+    awaiting: bool = False  # an intent was written and no outcome followed it (yet)
 
 
 @dataclass(slots=True)
@@ -195,7 +239,11 @@ class RunRecord:
         for order in self.orders.values():
             if order.outcome == "unknown" or order.outcome == "needs_manual_check":
                 out.append(order)
-            elif not self.finished and not order.reconciled and order.outcome not in ("cancelled", "failed"):
+            elif (
+                not self.finished
+                and not order.reconciled
+                and order.outcome not in ("cancelled", "failed")
+            ):
                 out.append(order)
         return out
 
@@ -308,4 +356,3 @@ def prune(directory: Path, *, max_bytes: int, keep_runs: int) -> list[Path]:
         total -= sizes[path]
         count -= 1
     return removed
-

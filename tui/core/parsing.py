@@ -35,25 +35,33 @@ _UUID_SCAN = re.compile(r"(?<![0-9A-Fa-f-])" + UUID_RE.pattern + r"(?![0-9A-Fa-f
 _ULID_SCAN = re.compile(r"(?<![0-9A-Za-z])[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}(?![0-9A-Za-z])")
 _IDENT_LINE = re.compile(r"^\s*identifier\s*[:=]\s*(.+?)\s*$", re.IGNORECASE)
 _HEADER_NAMES = {
-    "uuid": IdKind.UUID, "uuids": IdKind.UUID, "upbit_uuid": IdKind.UUID,
-    "identifier": IdKind.IDENTIFIER, "identifiers": IdKind.IDENTIFIER, "client_order_id": IdKind.IDENTIFIER,
+    "uuid": IdKind.UUID,
+    "uuids": IdKind.UUID,
+    "upbit_uuid": IdKind.UUID,
+    "identifier": IdKind.IDENTIFIER,
+    "identifiers": IdKind.IDENTIFIER,
+    "client_order_id": IdKind.IDENTIFIER,
     "clientorderid": IdKind.IDENTIFIER,
-    "orderid": IdKind.ORDER_ID, "order_id": IdKind.ORDER_ID, "order-id": IdKind.ORDER_ID,
+    "orderid": IdKind.ORDER_ID,
+    "order_id": IdKind.ORDER_ID,
+    "order-id": IdKind.ORDER_ID,
     "id": None,  # recognised per value
 }
 
 
 @dataclass(frozen=True, slots=True)
 class IgnoredLine:
-    line_no: int | None     # 1-based; None for a JSON item (see `text`)
-    text: str               # the line (shortened), or "item N"
+    line_no: int | None  # 1-based; None for a JSON item (see `text`)
+    text: str  # the line (shortened), or "item N"
     reason: str
 
 
 @dataclass(slots=True)
 class ParseResult:
-    refs: list[OrderRef] = field(default_factory=list)        # unique, first-seen order
-    rows: list[OrderRow] = field(default_factory=list)        # one per ref; full when the input had the order
+    refs: list[OrderRef] = field(default_factory=list)  # unique, first-seen order
+    rows: list[OrderRow] = field(
+        default_factory=list
+    )  # one per ref; full when the input had the order
     ignored: list[IgnoredLine] = field(default_factory=list)
     duplicates: int = 0
     format: str = "text"
@@ -65,7 +73,9 @@ class ParseResult:
         if self.ignored:
             parts.append(f"{len(self.ignored)} line{'s' if len(self.ignored) != 1 else ''} ignored")
         if self.duplicates:
-            parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} dropped")
+            parts.append(
+                f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} dropped"
+            )
         return ", ".join(parts) + f" ({self.format})"
 
     def ignored_preview(self, most: int = 10) -> list[str]:
@@ -150,7 +160,9 @@ def read_input_file(path: str | Path) -> str:
             if not stat.S_ISREG(info.st_mode):  # a FIFO would block forever, /dev/zero never end
                 raise InputError(f"{name} is not a regular file")
             if info.st_size > MAX_INPUT_BYTES:
-                raise InputError(f"{name} is {info.st_size / 1e6:.0f} MB; the limit is {MAX_INPUT_BYTES // 1_000_000} MB")
+                raise InputError(
+                    f"{name} is {info.st_size / 1e6:.0f} MB; the limit is {MAX_INPUT_BYTES // 1_000_000} MB"
+                )
             with p.open("rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)  # bounded even if it grows meanwhile
         except FileNotFoundError:
@@ -248,7 +260,10 @@ def _parse_table(text: str) -> ParseResult | None:
     if first is None:
         return None
     delim = _sniff_delimiter(lines[first])
-    cells = [c.strip().strip('"').lower() for c in (lines[first].split(delim) if delim else [lines[first]])]
+    cells = [
+        c.strip().strip('"').lower()
+        for c in (lines[first].split(delim) if delim else [lines[first]])
+    ]
     columns = {i: _HEADER_NAMES[c] for i, c in enumerate(cells) if c in _HEADER_NAMES}
     if not columns or (delim is None and len(cells) != 1):
         return None
@@ -275,7 +290,9 @@ def _parse_table(text: str) -> ParseResult | None:
             got = True
             break  # one order per row: the first usable id column wins
         if not got:
-            out.ignore(line_no, (delim or ",").join(record), reasons[0] if reasons else "no id in this row")
+            out.ignore(
+                line_no, (delim or ",").join(record), reasons[0] if reasons else "no id in this row"
+            )
     return out.result
 
 
@@ -298,7 +315,7 @@ def _parse_json(data: Any) -> ParseResult:
         else:
             items = [data]
     if not isinstance(items, list):
-        out.ignore(None, "document", "JSON that is neither a list of orders nor {\"orders\": [...]}")
+        out.ignore(None, "document", 'JSON that is neither a list of orders nor {"orders": [...]}')
         return out.result
     for number, item in enumerate(items, start=1):
         where = f"item {number}"
@@ -353,4 +370,3 @@ def _full_row(parse, item: dict[str, Any]) -> OrderRow | None:
 def _short(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-

@@ -13,9 +13,9 @@ from tui.core.refs import IdKind, OrderRef, dedupe
 @dataclass(frozen=True, slots=True)
 class Plan:
     requests: tuple[PlannedRequest, ...]
-    refs: tuple[OrderRef, ...]            # deduplicated, in first-seen order
-    duplicates: int                       # references dropped as repeats
-    unsupported: tuple[OrderRef, ...]     # kinds this exchange cannot take
+    refs: tuple[OrderRef, ...]  # deduplicated, in first-seen order
+    duplicates: int  # references dropped as repeats
+    unsupported: tuple[OrderRef, ...]  # kinds this exchange cannot take
 
     @property
     def request_count(self) -> int:

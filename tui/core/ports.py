@@ -77,17 +77,17 @@ class RequestGate(RunControl):
 class CancelAck:
     """An order the exchange named in its answer to a cancel."""
 
-    ref: OrderRef                 # the reference as sent
-    id: str | None = None         # the exchange's own id (uuid / orderId) when given
+    ref: OrderRef  # the reference as sent
+    id: str | None = None  # the exchange's own id (uuid / orderId) when given
     market: str | None = None
     identifier: str | None = None
-    order: Order | None = None    # full object when the endpoint returns one
+    order: Order | None = None  # full object when the endpoint returns one
 
 
 @dataclass(slots=True)
 class BatchCancelResult:
     accepted: list[CancelAck] = field(default_factory=list)
-    refused: list[CancelAck] = field(default_factory=list)   # Upbit's batch gives no reason
+    refused: list[CancelAck] = field(default_factory=list)  # Upbit's batch gives no reason
     unmatched: list[OrderRef] = field(default_factory=list)  # sent, but named in neither list
 
 
@@ -103,8 +103,8 @@ class Endpoints:
 @runtime_checkable
 class ExchangeClient(Protocol):
     exchange: Exchange
-    batch_cancel_max: int      # ids per batch cancel; 1 = singles only
-    lookup_max: int            # ids per look-up; 0 = no look-up exists
+    batch_cancel_max: int  # ids per batch cancel; 1 = singles only
+    lookup_max: int  # ids per look-up; 0 = no look-up exists
     endpoints: Endpoints
     id_kinds: frozenset[IdKind]
 
@@ -116,11 +116,17 @@ class ExchangeClient(Protocol):
         """Call listener(group, remaining, limit) whenever the exchange reports its budget."""
         ...
 
-    async def cancel_one(self, ref: OrderRef, *, control: RunControl | None = None) -> CancelAck: ...
+    async def cancel_one(
+        self, ref: OrderRef, *, control: RunControl | None = None
+    ) -> CancelAck: ...
 
-    async def cancel_batch(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> BatchCancelResult: ...
+    async def cancel_batch(
+        self, refs: Sequence[OrderRef], *, control: RunControl | None = None
+    ) -> BatchCancelResult: ...
 
-    async def lookup(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> list[Order]: ...
+    async def lookup(
+        self, refs: Sequence[OrderRef], *, control: RunControl | None = None
+    ) -> list[Order]: ...
 
     async def list_open(
         self, *, market: str | None = None, on_page: Callable[[int, int], None] | None = None

@@ -159,8 +159,13 @@ UPBIT_GROUPS: dict[str, tuple[int, float]] = {
 class RateLimits:
     """One sliding window per rate-limit group, created on first use."""
 
-    def __init__(self, groups: dict[str, tuple[int, float]] | None = None, *, margin: float = 0.08,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        groups: dict[str, tuple[int, float]] | None = None,
+        *,
+        margin: float = 0.08,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._specs = dict(groups or UPBIT_GROUPS)
         self._margin = margin
         self._clock = clock

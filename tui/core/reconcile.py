@@ -20,14 +20,18 @@ from tui.core.refs import IdKind, OrderRef
 class Settled:
     run_id: str
     ref: OrderRef
-    outcome: str                       # cancelled | failed | open | needs_manual_check | unknown
+    outcome: str  # cancelled | failed | open | needs_manual_check | unknown
     state: str | None = None
     row: OrderRow | None = None
     note: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"run_id": self.run_id, self.ref.kind.value: self.ref.value,
-                                  "outcome": self.outcome, "state": self.state}
+        out: dict[str, object] = {
+            "run_id": self.run_id,
+            self.ref.kind.value: self.ref.value,
+            "outcome": self.outcome,
+            "state": self.state,
+        }
         if self.row is not None and self.row.market:
             out["market"] = self.row.market
         if self.note:
@@ -38,7 +42,7 @@ class Settled:
 @dataclass(slots=True)
 class ReconcileReport:
     settled: list[Settled] = field(default_factory=list)
-    skipped_runs: list[tuple[str, str]] = field(default_factory=list)   # (run_id, why)
+    skipped_runs: list[tuple[str, str]] = field(default_factory=list)  # (run_id, why)
     requests: int = 0
     error: str | None = None
 
@@ -50,8 +54,9 @@ class ReconcileReport:
         return out
 
 
-def matching_runs(runs: Sequence[RunRecord], exchange: str, profile: str | None,
-                  demo: bool = False) -> tuple[list[RunRecord], list[tuple[str, str]]]:
+def matching_runs(
+    runs: Sequence[RunRecord], exchange: str, profile: str | None, demo: bool = False
+) -> tuple[list[RunRecord], list[tuple[str, str]]]:
     """Runs with unresolved orders that this exchange/profile can settle, and why others cannot."""
     usable: list[RunRecord] = []
     skipped: list[tuple[str, str]] = []
@@ -61,9 +66,13 @@ def matching_runs(runs: Sequence[RunRecord], exchange: str, profile: str | None,
         if run.exchange != exchange:
             skipped.append((run.run_id, f"it ran against {run.exchange or 'an unknown exchange'}"))
         elif run.profile != profile:
-            skipped.append((run.run_id, f"it ran with profile {run.profile or '(none)'}: use --profile"))
+            skipped.append(
+                (run.run_id, f"it ran with profile {run.profile or '(none)'}: use --profile")
+            )
         elif run.demo and not demo:
-            skipped.append((run.run_id, "it ran in demo mode: the demo exchange is gone with that session"))
+            skipped.append(
+                (run.run_id, "it ran in demo mode: the demo exchange is gone with that session")
+            )
         else:
             usable.append(run)
     return usable, skipped
@@ -77,12 +86,16 @@ def state_outcome(state: str | None) -> str:
     return "open"
 
 
-async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
-                    redactor: Redactor | None = None,
-                    on_progress: Callable[[int, int], None] | None = None) -> ReconcileReport:
+async def reconcile(
+    client: ExchangeClient,
+    runs: Sequence[RunRecord],
+    *,
+    redactor: Redactor | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ReconcileReport:
     """Look up every unresolved order of `runs` and append what was found to each run's file."""
     report = ReconcileReport()
-    wanted: list[tuple[RunRecord, OrderRef, OrderRef]] = []   # (run, journal ref, ref to look up)
+    wanted: list[tuple[RunRecord, OrderRef, OrderRef]] = []  # (run, journal ref, ref to look up)
     for run in runs:
         for order in run.unresolved():
             ref = ref_from_key(order.ref)
@@ -92,8 +105,14 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
             wanted.append((run, ref, lookup_ref))
     if client.lookup_max == 0:
         for run, ref, _ in wanted:
-            report.settled.append(Settled(run.run_id, ref, "needs_manual_check",
-                                          note="no look-up exists on this exchange: check it in the trading terminal"))
+            report.settled.append(
+                Settled(
+                    run.run_id,
+                    ref,
+                    "needs_manual_check",
+                    note="no look-up exists on this exchange: check it in the trading terminal",
+                )
+            )
         _record(report, runs, redactor)
         return report
 
@@ -130,7 +149,9 @@ async def reconcile(client: ExchangeClient, runs: Sequence[RunRecord], *,
                 on_progress(len(looked), len(refs))
     for run, ref, lookup_ref in wanted:
         if lookup_ref not in looked:
-            report.settled.append(Settled(run.run_id, ref, "unknown", note="the look-up failed; try again"))
+            report.settled.append(
+                Settled(run.run_id, ref, "unknown", note="the look-up failed; try again")
+            )
             continue
         order = found.get(lookup_ref)
         if order is None:
@@ -148,15 +169,25 @@ def _record(report: ReconcileReport, runs: Sequence[RunRecord], redactor: Redact
     for item in report.settled:
         if item.outcome == "unknown":
             continue  # nothing learnt: stays unresolved
-        record: dict[str, object] = {"type": "reconcile", "t": _now(), "ref": item.ref.key,
-                                     "outcome": item.outcome, "state": item.state, "confirmed": True}
+        record: dict[str, object] = {
+            "type": "reconcile",
+            "t": _now(),
+            "ref": item.ref.key,
+            "outcome": item.outcome,
+            "state": item.state,
+            "confirmed": True,
+        }
         if item.row is not None:
             record["id"] = item.row.id
             record["market"] = item.row.market
         if item.outcome == "failed" and item.note == "order_not_found":
             record["error"] = {"status": 404, "name": "order_not_found", "message": "no such order"}
         elif item.outcome == "failed" and item.state:
-            record["error"] = {"status": None, "name": "order_filled", "message": f"the order is {item.state}"}
+            record["error"] = {
+                "status": None,
+                "name": "order_filled",
+                "message": f"the order is {item.state}",
+            }
         per_run.setdefault(item.run_id, []).append(record)
     for run_id, records in per_run.items():
         append_records(paths[run_id], records, redactor)

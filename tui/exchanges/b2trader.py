@@ -19,8 +19,14 @@ from tui.exchanges.http import HttpExchange, Params, RetryPolicy
 API = "/frontoffice/api/v3"
 DEFAULT_RPS = 10
 ENDPOINTS = Endpoints(cancel_one=f"DELETE {API}/orders/{{orderId}}", cancel_batch=None, lookup=None)
-_STATUS_NAMES = {400: "not_cancellable", 401: "unauthorized", 403: "forbidden", 404: "order_not_found",
-                 409: "not_cancellable", 422: "not_cancellable"}
+_STATUS_NAMES = {
+    400: "not_cancellable",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "order_not_found",
+    409: "not_cancellable",
+    422: "not_cancellable",
+}
 
 
 class Unsupported(InputError):
@@ -73,7 +79,9 @@ class B2TraderClient(HttpExchange):
     def parse_error(self, status: int, text: str, body: Any) -> tuple[str, str]:
         """B2TRADER documents no error format: take a name/message where one is recognisable,
         else name it by status, and keep the raw body as the message."""
-        name = _STATUS_NAMES.get(status) or ("too_many_requests" if status == 429 else f"http_{status}")
+        name = _STATUS_NAMES.get(status) or (
+            "too_many_requests" if status == 429 else f"http_{status}"
+        )
         message = text.strip()[:300] or httpx.codes.get_reason_phrase(status)
         if isinstance(body, dict):
             inner = body.get("error") if isinstance(body.get("error"), dict) else body
@@ -97,23 +105,36 @@ class B2TraderClient(HttpExchange):
         if ref.kind is not IdKind.ORDER_ID:
             raise InputError(f"{ref.value} is an Upbit {ref.kind.value}, not a B2TRADER order id")
         if not self.account_id:
-            raise InputError("B2TRADER cancels need an account id (--account-id or B2TRADER_ACCOUNT_ID)")
-        reply = await self.request("DELETE", f"{API}/orders/{quote(ref.value, safe='')}",
-                                   idempotent=False, control=control)
+            raise InputError(
+                "B2TRADER cancels need an account id (--account-id or B2TRADER_ACCOUNT_ID)"
+            )
+        reply = await self.request(
+            "DELETE", f"{API}/orders/{quote(ref.value, safe='')}", idempotent=False, control=control
+        )
         body = self.decode(reply)
         try:
             order = B2TraderOrder.from_wire(body)
         except ValueError as exc:
-            raise BadResponse(reply.status, f"unexpected order object: {str(exc)[:200]}", body=str(body)[:500]) from None
+            raise BadResponse(
+                reply.status, f"unexpected order object: {str(exc)[:200]}", body=str(body)[:500]
+            ) from None
         return CancelAck(ref, order.orderId.upper(), order.marketId, None, order)
 
-    async def cancel_batch(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> BatchCancelResult:
+    async def cancel_batch(
+        self, refs: Sequence[OrderRef], *, control: RunControl | None = None
+    ) -> BatchCancelResult:
         raise Unsupported("B2TRADER has no batch cancel: orders are cancelled one request each")
 
-    async def lookup(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> list[B2TraderOrder]:
-        raise Unsupported("B2TRADER documents no order look-up: check these orders in the trading terminal")
+    async def lookup(
+        self, refs: Sequence[OrderRef], *, control: RunControl | None = None
+    ) -> list[B2TraderOrder]:
+        raise Unsupported(
+            "B2TRADER documents no order look-up: check these orders in the trading terminal"
+        )
 
     async def list_open(
         self, *, market: str | None = None, on_page: Callable[[int, int], None] | None = None
     ) -> list[B2TraderOrder]:
-        raise Unsupported("B2TRADER documents no list of open orders: add, paste or import order ids")
+        raise Unsupported(
+            "B2TRADER documents no list of open orders: add, paste or import order ids"
+        )

@@ -20,7 +20,9 @@ def make_client(
     missing = profile.missing()
     if missing:
         raise ConfigError(
-            "missing credentials: " + "; ".join(missing) + " (or use --demo for the built-in simulator)"
+            "missing credentials: "
+            + "; ".join(missing)
+            + " (or use --demo for the built-in simulator)"
         )
     if profile.exchange == "b2trader":
         assert profile.token is not None and profile.base_url is not None

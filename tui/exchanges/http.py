@@ -41,22 +41,31 @@ from tui.core.urls import check_base_url
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # Failures that happen before a byte of the request left: safe to send again.
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
-                   httpx.LocalProtocolError)
+NOT_SENT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
 # "blocked for 60 seconds", "retry in 30 s": a number after for/in/after, then a unit. Never a
 # bare "429s" (a count of responses, not a duration).
-_BLOCK_RE = re.compile(r"\b(?:for|in|after)\s+(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
+_BLOCK_RE = re.compile(
+    r"\b(?:for|in|after)\s+(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE
+)
 _JWT_BYTES = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
 _REDACTED = b"[redacted]"
 
 
 @dataclass(slots=True)
 class RetryPolicy:
-    max_attempts: int = 6          # per request, all causes together
-    max_rate_limited: int = 20     # 429s tolerated for one request (each pauses the group, growing)
+    max_attempts: int = 6  # per request, all causes together
+    max_rate_limited: int = 20  # 429s tolerated for one request (each pauses the group, growing)
     base_delay: float = 0.2
     max_delay: float = 5.0
-    max_retry_after: float = 30.0  # a 429's Retry-After is obeyed up to this (a hostile one can't stall a run)
+    max_retry_after: float = (
+        30.0  # a 429's Retry-After is obeyed up to this (a hostile one can't stall a run)
+    )
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter capped exponential: somewhere in [cap/2, cap]."""
@@ -99,7 +108,9 @@ class HttpExchange:
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
             transport=transport,
             follow_redirects=False,
             headers={"Accept": "application/json", "User-Agent": "ordertui"},
@@ -140,7 +151,9 @@ class HttpExchange:
         url = f"{path}?{urlencode(list(params))}" if params else path
         while True:
             attempts += 1
-            await self.limits.acquire(group, stop=control.ensure_running if control is not None else None)
+            await self.limits.acquire(
+                group, stop=control.ensure_running if control is not None else None
+            )
             # Sign before announcing the send: a signing failure must not be journaled as sent.
             headers = self.auth_headers(method, path, params)
             if control is not None:
@@ -153,12 +166,16 @@ class HttpExchange:
                 if attempts < policy.max_attempts:
                     await asyncio.sleep(policy.backoff(attempts))
                     continue
-                raise TransportError(f"{method} {path}: could not connect ({_describe(exc)})", sent=False) from None
+                raise TransportError(
+                    f"{method} {path}: could not connect ({_describe(exc)})", sent=False
+                ) from None
             except httpx.HTTPError as exc:  # timeouts, dropped connections, broken encodings...
                 if idempotent and attempts < policy.max_attempts:
                     await asyncio.sleep(policy.backoff(attempts))
                     continue
-                raise TransportError(f"{method} {path}: no answer ({_describe(exc)})", sent=True) from None
+                raise TransportError(
+                    f"{method} {path}: no answer ({_describe(exc)})", sent=True
+                ) from None
 
             self._observe(reply.headers)
             status = reply.status
@@ -169,7 +186,9 @@ class HttpExchange:
                 self.rate_limited += 1
                 limited += 1
                 wait = error.retry_after
-                self.limits.penalize(group, min(wait, policy.max_retry_after) if wait is not None else None)
+                self.limits.penalize(
+                    group, min(wait, policy.max_retry_after) if wait is not None else None
+                )
                 if limited <= policy.max_rate_limited:
                     attempts -= 1  # a 429 is not a failed attempt: the server did not act
                     continue
@@ -182,7 +201,11 @@ class HttpExchange:
                     await asyncio.sleep(policy.backoff(attempts))
                     continue
                 raise error
-            if isinstance(error, AuthError) and error.name == "nonce_used" and attempts < policy.max_attempts:
+            if (
+                isinstance(error, AuthError)
+                and error.name == "nonce_used"
+                and attempts < policy.max_attempts
+            ):
                 continue  # the server refused before acting; a fresh token carries a fresh nonce
             if status >= 500 and idempotent and attempts < policy.max_attempts:
                 await asyncio.sleep(policy.backoff(attempts))
@@ -199,7 +222,10 @@ class HttpExchange:
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
-                    raise BadResponse(response.status_code, f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MB")
+                    raise BadResponse(
+                        response.status_code,
+                        f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MB",
+                    )
                 chunks.append(chunk)
         finally:
             await response.aclose()
@@ -230,7 +256,11 @@ class HttpExchange:
         raw: bytes = reply.body
         try:
             return decimal_json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):  # nesting deeper than the parser goes
+        except (
+            ValueError,
+            UnicodeDecodeError,
+            RecursionError,
+        ):  # nesting deeper than the parser goes
             raise BadResponse(reply.status, "the answer is not JSON", body=_text(raw)) from None
 
     def _error(self, reply: Reply) -> ExchangeError:
@@ -244,10 +274,21 @@ class HttpExchange:
         name, message = self.parse_error(status, text, body)
         name, message = " ".join(str(name).split())[:80], " ".join(str(message).split())[:300]
         if status == 429:
-            return RateLimited(status, name or "too_many_requests", message, body=text,
-                               retry_after=_retry_after(reply.headers))
+            return RateLimited(
+                status,
+                name or "too_many_requests",
+                message,
+                body=text,
+                retry_after=_retry_after(reply.headers),
+            )
         if status == 418:
-            return Blocked(status, name or "blocked", message, body=text, block_seconds=_block_seconds(reply.headers, text))
+            return Blocked(
+                status,
+                name or "blocked",
+                message,
+                body=text,
+                block_seconds=_block_seconds(reply.headers, text),
+            )
         if status == 503:
             return ServerBusy(status, name or "server_unavailable", message, body=text)
         if status in self.auth_statuses():

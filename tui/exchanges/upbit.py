@@ -43,7 +43,9 @@ def region_host(region: str) -> str:
     try:
         return REGION_HOSTS[region]
     except KeyError:
-        raise InputError(f"unknown region {region!r}: choose one of {', '.join(REGION_HOSTS)}") from None
+        raise InputError(
+            f"unknown region {region!r}: choose one of {', '.join(REGION_HOSTS)}"
+        ) from None
 
 
 class UpbitClient(HttpExchange):
@@ -70,7 +72,9 @@ class UpbitClient(HttpExchange):
             raise InputError("Upbit needs an access key and a secret key")
         self.region = region
         url = base_url or region_host(region)
-        super().__init__(url, limits=limits or RateLimits(), timeout=timeout, transport=transport, retry=retry)
+        super().__init__(
+            url, limits=limits or RateLimits(), timeout=timeout, transport=transport, retry=retry
+        )
         self._access_key = access_key
         self._secret_key = secret_key
         self.algorithm = algorithm
@@ -100,49 +104,81 @@ class UpbitClient(HttpExchange):
     # ---- calls --------------------------------------------------------------------------
     async def cancel_one(self, ref: OrderRef, *, control: RunControl | None = None) -> CancelAck:
         """DELETE /v1/order by uuid or identifier. The answer is the order as it was when accepted."""
-        reply = await self.request("DELETE", "/v1/order", [_single_param(ref)], idempotent=False, control=control)
+        reply = await self.request(
+            "DELETE", "/v1/order", [_single_param(ref)], idempotent=False, control=control
+        )
         order = _parse_order(self.decode(reply), reply)
         return CancelAck(ref, order.uuid.lower(), order.market, order.identifier, order)
 
-    async def cancel_batch(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> BatchCancelResult:
+    async def cancel_batch(
+        self, refs: Sequence[OrderRef], *, control: RunControl | None = None
+    ) -> BatchCancelResult:
         """DELETE /v1/orders/uuids with up to 20 uuids or identifiers (never mixed)."""
         kind = _one_kind(refs, BATCH_CANCEL_MAX)
         key = "uuids[]" if kind is IdKind.UUID else "identifiers[]"
         reply = await self.request(
-            "DELETE", "/v1/orders/uuids", [(key, r.value) for r in refs], idempotent=False, control=control
+            "DELETE",
+            "/v1/orders/uuids",
+            [(key, r.value) for r in refs],
+            idempotent=False,
+            control=control,
         )
         body = self.decode(reply)
         try:
             parsed = UpbitBatchCancel.model_validate(body)
         except ValueError as exc:
-            raise BadResponse(reply.status, f"unexpected batch-cancel answer: {_first_error(exc)}",
-                              body=str(body)[:500]) from None
+            raise BadResponse(
+                reply.status,
+                f"unexpected batch-cancel answer: {_first_error(exc)}",
+                body=str(body)[:500],
+            ) from None
         by_value = {r.value: r for r in refs}
         result = BatchCancelResult()
         seen: set[OrderRef] = set()
-        for entries, target in ((parsed.success.orders, result.accepted), (parsed.failed.orders, result.refused)):
+        for entries, target in (
+            (parsed.success.orders, result.accepted),
+            (parsed.failed.orders, result.refused),
+        ):
             for entry in entries:
-                named = entry.uuid.lower() if (kind is IdKind.UUID and entry.uuid) else entry.identifier
+                named = (
+                    entry.uuid.lower() if (kind is IdKind.UUID and entry.uuid) else entry.identifier
+                )
                 ref = by_value.get(named or "")
                 if ref is None or ref in seen:
                     continue
                 seen.add(ref)
-                target.append(CancelAck(ref, entry.uuid.lower() if entry.uuid else None, entry.market, entry.identifier))
+                target.append(
+                    CancelAck(
+                        ref,
+                        entry.uuid.lower() if entry.uuid else None,
+                        entry.market,
+                        entry.identifier,
+                    )
+                )
         result.unmatched = [r for r in refs if r not in seen]
         return result
 
-    async def lookup(self, refs: Sequence[OrderRef], *, control: RunControl | None = None) -> list[UpbitOrder]:
+    async def lookup(
+        self, refs: Sequence[OrderRef], *, control: RunControl | None = None
+    ) -> list[UpbitOrder]:
         """GET /v1/orders/uuids: full objects of up to 100 orders of one id kind (missing ones are absent)."""
         if not refs:
             return []
         kind = _one_kind(refs, LOOKUP_MAX)
         key = "uuids[]" if kind is IdKind.UUID else "identifiers[]"
-        reply = await self.request("GET", "/v1/orders/uuids", [(key, r.value) for r in refs],
-                                   idempotent=True, control=control)
+        reply = await self.request(
+            "GET",
+            "/v1/orders/uuids",
+            [(key, r.value) for r in refs],
+            idempotent=True,
+            control=control,
+        )
         return _parse_orders(self.decode(reply), reply)
 
     async def lookup_one(self, ref: OrderRef, *, control: RunControl | None = None) -> UpbitOrder:
-        reply = await self.request("GET", "/v1/order", [_single_param(ref)], idempotent=True, control=control)
+        reply = await self.request(
+            "GET", "/v1/order", [_single_param(ref)], idempotent=True, control=control
+        )
         return _parse_order(self.decode(reply), reply)
 
     async def iter_open(
@@ -164,8 +200,13 @@ class UpbitClient(HttpExchange):
             params: list[tuple[str, str]] = []
             if market:
                 params.append(("market", market))
-            params += [("states[]", "wait"), ("states[]", "watch"), ("page", str(page)),
-                       ("limit", str(page_limit)), ("order_by", order_by)]
+            params += [
+                ("states[]", "wait"),
+                ("states[]", "watch"),
+                ("page", str(page)),
+                ("limit", str(page_limit)),
+                ("order_by", order_by),
+            ]
             reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
             try:
                 batch = _parse_orders(self.decode(reply), reply)
@@ -175,7 +216,9 @@ class UpbitClient(HttpExchange):
                 count = len(batch) + len(partial.unreadable)
             else:
                 count = len(batch)
-            fresh = [o for o in batch if o.uuid not in seen]  # pages shift when orders close meanwhile
+            fresh = [
+                o for o in batch if o.uuid not in seen
+            ]  # pages shift when orders close meanwhile
             seen.update(o.uuid for o in fresh)
             yield fresh
             if count < page_limit:
@@ -197,7 +240,9 @@ class UpbitClient(HttpExchange):
         orders: list[UpbitOrder] = []
         page = 0
         try:
-            async for batch in self.iter_open(market=market, order_by=order_by, page_limit=page_limit):
+            async for batch in self.iter_open(
+                market=market, order_by=order_by, page_limit=page_limit
+            ):
                 orders.extend(batch)
                 page += 1
                 if on_page is not None:
@@ -237,15 +282,26 @@ class UpbitClient(HttpExchange):
             params.append(("count", str(count)))
         if order_by:
             params.append(("order_by", order_by))
-        reply = await self.request("DELETE", "/v1/orders/open", params, group="order-cancel-all",
-                                   idempotent=False, control=control)
+        reply = await self.request(
+            "DELETE",
+            "/v1/orders/open",
+            params,
+            group="order-cancel-all",
+            idempotent=False,
+            control=control,
+        )
         body = self.decode(reply)
         try:
             parsed = UpbitBatchCancel.model_validate(body)
         except ValueError as exc:
-            raise BadResponse(reply.status, f"unexpected cancel-all answer: {_first_error(exc)}") from None
+            raise BadResponse(
+                reply.status, f"unexpected cancel-all answer: {_first_error(exc)}"
+            ) from None
         result = BatchCancelResult()
-        for entries, target in ((parsed.success.orders, result.accepted), (parsed.failed.orders, result.refused)):
+        for entries, target in (
+            (parsed.success.orders, result.accepted),
+            (parsed.failed.orders, result.refused),
+        ):
             for entry in entries:
                 if entry.uuid:
                     ref = OrderRef(IdKind.UUID, entry.uuid.lower())
@@ -288,14 +344,20 @@ def _parse_order(body: Any, reply: Reply) -> UpbitOrder:
     try:
         return UpbitOrder.from_wire(body)
     except ValueError as exc:
-        raise BadResponse(reply.status, f"unexpected order object: {_first_error(exc)}", body=str(body)[:500]) from None
+        raise BadResponse(
+            reply.status, f"unexpected order object: {_first_error(exc)}", body=str(body)[:500]
+        ) from None
 
 
 def _parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
     """Orders of a list answer. Unreadable items raise PartialResponse carrying the readable
     orders and the ids of the rest, so no caller mistakes an unreadable order for a missing one."""
     if not isinstance(body, list):
-        raise BadResponse(reply.status, f"expected a list of orders, got {type(body).__name__}", body=str(body)[:500])
+        raise BadResponse(
+            reply.status,
+            f"expected a list of orders, got {type(body).__name__}",
+            body=str(body)[:500],
+        )
     orders: list[UpbitOrder] = []
     unreadable: list[dict[str, str | None]] = []
     with gc_paused():

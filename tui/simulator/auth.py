@@ -66,12 +66,16 @@ def parse_jwt(token: str) -> ParsedToken:
         payload = json.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise TokenError("jwt_verification", "Failed to verify the JWT: undecodable part.") from None
+        raise TokenError(
+            "jwt_verification", "Failed to verify the JWT: undecodable part."
+        ) from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise TokenError("jwt_verification", "Failed to verify the JWT: not a JSON object.")
     alg = header.get("alg")
     if alg not in _HASHES:
-        raise TokenError("jwt_verification", "Failed to verify the JWT: alg must be HS256 or HS512.")
+        raise TokenError(
+            "jwt_verification", "Failed to verify the JWT: alg must be HS256 or HS512."
+        )
     return ParsedToken(alg, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
 
 
@@ -98,7 +102,9 @@ def check_query_hash(payload: dict, pairs: list[tuple[str, str]]) -> None:
     qhash = payload.get("query_hash")
     alg = payload.get("query_hash_alg")
     if not isinstance(qhash, str) or not qhash:
-        raise TokenError("invalid_query_payload", "query_hash is required for a request with parameters.")
+        raise TokenError(
+            "invalid_query_payload", "query_hash is required for a request with parameters."
+        )
     if alg != "SHA512":
         raise TokenError("invalid_query_payload", "query_hash_alg must be SHA512.")
     if qhash.lower() not in query_hash_candidates(pairs):

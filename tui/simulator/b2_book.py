@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from .decimals import ZERO, fmt, q8
@@ -16,7 +16,7 @@ COMMISSION_RATE = Decimal("0.001")
 def format_b2_time(epoch_us: int) -> str:
     """.NET round-trip style as in the page's example: up to 7 fraction digits, trailing zeros trimmed."""
     seconds, micros = divmod(epoch_us, 1_000_000)
-    base = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    base = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     frac = f"{micros:06d}0".rstrip("0")
     return f"{base}.{frac}Z" if frac else f"{base}Z"
 
@@ -67,7 +67,9 @@ class B2Order:
             "createdAt": format_b2_time(self.created_us),
             "updatedAt": format_b2_time(self.updated_us),
             "rejectDetails": self.reject_details,
-            "cancellationDate": None if self.cancelled_us is None else format_b2_time(self.cancelled_us),
+            "cancellationDate": None
+            if self.cancelled_us is None
+            else format_b2_time(self.cancelled_us),
             "fillFactor": fmt(q8(factor)),
         }
 

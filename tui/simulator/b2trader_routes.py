@@ -42,22 +42,36 @@ class B2TraderApi:
         now = time.monotonic()
         auth = request.headers.get("authorization") or ""
         scheme, _, token = auth.strip().partition(" ")
-        authorized = scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), state.b2_token.encode())
-        bucket = "token" if authorized else f"ip:{request.client.host if request.client else 'unknown'}"
+        authorized = scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), state.b2_token.encode()
+        )
+        bucket = (
+            "token" if authorized else f"ip:{request.client.host if request.client else 'unknown'}"
+        )
         with state.lock:
             admission = state.b2_limiter.admit(bucket, "b2", now)
         await state.faults.delay()
         if admission.status != 200:
             state.stats.rate_limited += 1
-            return b2_error(429, "TooManyRequests", "Rate limit exceeded.",
-                            {"Retry-After": retry_after_header(admission.retry_after)})
+            return b2_error(
+                429,
+                "TooManyRequests",
+                "Rate limit exceeded.",
+                {"Retry-After": retry_after_header(admission.retry_after)},
+            )
         if state.faults.should_fail():
             state.stats.injected_503 += 1
-            return b2_error(503, "ServiceUnavailable", "Service temporarily unavailable (simulated).")
+            return b2_error(
+                503, "ServiceUnavailable", "Service temporarily unavailable (simulated)."
+            )
         if not authorized:
             state.stats.auth_failures += 1
-            return b2_error(401, "Unauthorized", "Missing or invalid Bearer token.",
-                            {"WWW-Authenticate": "Bearer"})
+            return b2_error(
+                401,
+                "Unauthorized",
+                "Missing or invalid Bearer token.",
+                {"WWW-Authenticate": "Bearer"},
+            )
         return None
 
     async def accounts(self, request: Request) -> Response:
@@ -85,5 +99,9 @@ class B2TraderApi:
                 return b2_error(404, "OrderNotFound", f"Order {order_id} not found.")
             reason = state.cancel_b2(order)
             if reason is not None:
-                return b2_error(400, "OrderNotCancellable", f"Order {order_id} cannot be cancelled: status {reason}.")
+                return b2_error(
+                    400,
+                    "OrderNotCancellable",
+                    f"Order {order_id} cannot be cancelled: status {reason}.",
+                )
             return json_response(200, {"order": order.wire()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from .decimals import ZERO, fmt, q8
@@ -116,7 +116,7 @@ class UpbitOrder:
 def format_created_at(ts: int, korea: bool) -> str:
     if korea:
         return datetime.fromtimestamp(ts, KST).isoformat(timespec="seconds")
-    return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def _key(o: UpbitOrder) -> tuple[int, int]:

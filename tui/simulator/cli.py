@@ -56,20 +56,45 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Run the Upbit / B2TRADER exchange simulator on loopback.")
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_non_negative(int), default=0, help="port (default 0: a free one)")
-    p.add_argument("--orders", type=_non_negative(int), default=40, help="Upbit open orders in the book")
-    p.add_argument("--b2-orders", type=_non_negative(int), default=12, help="B2TRADER open orders in the book")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "--port", type=_non_negative(int), default=0, help="port (default 0: a free one)"
+    )
+    p.add_argument(
+        "--orders", type=_non_negative(int), default=40, help="Upbit open orders in the book"
+    )
+    p.add_argument(
+        "--b2-orders", type=_non_negative(int), default=12, help="B2TRADER open orders in the book"
+    )
     p.add_argument("--seed", type=int, default=7, help="book seed (same seed, same book)")
     p.add_argument("--region", choices=REGIONS, default="kr", help="Upbit region (quote currency)")
-    p.add_argument("--rps", type=_positive_int, default=30, help="Upbit requests per second per account")
-    p.add_argument("--b2-rps", type=_positive_int, default=20, help="B2TRADER requests per second per token")
-    p.add_argument("--latency-ms", type=_non_negative(float), default=0.0, help="mean added latency (jittered)")
-    p.add_argument("--fail-rate", type=_rate, default=0.0, help="share of requests answered 503 before acting")
-    p.add_argument("--drop-rate", type=_rate, default=0.0, help="share of requests acted on, then dropped")
-    p.add_argument("--fill-rate", type=_rate, default=0.0, help="share of orders filled before a cancel lands")
-    p.add_argument("--exit-after", type=_non_negative(float), default=None, metavar="SECONDS",
-                   help="stop by itself after this many seconds")
+    p.add_argument(
+        "--rps", type=_positive_int, default=30, help="Upbit requests per second per account"
+    )
+    p.add_argument(
+        "--b2-rps", type=_positive_int, default=20, help="B2TRADER requests per second per token"
+    )
+    p.add_argument(
+        "--latency-ms", type=_non_negative(float), default=0.0, help="mean added latency (jittered)"
+    )
+    p.add_argument(
+        "--fail-rate", type=_rate, default=0.0, help="share of requests answered 503 before acting"
+    )
+    p.add_argument(
+        "--drop-rate", type=_rate, default=0.0, help="share of requests acted on, then dropped"
+    )
+    p.add_argument(
+        "--fill-rate", type=_rate, default=0.0, help="share of orders filled before a cancel lands"
+    )
+    p.add_argument(
+        "--exit-after",
+        type=_non_negative(float),
+        default=None,
+        metavar="SECONDS",
+        help="stop by itself after this many seconds",
+    )
     p.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return p
 
@@ -88,9 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_loopback(args.host)
         config = SimConfig(
-            orders=args.orders, b2_orders=args.b2_orders, seed=args.seed, region=args.region,
-            rps=args.rps, b2_rps=args.b2_rps, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-            drop_rate=args.drop_rate, fill_rate=args.fill_rate,
+            orders=args.orders,
+            b2_orders=args.b2_orders,
+            seed=args.seed,
+            region=args.region,
+            rps=args.rps,
+            b2_rps=args.b2_rps,
+            latency_ms=args.latency_ms,
+            fail_rate=args.fail_rate,
+            drop_rate=args.drop_rate,
+            fill_rate=args.fill_rate,
         ).validate()
         server = SimulatorServer(config, host=args.host, port=args.port)
     except ValueError as err:
@@ -110,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{PROG}: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
             return 1
         creds = server.credentials
-        first = {"base_url": server.base_url, "upbit": dict(creds["upbit"]), "b2trader": dict(creds["b2trader"])}
+        first = {
+            "base_url": server.base_url,
+            "upbit": dict(creds["upbit"]),
+            "b2trader": dict(creds["b2trader"]),
+        }
         print(json.dumps(first), flush=True)
         if not args.quiet:
             pump = LogPump()

@@ -47,7 +47,13 @@ class SimConfig:
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        for name in ("latency_ms", "ban_seconds", "ban_window", "ban_max_seconds", "cancel_all_interval"):
+        for name in (
+            "latency_ms",
+            "ban_seconds",
+            "ban_window",
+            "ban_max_seconds",
+            "cancel_all_interval",
+        ):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative")
         return self

@@ -19,10 +19,34 @@ SPAN = 30 * 86_400  # orders spread over the 30 days before BASE_TS
 
 # (base, reference price in the region's quote currency, weight)
 _FIAT_MARKETS = {
-    "KRW": (("BTC", 143_520_000, 25), ("ETH", 5_118_000, 20), ("XRP", 3_352, 15), ("SOL", 262_150, 12), ("DOGE", 412.7, 10)),
-    "SGD": (("BTC", 132_010, 25), ("ETH", 4_702.5, 20), ("XRP", 3.052, 15), ("SOL", 241.37, 12), ("DOGE", 0.3781, 10)),
-    "IDR": (("BTC", 1_621_400_000, 25), ("ETH", 58_034_000, 20), ("XRP", 38_120, 15), ("SOL", 2_981_500, 12), ("DOGE", 4_652, 10)),
-    "THB": (("BTC", 3_351_200, 25), ("ETH", 119_040, 20), ("XRP", 77.52, 15), ("SOL", 6_104.5, 12), ("DOGE", 9.61, 10)),
+    "KRW": (
+        ("BTC", 143_520_000, 25),
+        ("ETH", 5_118_000, 20),
+        ("XRP", 3_352, 15),
+        ("SOL", 262_150, 12),
+        ("DOGE", 412.7, 10),
+    ),
+    "SGD": (
+        ("BTC", 132_010, 25),
+        ("ETH", 4_702.5, 20),
+        ("XRP", 3.052, 15),
+        ("SOL", 241.37, 12),
+        ("DOGE", 0.3781, 10),
+    ),
+    "IDR": (
+        ("BTC", 1_621_400_000, 25),
+        ("ETH", 58_034_000, 20),
+        ("XRP", 38_120, 15),
+        ("SOL", 2_981_500, 12),
+        ("DOGE", 4_652, 10),
+    ),
+    "THB": (
+        ("BTC", 3_351_200, 25),
+        ("ETH", 119_040, 20),
+        ("XRP", 77.52, 15),
+        ("SOL", 6_104.5, 12),
+        ("DOGE", 9.61, 10),
+    ),
 }
 _CROSS_MARKETS = (("BTC-ETH", 0.03571, 8), ("USDT-BTC", 98_450.5, 10))
 _MIN_TOTAL = {"KRW": 5_000, "SGD": 5, "IDR": 50_000, "THB": 100, "BTC": 0.00005, "USDT": 5}
@@ -34,9 +58,17 @@ _ID_PREFIXES = ("grid", "dca", "bot", "hedge", "manual")
 def krw_tick(price: Decimal) -> Decimal:
     """Upbit KRW market price unit table."""
     for floor, tick in (
-        (2_000_000, "1000"), (1_000_000, "500"), (500_000, "100"), (100_000, "50"),
-        (10_000, "10"), (1_000, "1"), (100, "0.1"), (10, "0.01"), (1, "0.001"),
-        (Decimal("0.1"), "0.0001"), (Decimal("0.01"), "0.00001"),
+        (2_000_000, "1000"),
+        (1_000_000, "500"),
+        (500_000, "100"),
+        (100_000, "50"),
+        (10_000, "10"),
+        (1_000, "1"),
+        (100, "0.1"),
+        (10, "0.01"),
+        (1, "0.001"),
+        (Decimal("0.1"), "0.0001"),
+        (Decimal("0.01"), "0.00001"),
     ):
         if price >= floor:
             return Decimal(tick)
@@ -56,7 +88,9 @@ def tick_for(quote: str, price: Decimal) -> Decimal:
 
 
 def _markets(quote: str) -> list[tuple[str, str, Decimal, int]]:
-    out = [(f"{quote}-{base}", quote, Decimal(str(ref)), w) for base, ref, w in _FIAT_MARKETS[quote]]
+    out = [
+        (f"{quote}-{base}", quote, Decimal(str(ref)), w) for base, ref, w in _FIAT_MARKETS[quote]
+    ]
     out += [(m, m.split("-")[0], Decimal(str(ref)), w) for m, ref, w in _CROSS_MARKETS]
     return out
 
@@ -80,8 +114,16 @@ def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
     markets = []
     for market, mquote, ref, _weight in _markets(quote):
         # Prices stay within +-15% of the reference: no tick-table boundary is crossed.
-        markets.append((market, mquote, ref, tick_for(mquote, ref), _FEE.get(mquote, _DEFAULT_FEE),
-                        Decimal(str(_MIN_TOTAL[mquote]))))
+        markets.append(
+            (
+                market,
+                mquote,
+                ref,
+                tick_for(mquote, ref),
+                _FEE.get(mquote, _DEFAULT_FEE),
+                Decimal(str(_MIN_TOTAL[mquote])),
+            )
+        )
     picks = rng.choices(markets, weights=[m[3] for m in _markets(quote)], k=count)
     orders: list[UpbitOrder] = []
     append = orders.append
@@ -111,14 +153,20 @@ def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
         else:
             price = (ref * (one + away) / tick).to_integral_value(up) * tick
         uuid = _uuid4(bits(128))
-        identifier = f"{_ID_PREFIXES[int(rand() * 5)]}-{i:06d}-{bits(24):06x}" if rand() < 1 / 3 else None
+        identifier = (
+            f"{_ID_PREFIXES[int(rand() * 5)]}-{i:06d}-{bits(24):06x}" if rand() < 1 / 3 else None
+        )
         smp = ("reduce", "cancel_maker", "cancel_taker")[int(rand() * 3)] if rand() < 0.1 else None
         volume = remaining = None
         executed = paid = reserved = remaining_fee = ZERO
         trades = 0
         if side == "bid" and ord_type in ("price", "best"):
             # Buy by funds: price is the total to spend, no volume.
-            price = total.quantize(tick, rounding=down) if tick >= 1 else total.quantize(sat, rounding=down)
+            price = (
+                total.quantize(tick, rounding=down)
+                if tick >= 1
+                else total.quantize(sat, rounding=down)
+            )
             reserved = remaining_fee = (price * fee_rate).quantize(sat, rounding=down)
             locked = price + remaining_fee
         else:
@@ -134,15 +182,39 @@ def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
             if side == "bid":
                 reserved = (price * volume * fee_rate).quantize(sat, rounding=down)
                 remaining_fee = reserved - paid
-                locked = (price * remaining).quantize(sat, rounding=down) + remaining_fee  # funds + their fee
+                locked = (price * remaining).quantize(
+                    sat, rounding=down
+                ) + remaining_fee  # funds + their fee
             else:
                 locked = remaining
             if ord_type in ("market", "best"):
                 price = None  # sell at market: volume only
-        append(UpbitOrder(
-            uuid, side, ord_type, price, state, market, ts, volume, remaining, executed, reserved,
-            remaining_fee, paid, locked, trades, tif, identifier, smp, ZERO, ZERO, fee_rate, ref,
-        ))
+        append(
+            UpbitOrder(
+                uuid,
+                side,
+                ord_type,
+                price,
+                state,
+                market,
+                ts,
+                volume,
+                remaining,
+                executed,
+                reserved,
+                remaining_fee,
+                paid,
+                locked,
+                trades,
+                tif,
+                identifier,
+                smp,
+                ZERO,
+                ZERO,
+                fee_rate,
+                ref,
+            )
+        )
     return orders
 
 
@@ -189,7 +261,9 @@ def build_b2_orders(count: int, seed: int, account_id: str) -> list[B2Order]:
         commission = ZERO
         updated = created
         if status == "Working" and rng.random() < 0.25:
-            filled = (amount * Decimal(str(round(rng.uniform(0.1, 0.8), 2))) / step_d).to_integral_value(ROUND_DOWN) * step_d
+            filled = (
+                amount * Decimal(str(round(rng.uniform(0.1, 0.8), 2))) / step_d
+            ).to_integral_value(ROUND_DOWN) * step_d
             if 0 < filled < amount:
                 remaining = amount - filled
                 execution = price

@@ -70,10 +70,19 @@ class SimMiddleware:
                 raise
             status = 500
             held.clear()
-            body = json.dumps({"error": {"name": "server_error", "message": "simulator internal error"}}).encode()
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(body)).encode())]})
+            body = json.dumps(
+                {"error": {"name": "server_error", "message": "simulator internal error"}}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             drop = False
         with state.lock:
@@ -96,13 +105,26 @@ class SimMiddleware:
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body) + 64).encode()))
         await send({"type": "http.response.start", "status": start["status"], "headers": headers})
-        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
 
-    def _log(self, method: str, path: str, status: int, ids: int, started: float, drop: bool) -> None:
+    def _log(
+        self, method: str, path: str, status: int, ids: int, started: float, drop: bool
+    ) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
         now = datetime.now()
-        entry = {"time": now.isoformat(timespec="milliseconds"), "method": method, "path": path,
-                 "status": status, "ids": ids, "latency_ms": round(elapsed_ms, 2), "dropped": drop}
-        line = (f"{now.strftime('%H:%M:%S.%f')[:-3]} {method:<6} {path} {status}"
-                f" ids={ids} {elapsed_ms:.1f}ms{' DROPPED' if drop else ''}")
+        entry = {
+            "time": now.isoformat(timespec="milliseconds"),
+            "method": method,
+            "path": path,
+            "status": status,
+            "ids": ids,
+            "latency_ms": round(elapsed_ms, 2),
+            "dropped": drop,
+        }
+        line = (
+            f"{now.strftime('%H:%M:%S.%f')[:-3]} {method:<6} {path} {status}"
+            f" ids={ids} {elapsed_ms:.1f}ms{' DROPPED' if drop else ''}"
+        )
         self.state.record(entry, line)

@@ -12,11 +12,15 @@ def json_response(status: int, body: object, headers: dict[str, str] | None = No
     return Response(data, status_code=status, headers=headers, media_type="application/json")
 
 
-def upbit_error(status: int, name: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def upbit_error(
+    status: int, name: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     return json_response(status, {"error": {"name": name, "message": message}}, headers)
 
 
-def b2_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def b2_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """B2TRADER error bodies are undocumented; the simulator answers {"code", "message"}."""
     return json_response(status, {"code": code, "message": message}, headers)
 

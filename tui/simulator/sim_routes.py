@@ -54,11 +54,14 @@ class SimApi:
         if (refused := self._refuse(request)) is not None:
             return refused
         orders = self.state.b2_orders()
-        return json_response(200, {
-            "account_id": self.state.b2_account_id,
-            "order_ids": [o["orderId"] for o in orders],
-            "orders": orders,
-        })
+        return json_response(
+            200,
+            {
+                "account_id": self.state.b2_account_id,
+                "order_ids": [o["orderId"] for o in orders],
+                "orders": orders,
+            },
+        )
 
     async def upbit_orders(self, request: Request) -> Response:
         if (refused := self._refuse(request)) is not None:

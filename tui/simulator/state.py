@@ -64,18 +64,38 @@ class SimState:
         self.b2_account_id = str(uuidlib.uuid4())
         self.b2_second_account_id = str(uuidlib.uuid4())
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        claims = _b64(json.dumps({"sub": self.b2_account_id, "iss": "b2trader-sim", "scope": "trading"}).encode())
+        claims = _b64(
+            json.dumps(
+                {"sub": self.b2_account_id, "iss": "b2trader-sim", "scope": "trading"}
+            ).encode()
+        )
         self.b2_token = f"{header}.{claims}.{_b64(secrets.token_bytes(32))}"
         self.b2_accounts = [
-            {"accountId": self.b2_account_id, "accountName": "Main", "accountType": "Trading", "currency": "USDT"},
-            {"accountId": self.b2_second_account_id, "accountName": "Second", "accountType": "Trading", "currency": "USD"},
+            {
+                "accountId": self.b2_account_id,
+                "accountName": "Main",
+                "accountType": "Trading",
+                "currency": "USDT",
+            },
+            {
+                "accountId": self.b2_second_account_id,
+                "accountName": "Second",
+                "accountType": "Trading",
+                "currency": "USD",
+            },
         ]
 
         self.credentials = {
             "upbit": {"access_key": full.access_key, "secret_key": full.secret_key},
-            "upbit_readonly": {"access_key": readonly.access_key, "secret_key": readonly.secret_key},
+            "upbit_readonly": {
+                "access_key": readonly.access_key,
+                "secret_key": readonly.secret_key,
+            },
             "b2trader": {"token": self.b2_token, "account_id": self.b2_account_id},
-            "b2trader_second_account": {"token": self.b2_token, "account_id": self.b2_second_account_id},
+            "b2trader_second_account": {
+                "token": self.b2_token,
+                "account_id": self.b2_second_account_id,
+            },
         }
 
         self.limiter = RateLimiter(
@@ -201,13 +221,25 @@ class SimState:
             ex = dec(executed_volume)
             o = UpbitOrder(
                 uuid=uuid or str(uuidlib.uuid4()),
-                side=side, ord_type=ord_type, price=p, state=state, market=market,
+                side=side,
+                ord_type=ord_type,
+                price=p,
+                state=state,
+                market=market,
                 created_ts=created_ts if created_ts is not None else BASE_TS + self._added,
-                volume=v, remaining_volume=(v - ex) if v is not None else None, executed_volume=ex,
-                reserved_fee=ZERO, remaining_fee=ZERO, paid_fee=ZERO, locked=ZERO,
+                volume=v,
+                remaining_volume=(v - ex) if v is not None else None,
+                executed_volume=ex,
+                reserved_fee=ZERO,
+                remaining_fee=ZERO,
+                paid_fee=ZERO,
+                locked=ZERO,
                 trades_count=trades_count if trades_count is not None else (1 if ex > 0 else 0),
-                time_in_force=time_in_force, identifier=identifier, smp_type=smp_type,
-                fee_rate=fee_rate, ref_price=p,
+                time_in_force=time_in_force,
+                identifier=identifier,
+                smp_type=smp_type,
+                fee_rate=fee_rate,
+                ref_price=p,
             )
             if v is None:  # buy by funds
                 o.reserved_fee = o.remaining_fee = q8((p or ZERO) * fee_rate)
@@ -244,17 +276,27 @@ class SimState:
         with self.lock:
             self._added += 1
             created = (BASE_TS + self._added) * 1_000_000
-            name = market_display_name or market_id.split(".")[0].upper() + " " + market_id.split(".")[-1].upper().replace("_", "/")
+            name = market_display_name or market_id.split(".")[0].upper() + " " + market_id.split(
+                "."
+            )[-1].upper().replace("_", "/")
             a = dec(amount)
             o = B2Order(
                 order_id=order_id or ulid(created // 1000, secrets.randbits(80)),
                 account_id=account_id or self.b2_account_id,
-                market_id=market_id, market_display_name=name, order_type=order_type, side=side,
-                status=status, source="Manual", time_in_force=time_in_force,
-                requested_amount=a, remaining_amount=ZERO if status == "Completed" else a,
+                market_id=market_id,
+                market_display_name=name,
+                order_type=order_type,
+                side=side,
+                status=status,
+                source="Manual",
+                time_in_force=time_in_force,
+                requested_amount=a,
+                remaining_amount=ZERO if status == "Completed" else a,
                 requested_price=dec(price) if price is not None else None,
                 execution_price=dec(price) if status == "Completed" and price is not None else ZERO,
-                commission=ZERO, created_us=created, updated_us=created,
+                commission=ZERO,
+                created_us=created,
+                updated_us=created,
                 cancelled_us=created + 1_000_000 if status in ("Cancelled", "Expired") else None,
             )
             self.b2.add(o)

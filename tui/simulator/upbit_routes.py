@@ -142,8 +142,10 @@ class UpbitApi:
             seconds = retry_after_header(admission.retry_after)
             headers = {**remaining_req(0), "Retry-After": seconds}
             return upbit_error(
-                418, "blocked",
-                f"Too many requests after 429 responses: blocked for {seconds} seconds.", headers,
+                418,
+                "blocked",
+                f"Too many requests after 429 responses: blocked for {seconds} seconds.",
+                headers,
             )
         if admission.status == 429:
             state.stats.rate_limited += 1
@@ -151,7 +153,9 @@ class UpbitApi:
         headers = remaining_req(admission.remaining)
         if state.faults.should_fail():
             state.stats.injected_503 += 1
-            return upbit_error(503, "service_unavailable", "Service temporarily unavailable (simulated).", headers)
+            return upbit_error(
+                503, "service_unavailable", "Service temporarily unavailable (simulated).", headers
+            )
         try:
             if auth_error is not None:
                 raise auth_error
@@ -159,11 +163,17 @@ class UpbitApi:
             pairs = request.query_params.multi_items()
             self._check_nonce_and_query(key, token, pairs)
             if write and not key.can_trade:
-                raise ApiError(401 if state.config.is_korea else 403, "out_of_scope",
-                               "This API key lacks the Make Orders permission.")
+                raise ApiError(
+                    401 if state.config.is_korea else 403,
+                    "out_of_scope",
+                    "This API key lacks the Make Orders permission.",
+                )
             if body:
-                raise ApiError(400, "QUERY_PARAMETER_NOT_SUPPORTED",
-                               "Parameters must be sent in the query string; a request body is not supported.")
+                raise ApiError(
+                    400,
+                    "QUERY_PARAMETER_NOT_SUPPORTED",
+                    "Parameters must be sent in the query string; a request body is not supported.",
+                )
             with state.lock:
                 status, body, ids = handler(Query(pairs))
         except ApiError as err:
@@ -173,7 +183,9 @@ class UpbitApi:
         request.scope.setdefault("state", {})["sim_ids"] = ids
         return json_response(status, body, headers)
 
-    def _authenticate(self, request: Request) -> tuple[UpbitKey | None, ParsedToken | None, ApiError | None]:
+    def _authenticate(
+        self, request: Request
+    ) -> tuple[UpbitKey | None, ParsedToken | None, ApiError | None]:
         try:
             token = parse_jwt(bearer_token(request.headers.get("authorization")))
         except TokenError as err:
@@ -183,10 +195,16 @@ class UpbitApi:
         if key is None:
             return None, token, ApiError(401, "invalid_access_key", "Unknown access key.")
         if not token.signature_ok(key.secret_key):
-            return key, token, ApiError(401, "jwt_verification", "Failed to verify the JWT signature.")
+            return (
+                key,
+                token,
+                ApiError(401, "jwt_verification", "Failed to verify the JWT signature."),
+            )
         return key, token, None
 
-    def _check_nonce_and_query(self, key: UpbitKey, token: ParsedToken, pairs: list[tuple[str, str]]) -> None:
+    def _check_nonce_and_query(
+        self, key: UpbitKey, token: ParsedToken, pairs: list[tuple[str, str]]
+    ) -> None:
         nonce = token.payload.get("nonce")
         if not isinstance(nonce, str) or not nonce:
             raise ApiError(401, "jwt_verification", "The JWT payload has no nonce.")
@@ -245,13 +263,18 @@ class UpbitApi:
             order = book.find(value, None) if kind == "uuid" else book.find(None, value)
             if order is None:
                 # Unknown ids: the id as sent, market null (shape inferred).
-                failed.append({"uuid": value, "market": None} if kind == "uuid"
-                              else {"uuid": None, "market": None, "identifier": value})
+                failed.append(
+                    {"uuid": value, "market": None}
+                    if kind == "uuid"
+                    else {"uuid": None, "market": None, "identifier": value}
+                )
                 continue
             accepted, error = self.state.cancel_upbit(order)
             (failed if error else success).append(order.brief())
-        body = {"success": {"count": len(success), "orders": success},
-                "failed": {"count": len(failed), "orders": failed}}
+        body = {
+            "success": {"count": len(success), "orders": success},
+            "failed": {"count": len(failed), "orders": failed},
+        }
         return 200, body, len(ids)
 
     def _lookup_many(self, q: Query) -> tuple[int, object, int]:
@@ -263,7 +286,11 @@ class UpbitApi:
         found: list[UpbitOrder] = []
         for value in ids:
             order = book.find(value, None) if kind == "uuid" else book.find(None, value)
-            if order is not None and order.uuid not in seen and (market is None or order.market == market):
+            if (
+                order is not None
+                and order.uuid not in seen
+                and (market is None or order.market == market)
+            ):
                 seen.add(order.uuid)
                 found.append(order)
         found.sort(key=lambda o: o.sort_key, reverse=desc)
@@ -282,8 +309,13 @@ class UpbitApi:
         limit = q.integer("limit", LIST_LIMIT_MAX, 1, LIST_LIMIT_MAX)
         desc = q.choice("order_by", "desc", ("asc", "desc")) == "desc"
         book = self.state.upbit
-        orders = book.page_open(market=q.one("market"), states=frozenset(wanted), desc=desc,
-                                offset=(page - 1) * limit, limit=limit)
+        orders = book.page_open(
+            market=q.one("market"),
+            states=frozenset(wanted),
+            desc=desc,
+            offset=(page - 1) * limit,
+            limit=limit,
+        )
         return 200, [o.wire(book.korea) for o in orders], len(orders)
 
     def _cancel_all(self, q: Query) -> tuple[int, object, int]:
@@ -316,6 +348,8 @@ class UpbitApi:
         for order in chosen:
             accepted, error = self.state.cancel_upbit(order)
             (failed if error else success).append(order.brief())
-        body = {"success": {"count": len(success), "orders": success},
-                "failed": {"count": len(failed), "orders": failed}}
+        body = {
+            "success": {"count": len(success), "orders": success},
+            "failed": {"count": len(failed), "orders": failed},
+        }
         return 200, body, len(chosen)

@@ -32,8 +32,15 @@ class OrderTuiApp(App):
         Binding("t", "pick_theme", "Theme", show=False, id="app.theme"),
     ]
 
-    def __init__(self, session: Session, *, theme: str | None = None, import_path: str | None = None,
-                 auto_load: bool = True, remember: bool = True) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        theme: str | None = None,
+        import_path: str | None = None,
+        auto_load: bool = True,
+        remember: bool = True,
+    ) -> None:
         self.session = session
         self._flag_theme = theme
         self.import_path = import_path
@@ -43,8 +50,12 @@ class OrderTuiApp(App):
         self.theme_warning: str | None = None
         self.keymap_error: str | None = None
         self.keymap: dict[str, str] = {}
-        self._reconcile_offered: set[tuple] = set()  # profiles whose journal was offered for reconcile
-        self.connect_error: str | None = None  # the last connect's failure, scrubbed, until one succeeds
+        self._reconcile_offered: set[tuple] = (
+            set()
+        )  # profiles whose journal was offered for reconcile
+        self.connect_error: str | None = (
+            None  # the last connect's failure, scrubbed, until one succeeds
+        )
         self._rate_state = None
         self._rate_version = -1
         self._rate_seen = 0.0
@@ -67,8 +78,12 @@ class OrderTuiApp(App):
         config = self.session.config
         configured = config.ui.theme if config is not None else None
         name, self.theme_warning = pick_theme(
-            self.available_themes, flag=self._flag_theme,
-            remembered=remembered_theme() if self.remember else None, configured=configured, broken=loaded.broken)
+            self.available_themes,
+            flag=self._flag_theme,
+            remembered=remembered_theme() if self.remember else None,
+            configured=configured,
+            broken=loaded.broken,
+        )
         self.theme = name
 
     def get_default_screen(self) -> Screen:
@@ -124,7 +139,11 @@ class OrderTuiApp(App):
         if problem:
             return problem
         # Then the app's real stylesheet with this theme's variables (as refresh_css will do).
-        variables = {**self.get_theme_variable_defaults(), **theme.to_color_system().generate(), **theme.variables}
+        variables = {
+            **self.get_theme_variable_defaults(),
+            **theme.to_color_system().generate(),
+            **theme.variables,
+        }
         sheet = self.stylesheet.copy()
         sheet.set_variables(variables)
         try:
@@ -147,7 +166,9 @@ class OrderTuiApp(App):
 
         remember_theme(name)
 
-    def connect(self, profile: str | None = None, *, demo: bool | None = None, exchange: str | None = None) -> None:
+    def connect(
+        self, profile: str | None = None, *, demo: bool | None = None, exchange: str | None = None
+    ) -> None:
         self.run_worker(self._connect(profile, demo, exchange), exclusive=True, group="connect")
 
     async def _connect(self, profile: str | None, demo: bool | None, exchange: str | None) -> None:
@@ -159,8 +180,11 @@ class OrderTuiApp(App):
             if pending is not None and profile is None and demo is None and exchange is None:
                 await asyncio.wrap_future(pending)
             else:
-                await asyncio.wrap_future(session.runner.call_blocking(session.connect, profile, demo=demo,
-                                                                       exchange=exchange))
+                await asyncio.wrap_future(
+                    session.runner.call_blocking(
+                        session.connect, profile, demo=demo, exchange=exchange
+                    )
+                )
         except Exception as exc:
             # Scrubbed like every other error (a server may echo a token back), and on every
             # header: the one of a screen under a modal, and of screens opened later (fill_header).
@@ -181,13 +205,17 @@ class OrderTuiApp(App):
             path, self.import_path = self.import_path, None
             main.import_file(path)
         elif self.auto_load and session.client is not None:
-            can_list = session.profile is not None and (session.profile.exchange == "upbit" or session.profile.demo)
+            can_list = session.profile is not None and (
+                session.profile.exchange == "upbit" or session.profile.demo
+            )
             if can_list:
                 main.load_orders()
             else:
                 main.table.set_rows([r for r in main.table.all_rows() if not r.known])
-                self.notify("B2TRADER has no list of open orders: add ids with n, paste them, or import a file (i).",
-                            timeout=8)
+                self.notify(
+                    "B2TRADER has no list of open orders: add ids with n, paste them, or import a file (i).",
+                    timeout=8,
+                )
 
     @work(exclusive=True, group="offer-reconcile")
     async def offer_reconcile(self) -> None:
@@ -219,21 +247,33 @@ class OrderTuiApp(App):
         if self.session.profile is not profile:
             return
         self._reconcile_offered.add(key)
-        question = (f"{pending} order{'s' if pending != 1 else ''} from {len(runs)} earlier "
-                    f"run{'s' if len(runs) != 1 else ''} {'have' if pending != 1 else 'has'} no known outcome.")
-        detail = ("A run was interrupted or lost its connection. Look these orders up on the exchange "
-                  "now and record what became of them? (ordertui reconcile does the same.)")
-        if not await self.push_screen_wait(AskScreen(question, detail, yes="look them up", no="not now")):
+        question = (
+            f"{pending} order{'s' if pending != 1 else ''} from {len(runs)} earlier "
+            f"run{'s' if len(runs) != 1 else ''} {'have' if pending != 1 else 'has'} no known outcome."
+        )
+        detail = (
+            "A run was interrupted or lost its connection. Look these orders up on the exchange "
+            "now and record what became of them? (ordertui reconcile does the same.)"
+        )
+        if not await self.push_screen_wait(
+            AskScreen(question, detail, yes="look them up", no="not now")
+        ):
             return
         try:
             report = await self.session.runner.run(self.session.reconcile_runs(runs))
         except Exception as exc:
             self.report_error("Reconcile failed", exc)
             return
-        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())) or "nothing"
+        counts = (
+            ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())) or "nothing"
+        )
         severity = "warning" if report.error else "information"
-        self.notify(f"Reconciled {len(report.settled)} order(s): {counts}."
-                    + (f" {report.error}" if report.error else ""), severity=severity, timeout=10)
+        self.notify(
+            f"Reconciled {len(report.settled)} order(s): {counts}."
+            + (f" {report.error}" if report.error else ""),
+            severity=severity,
+            timeout=10,
+        )
 
     def fill_header(self, header: HeaderBar) -> None:
         if self.connect_error:
@@ -242,8 +282,13 @@ class OrderTuiApp(App):
         info = self.session.info()
         if info is None:
             return
-        header.show(profile=info.name, where=info.where, host=info.host, demo=info.demo,
-                    account_id=info.account_id if info.exchange == "b2trader" else None)
+        header.show(
+            profile=info.name,
+            where=info.where,
+            host=info.host,
+            demo=info.demo,
+            account_id=info.account_id if info.exchange == "b2trader" else None,
+        )
 
     def _refresh_rate(self) -> None:
         """Every 0.25 s: the latest Remaining-Req on every meter (under a modal too), decayed to
@@ -262,7 +307,12 @@ class OrderTuiApp(App):
             self._rate_seen = now
             self.rate_shown = (remaining, limit)
         remaining, limit = self.rate_shown
-        if remaining is not None and limit and remaining < limit and now - self._rate_seen >= RATE_STALE_S:
+        if (
+            remaining is not None
+            and limit
+            and remaining < limit
+            and now - self._rate_seen >= RATE_STALE_S
+        ):
             self.rate_shown = (limit, limit)
         for screen in self.screen_stack:
             for meter in screen.query(RateMeter):
@@ -296,11 +346,16 @@ class OrderTuiApp(App):
             if yes:
                 self.run_worker(self._abort_and_quit(), exclusive=True, group="quit")
 
-        self.push_screen(AskScreen(
-            "A cancel run is in progress. Abort it and quit?",
-            "Nothing more is sent; requests already on the wire finish and are recorded in the journal "
-            "(`ordertui reconcile` settles anything left unknown).", yes="abort and quit", no="keep running"),
-            answer)
+        self.push_screen(
+            AskScreen(
+                "A cancel run is in progress. Abort it and quit?",
+                "Nothing more is sent; requests already on the wire finish and are recorded in the journal "
+                "(`ordertui reconcile` settles anything left unknown).",
+                yes="abort and quit",
+                no="keep running",
+            ),
+            answer,
+        )
 
     async def _abort_and_quit(self) -> None:
         import asyncio
@@ -339,13 +394,20 @@ class OrderTuiApp(App):
         session = self.session
         problem = await asyncio.to_thread(session.reload_config)
         if problem:  # names the file and line
-            self.notify(session.redactor.scrub(f"Config: {problem}\nShowing the profiles read before."),
-                        severity="warning", timeout=10)
+            self.notify(
+                session.redactor.scrub(f"Config: {problem}\nShowing the profiles read before."),
+                severity="warning",
+                timeout=10,
+            )
         config = session.config
         profiles = []
         if config is not None:
             for name, prof in sorted(config.profiles.items()):
-                where = f"account {prof.account_id}" if prof.exchange == "b2trader" else (prof.region or "kr")
+                where = (
+                    f"account {prof.account_id}"
+                    if prof.exchange == "b2trader"
+                    else (prof.region or "kr")
+                )
                 profiles.append((name, f"{prof.exchange} {where}"))
         current = session.profile.name if session.profile and not session.profile.demo else None
 
@@ -375,23 +437,51 @@ class OrderTuiApp(App):
         path = session.config_file
         from tui.ui.formatting import short_path
 
-        rows = [("Config file", short_path(path) + ("" if path.exists() else "  (not created yet: `ordertui config init`)"))]
+        rows = [
+            (
+                "Config file",
+                short_path(path)
+                + ("" if path.exists() else "  (not created yet: `ordertui config init`)"),
+            )
+        ]
         if session.config_error:
             rows.append(("Config problem", session.config_error))
         profile = session.profile
         if profile is not None:
-            rows.append(("Profile", (profile.name or "default") + ("  (demo: built-in simulator)" if profile.demo else "")))
+            rows.append(
+                (
+                    "Profile",
+                    (profile.name or "default")
+                    + ("  (demo: built-in simulator)" if profile.demo else ""),
+                )
+            )
             rows.append(("Exchange", profile.target()))
             rows.append(("Base URL", profile.base_url or "default for the region"))
             for key, value in profile.masked_credentials().items():
                 rows.append((key.replace("_", " ").capitalize(), value))
-            rows.append(("Settings from", ", ".join(f"{k}: {v}" for k, v in sorted(profile.sources.items())) or "defaults"))
+            rows.append(
+                (
+                    "Settings from",
+                    ", ".join(f"{k}: {v}" for k, v in sorted(profile.sources.items()))
+                    or "defaults",
+                )
+            )
         if session.config is not None and session.config.profiles:
             rows.append(("Profiles", ", ".join(sorted(session.config.profiles))))
         rows.append(("Journal", short_path(journal_dir())))
-        rows.append(("Theme", f"{self.theme}  (t or the command palette changes it; remembered in "
-                              f"{short_path(ui_state_path())})"))
-        rows.append(("Theme files", f"{short_path(shipped_themes_dir())}  and  {short_path(user_themes_dir())}"))
+        rows.append(
+            (
+                "Theme",
+                f"{self.theme}  (t or the command palette changes it; remembered in "
+                f"{short_path(ui_state_path())})",
+            )
+        )
+        rows.append(
+            (
+                "Theme files",
+                f"{short_path(shipped_themes_dir())}  and  {short_path(user_themes_dir())}",
+            )
+        )
         rows.append(("Keymap", short_path(keymap_path())))
         return rows
 
@@ -403,28 +493,65 @@ class OrderTuiApp(App):
     # ---- command palette ------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         main = self.main
-        yield SystemCommand("Load open orders", "Fetch every open order from the exchange (r)", main.action_load)
-        yield SystemCommand("Cancel selected orders", "Confirm, then cancel the selection or the row under the cursor (c)",
-                            main.action_cancel)
-        yield SystemCommand("Add an order", "Add one order by uuid, identifier or order id (n)", main.action_add)
-        yield SystemCommand("Import orders from a file", "Text, CSV/TSV or JSON, previewed before adding (i)",
-                            main.action_import)
-        yield SystemCommand("Look up unknown orders", "Fetch full details of orders known only by id (l)",
-                            main.action_lookup)
-        yield SystemCommand("Filter orders", "Free text over market, side, id, identifier, state (/)", main.action_filter)
-        yield SystemCommand("Select all shown orders", "Or clear them when all are selected (a)",
-                            lambda: main.table.action_select_all())
-        yield SystemCommand("Show last results", "The result panels of the last run (v)", main.action_results)
-        yield SystemCommand("Export last results", "Write the last run's results to CSV or JSON", self._export_last)
-        yield SystemCommand("Switch profile", "Choose another configured profile or the demo (p)", self.action_switch_profile)
-        yield SystemCommand("Change theme", "Pick a theme; the choice is remembered (t)", self.action_pick_theme)
-        yield SystemCommand("Settings", "Where the config, journal, themes and keymap live (,)", self.action_settings)
+        yield SystemCommand(
+            "Load open orders", "Fetch every open order from the exchange (r)", main.action_load
+        )
+        yield SystemCommand(
+            "Cancel selected orders",
+            "Confirm, then cancel the selection or the row under the cursor (c)",
+            main.action_cancel,
+        )
+        yield SystemCommand(
+            "Add an order", "Add one order by uuid, identifier or order id (n)", main.action_add
+        )
+        yield SystemCommand(
+            "Import orders from a file",
+            "Text, CSV/TSV or JSON, previewed before adding (i)",
+            main.action_import,
+        )
+        yield SystemCommand(
+            "Look up unknown orders",
+            "Fetch full details of orders known only by id (l)",
+            main.action_lookup,
+        )
+        yield SystemCommand(
+            "Filter orders",
+            "Free text over market, side, id, identifier, state (/)",
+            main.action_filter,
+        )
+        yield SystemCommand(
+            "Select all shown orders",
+            "Or clear them when all are selected (a)",
+            lambda: main.table.action_select_all(),
+        )
+        yield SystemCommand(
+            "Show last results", "The result panels of the last run (v)", main.action_results
+        )
+        yield SystemCommand(
+            "Export last results", "Write the last run's results to CSV or JSON", self._export_last
+        )
+        yield SystemCommand(
+            "Switch profile",
+            "Choose another configured profile or the demo (p)",
+            self.action_switch_profile,
+        )
+        yield SystemCommand(
+            "Change theme", "Pick a theme; the choice is remembered (t)", self.action_pick_theme
+        )
+        yield SystemCommand(
+            "Settings",
+            "Where the config, journal, themes and keymap live (,)",
+            self.action_settings,
+        )
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
         from tui.ui.widgets.order_table import COLUMN_LABELS, SORTABLE
 
         for column in SORTABLE:
-            yield SystemCommand(f"Sort by {COLUMN_LABELS[column]}", "Again to reverse the order",
-                                lambda c=column: main.table.sort_by(c))
+            yield SystemCommand(
+                f"Sort by {COLUMN_LABELS[column]}",
+                "Again to reverse the order",
+                lambda c=column: main.table.sort_by(c),
+            )
         yield SystemCommand("Quit", "Quit ordertui (q)", self.action_quit)
 
     def _export_last(self) -> None:
@@ -436,8 +563,15 @@ class OrderTuiApp(App):
         self.call_after_refresh(lambda: self.screen.run_action("export"))
 
 
-def run_app(*, overrides: Overrides | None = None, config_path: str | Path | None = None, theme: str | None = None,
-            import_path: str | None = None, demo: bool | None = None, profile_name: str | None = None) -> int:
+def run_app(
+    *,
+    overrides: Overrides | None = None,
+    config_path: str | Path | None = None,
+    theme: str | None = None,
+    import_path: str | None = None,
+    demo: bool | None = None,
+    profile_name: str | None = None,
+) -> int:
     """Run the TUI until the user quits. Returns the exit code (0).
 
     `overrides` are the command line's global options (profile, exchange, region, base URL,

@@ -18,8 +18,12 @@ def order_json(row, result=None) -> str:
     if row is not None:
         data = row.wire()
     if result is not None:
-        data = {"order": data, "outcome": result.outcome.value, "attempts": result.attempts,
-                "confirmed": result.confirmed}
+        data = {
+            "order": data,
+            "outcome": result.outcome.value,
+            "attempts": result.attempts,
+            "confirmed": result.confirmed,
+        }
         if result.error is not None:
             data["error"] = {**result.error.as_dict(), "hint": result.error.hint}
     return decimal_json.dumps(data, indent=2)
@@ -27,8 +31,10 @@ def order_json(row, result=None) -> str:
 
 def copy_text(app, text: str, what: str = "text") -> bool:
     if len(text.encode("utf-8")) > MAX_OSC52_BYTES:
-        app.notify(f"Too long to copy through the terminal ({len(text):,} characters); export it instead.",
-                   severity="warning")
+        app.notify(
+            f"Too long to copy through the terminal ({len(text):,} characters); export it instead.",
+            severity="warning",
+        )
         return False
     app.copy_to_clipboard(text)
     app.notify(f"Copied {what} to the clipboard (OSC 52).", timeout=3)

@@ -69,5 +69,5 @@ def short_path(path) -> str:
     except RuntimeError:
         return text
     if home and home != "/" and (text == home or text.startswith(home + "/")):
-        return "~" + text[len(home):]
+        return "~" + text[len(home) :]
     return text

@@ -50,7 +50,9 @@ def fixed_rows(owner: str) -> list[tuple[str, str, str]]:
     from textual.app import App
 
     cls = _resolve(owner)
-    rows = [(key_display(cls.COMMAND_PALETTE_BINDING), "Command palette: every action by name", FIXED)]
+    rows = [
+        (key_display(cls.COMMAND_PALETTE_BINDING), "Command palette: every action by name", FIXED)
+    ]
     for item in App.BINDINGS:
         key, action = (item.key, item.action) if not isinstance(item, tuple) else item[:2]
         if action == "quit":
@@ -74,12 +76,16 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, f"{target.name}: {exc}"
     keys = data.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+    if not isinstance(keys, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    ):
         return {}, f"{target.name}: [keys] must map binding ids to key strings"
     known = all_binding_ids()
     unknown = sorted(k for k in keys if k not in known)
     if unknown:
-        return {k: v for k, v in keys.items() if k in known}, f"{target.name}: unknown binding ids: {', '.join(unknown)}"
+        return {
+            k: v for k, v in keys.items() if k in known
+        }, f"{target.name}: unknown binding ids: {', '.join(unknown)}"
     return dict(keys), None
 
 
@@ -114,9 +120,17 @@ def all_binding_ids() -> set[str]:
 
 
 def key_display(keys: str) -> str:
-    """"ctrl+p,f1" -> "ctrl+p / f1"; Textual key names made readable."""
-    names = {"question_mark": "?", "slash": "/", "comma": ",", "space": "space", "escape": "esc",
-             "pageup": "pgup", "pagedown": "pgdn", "enter": "enter"}
+    """ "ctrl+p,f1" -> "ctrl+p / f1"; Textual key names made readable."""
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "comma": ",",
+        "space": "space",
+        "escape": "esc",
+        "pageup": "pgup",
+        "pagedown": "pgdn",
+        "enter": "enter",
+    }
     return " / ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
@@ -128,7 +142,9 @@ def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tupl
         rows = []
         for binding in section_bindings(section):
             keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((key_display(keys), binding.description or binding.action, binding.id or ""))
+            rows.append(
+                (key_display(keys), binding.description or binding.action, binding.id or "")
+            )
         rows.extend(fixed_rows(section.owner))
         out.append((section.title, rows))
     return out

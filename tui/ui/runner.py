@@ -72,7 +72,9 @@ class ExchangeRunner:
         """Call `callback(*args)` on the exchange loop (e.g. `engine.abort`)."""
         self.loop.call_soon_threadsafe(callback, *args)
 
-    def call_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+    def call_blocking(
+        self, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[T]:
         """Run a blocking function on the exchange thread (between its coroutines)."""
 
         async def call() -> T:

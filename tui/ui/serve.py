@@ -12,9 +12,16 @@ import sys
 HOST = "127.0.0.1"
 
 # (argparse attribute, command-line flag) passed on to the app process.
-_PASS_ON = (("config", "--config"), ("profile", "--profile"), ("exchange", "--exchange"), ("region", "--region"),
-            ("base_url", "--base-url"), ("account_id", "--account-id"), ("theme", "--theme"),
-            ("import_path", "--import"))
+_PASS_ON = (
+    ("config", "--config"),
+    ("profile", "--profile"),
+    ("exchange", "--exchange"),
+    ("region", "--region"),
+    ("base_url", "--base-url"),
+    ("account_id", "--account-id"),
+    ("theme", "--theme"),
+    ("import_path", "--import"),
+)
 
 
 def app_command(args) -> str:

@@ -23,10 +23,10 @@ class ProfileInfo:
     """What the header and the confirm modal show about the connection (never secrets)."""
 
     name: str
-    exchange: str          # "upbit" | "b2trader"
+    exchange: str  # "upbit" | "b2trader"
     region: str
     account_id: str | None
-    target: str            # "Upbit kr" / "B2TRADER account 123"
+    target: str  # "Upbit kr" / "B2TRADER account 123"
     host: str | None
     demo: bool
 
@@ -47,9 +47,15 @@ def journal_dir() -> Path:
 class Session:
     """One connection at a time; `switch_profile` replaces it."""
 
-    def __init__(self, *, config_path: str | Path | None = None, overrides: Overrides | None = None,
-                 demo: bool | None = None, demo_options: dict[str, Any] | None = None,
-                 runner: ExchangeRunner | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config_path: str | Path | None = None,
+        overrides: Overrides | None = None,
+        demo: bool | None = None,
+        demo_options: dict[str, Any] | None = None,
+        runner: ExchangeRunner | None = None,
+    ) -> None:
         self.config_path = Path(config_path).expanduser() if config_path else None
         self.overrides = overrides or Overrides()
         self.force_demo = bool(demo) or self.overrides.demo
@@ -134,12 +140,24 @@ class Session:
             host = "built-in simulator"
         elif p.base_url:
             host = p.base_url.split("://", 1)[-1].split("/", 1)[0]
-        return ProfileInfo(name=p.name or ("demo" if p.demo else "default"), exchange=p.exchange, region=p.region,
-                           account_id=p.account_id, target=p.target(), host=host, demo=p.demo)
+        return ProfileInfo(
+            name=p.name or ("demo" if p.demo else "default"),
+            exchange=p.exchange,
+            region=p.region,
+            account_id=p.account_id,
+            target=p.target(),
+            host=host,
+            demo=p.demo,
+        )
 
     # ---- connecting (exchange thread) -----------------------------------------------------
-    def connect(self, profile_name: str | None = None, *, demo: bool | None = None,
-                exchange: str | None = None) -> ResolvedProfile:
+    def connect(
+        self,
+        profile_name: str | None = None,
+        *,
+        demo: bool | None = None,
+        exchange: str | None = None,
+    ) -> ResolvedProfile:
         """Resolve and build the client. Blocking (starts the simulator in demo): run it on the
         exchange thread via `runner.call_blocking`."""
         from tui.core.config import resolve
@@ -157,12 +175,17 @@ class Session:
                 region = self.overrides.region or "kr"
                 self.demo_session = start_demo(region=region, wait=False, **self.demo_options)
             session = self.demo_session
-            profile = session.b2trader_profile if self.exchange_choice == "b2trader" else session.profile
+            profile = (
+                session.b2trader_profile if self.exchange_choice == "b2trader" else session.profile
+            )
         else:
             over = Overrides(
-                profile=profile_name or self.overrides.profile, exchange=exchange or self.overrides.exchange,
-                region=self.overrides.region, base_url=self.overrides.base_url,
-                account_id=self.overrides.account_id, demo=False,
+                profile=profile_name or self.overrides.profile,
+                exchange=exchange or self.overrides.exchange,
+                region=self.overrides.region,
+                base_url=self.overrides.base_url,
+                account_id=self.overrides.account_id,
+                demo=False,
             )
             if self.config_error:
                 raise ConfigError(self.config_error)
@@ -173,7 +196,9 @@ class Session:
         from tui.exchanges.factory import make_client
 
         client = make_client(profile)
-        self.rate = RateState()  # a new budget per connection: late answers of the old client go to the old one
+        self.rate = (
+            RateState()
+        )  # a new budget per connection: late answers of the old client go to the old one
         client.on_rate(self.rate.update)
         self.profile = profile
         self.client = client
@@ -220,13 +245,17 @@ class Session:
                     rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
         return rows
 
-    async def lookup(self, refs: Sequence[OrderRef], on_progress: Callable[[int, int], None] | None = None) -> list:
+    async def lookup(
+        self, refs: Sequence[OrderRef], on_progress: Callable[[int, int], None] | None = None
+    ) -> list:
         from tui.core.models.row import OrderRow
         from tui.core.planner import chunks
 
         client = self._client()
         if not client.lookup_max:
-            raise OrderTuiError("this exchange has no order look-up: check these orders in the trading terminal")
+            raise OrderTuiError(
+                "this exchange has no order look-up: check these orders in the trading terminal"
+            )
         rows = []
         done = 0
         by_kind: dict[str, list[OrderRef]] = {}
@@ -253,17 +282,26 @@ class Session:
         settings = self.config.journal if self.config is not None else None
         kwargs = {"max_mb": settings.max_mb, "keep_runs": settings.keep_runs} if settings else {}
         profile = self.profile
-        journal = Journal(journal_dir(), profile=profile.name if profile else None,
-                          demo=bool(profile and profile.demo), redactor=self.redactor, **kwargs)
+        journal = Journal(
+            journal_dir(),
+            profile=profile.name if profile else None,
+            demo=bool(profile and profile.demo),
+            redactor=self.redactor,
+            **kwargs,
+        )
         engine = CancelEngine(client, recorder=journal, on_event=on_event)
         return engine, journal
 
-    async def reconcile(self, journal_path: Path, on_progress: Callable[[int, int], None] | None = None):
+    async def reconcile(
+        self, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
+    ):
         from tui.core.journal import read_run
         from tui.core.reconcile import reconcile
 
         run = read_run(journal_path)
-        return await reconcile(self._client(), [run], redactor=self.redactor, on_progress=on_progress)
+        return await reconcile(
+            self._client(), [run], redactor=self.redactor, on_progress=on_progress
+        )
 
     def unresolved_runs(self) -> list:
         """Earlier runs of this profile whose outcome is unknown for some order (not in demo:
@@ -277,10 +315,14 @@ class Session:
         runs, _ = matching_runs(list_runs(journal_dir()), profile.exchange, profile.name)
         return runs
 
-    async def reconcile_runs(self, runs: list, on_progress: Callable[[int, int], None] | None = None):
+    async def reconcile_runs(
+        self, runs: list, on_progress: Callable[[int, int], None] | None = None
+    ):
         from tui.core.reconcile import reconcile
 
-        return await reconcile(self._client(), runs, redactor=self.redactor, on_progress=on_progress)
+        return await reconcile(
+            self._client(), runs, redactor=self.redactor, on_progress=on_progress
+        )
 
     def _client(self):
         if self.client is None:

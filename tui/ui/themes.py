@@ -23,8 +23,19 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_THEME = "ordertui-dark"
-COLOR_FIELDS = ("primary", "secondary", "accent", "warning", "error", "success",
-                "foreground", "background", "surface", "panel", "boost")
+COLOR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 
 
 def _check_color(value: str) -> str:
@@ -101,8 +112,15 @@ def variable_problem(theme) -> str | None:
 
     if not theme.variables:
         return None
-    plain = Theme(**{**{k: getattr(theme, k) for k in (*COLOR_FIELDS, "name", "dark", "luminosity_spread",
-                                                        "text_alpha")}, "variables": {}})
+    plain = Theme(
+        **{
+            **{
+                k: getattr(theme, k)
+                for k in (*COLOR_FIELDS, "name", "dark", "luminosity_spread", "text_alpha")
+            },
+            "variables": {},
+        }
+    )
     defaults = plain.to_color_system().generate()
     try:
         variables = {**theme.to_color_system().generate(), **theme.variables}
@@ -117,17 +135,17 @@ def variable_problem(theme) -> str | None:
         try:
             sheet.parse()
         except Exception:  # StylesheetError, or an undefined variable referenced from a value
-            kind = "text style (e.g. \"bold\", \"none\")" if prop == "text-style" else "colour"
+            kind = 'text style (e.g. "bold", "none")' if prop == "text-style" else "colour"
             return f"variables.{name}: {value!r} is not a {kind}"
     return None
 
 
 @dataclass(slots=True)
 class LoadedThemes:
-    themes: dict[str, object] = field(default_factory=dict)   # name -> textual.theme.Theme
-    sources: dict[str, Path] = field(default_factory=dict)    # name -> file it came from
-    errors: list[str] = field(default_factory=list)           # one line per broken user file
-    broken: dict[str, str] = field(default_factory=dict)      # theme name -> its broken file's name
+    themes: dict[str, object] = field(default_factory=dict)  # name -> textual.theme.Theme
+    sources: dict[str, Path] = field(default_factory=dict)  # name -> file it came from
+    errors: list[str] = field(default_factory=list)  # one line per broken user file
+    broken: dict[str, str] = field(default_factory=dict)  # theme name -> its broken file's name
 
 
 def shipped_themes_dir() -> Path:
@@ -167,7 +185,10 @@ def read_theme_file(path: Path) -> ThemeFile:
 def load_themes(*, user_dir: Path | None = None, shipped_dir: Path | None = None) -> LoadedThemes:
     """Every shipped theme, then every user theme (a user theme may replace a shipped one)."""
     out = LoadedThemes()
-    for directory, is_user in ((shipped_dir or shipped_themes_dir(), False), (user_dir or user_themes_dir(), True)):
+    for directory, is_user in (
+        (shipped_dir or shipped_themes_dir(), False),
+        (user_dir or user_themes_dir(), True),
+    ):
         try:
             files = sorted(directory.glob("*.toml")) if directory.is_dir() else []
         except OSError:
@@ -227,15 +248,25 @@ def remember_theme(name: str, path: Path | None = None) -> Path | None:
     return target
 
 
-def pick_theme(available: dict[str, object], *, flag: str | None, remembered: str | None,
-               configured: str | None, broken: dict[str, str] | None = None) -> tuple[str, str | None]:
+def pick_theme(
+    available: dict[str, object],
+    *,
+    flag: str | None,
+    remembered: str | None,
+    configured: str | None,
+    broken: dict[str, str] | None = None,
+) -> tuple[str, str | None]:
     """The theme to start with and, if a requested one is unknown, a warning to show.
 
     Order: `--theme`, then the last choice made in the app, then `[ui] theme` in the config.
     `broken` (theme name -> file) says which names were skipped for an error in their file.
     """
     warning = None
-    for source, name in (("--theme", flag), ("remembered", remembered), ("config [ui] theme", configured)):
+    for source, name in (
+        ("--theme", flag),
+        ("remembered", remembered),
+        ("config [ui] theme", configured),
+    ):
         if not name:
             continue
         if name in available:

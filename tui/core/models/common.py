@@ -77,7 +77,11 @@ class WireOrder(BaseModel):
         # pydantic keeps a set of the fields given, per instance (~0.7 kB). Orders are frozen,
         # so the set never changes: share one frozen copy per distinct set of fields.
         given = order.__pydantic_fields_set__
-        object.__setattr__(order, "__pydantic_fields_set__", _FIELD_SETS.setdefault(frozenset(given), frozenset(given)))
+        object.__setattr__(
+            order,
+            "__pydantic_fields_set__",
+            _FIELD_SETS.setdefault(frozenset(given), frozenset(given)),
+        )
         return order
 
     @property

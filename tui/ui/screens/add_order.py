@@ -7,13 +7,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from tui.ui.widgets.plain import Plain
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
-from tui.core.refs import UUID_RE, ULID_RE, IdKind, OrderRef, RefError
+from tui.core.refs import ULID_RE, UUID_RE, IdKind, OrderRef, RefError
+from tui.ui.widgets.plain import Plain
 
-KINDS = (("auto", "Detect"), (IdKind.UUID.value, "Upbit uuid"), (IdKind.IDENTIFIER.value, "Upbit identifier"),
-         (IdKind.ORDER_ID.value, "B2TRADER order id"))
+KINDS = (
+    ("auto", "Detect"),
+    (IdKind.UUID.value, "Upbit uuid"),
+    (IdKind.IDENTIFIER.value, "Upbit identifier"),
+    (IdKind.ORDER_ID.value, "B2TRADER order id"),
+)
 
 
 def parse_ref(text: str, kind: str = "auto") -> OrderRef:

@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+
 from tui.ui.widgets.plain import Plain
-from textual.widgets import Static
 
 
 class AskScreen(ModalScreen[bool]):

@@ -14,13 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from tui.ui.widgets.plain import Plain
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from tui.core.models.row import OrderRow
 from tui.core.planner import Plan
 from tui.ui.formatting import fmt_amount
-from tui.ui.session import ProfileInfo
+from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.status_bar import locked_by_currency
 
 TYPE_THE_COUNT_ABOVE = 50
@@ -29,17 +28,17 @@ TYPE_THE_COUNT_ABOVE = 50
 @dataclass(slots=True)
 class CancelSummary:
     count: int
-    where: str                       # "Upbit kr (api.upbit.com)" / "B2TRADER account 7 (host)"
+    where: str  # "Upbit kr (api.upbit.com)" / "B2TRADER account 7 (host)"
     demo: bool
-    markets: list[tuple[str, int]]   # most common first
-    unknown_market: int              # rows known only by reference
+    markets: list[tuple[str, int]]  # most common first
+    unknown_market: int  # rows known only by reference
     bids: int
     asks: int
     unknown_side: int
     locked: dict[str, Decimal]
-    endpoint_lines: list[str]        # e.g. "3 × DELETE /v1/orders/uuids (batch, up to 20 ids)"
+    endpoint_lines: list[str]  # e.g. "3 × DELETE /v1/orders/uuids (batch, up to 20 ids)"
     requests: int
-    lookups: int                     # look-ups the engine makes afterwards to confirm
+    lookups: int  # look-ups the engine makes afterwards to confirm
     duplicates: int
     unsupported: int
     notes: list[str] = field(default_factory=list)
@@ -49,12 +48,15 @@ class CancelSummary:
         return self.count > TYPE_THE_COUNT_ABOVE
 
 
-def summarize(rows: Sequence[OrderRow], plan: Plan, *, where: str, demo: bool, batch_max: int,
-              lookup_max: int) -> CancelSummary:
+def summarize(
+    rows: Sequence[OrderRow], plan: Plan, *, where: str, demo: bool, batch_max: int, lookup_max: int
+) -> CancelSummary:
     markets = Counter(r.market for r in rows if r.market)
     bids = sum(1 for r in rows if r.is_buy is True)
     asks = sum(1 for r in rows if r.is_buy is False)
-    by_endpoint: Counter[tuple[str, bool]] = Counter((req.endpoint, req.batch) for req in plan.requests)
+    by_endpoint: Counter[tuple[str, bool]] = Counter(
+        (req.endpoint, req.batch) for req in plan.requests
+    )
     lines = []
     for (endpoint, batch), n in by_endpoint.items():
         kind = f"batch, up to {batch_max} ids each" if batch else "one order each"
@@ -63,17 +65,31 @@ def summarize(rows: Sequence[OrderRow], plan: Plan, *, where: str, demo: bool, b
     notes = []
     unknown = sum(1 for r in rows if not r.known)
     if unknown:
-        notes.append(f"{unknown:,} order{'s are' if unknown != 1 else ' is'} known only by id: "
-                     "amounts and markets are not shown for them.")
+        notes.append(
+            f"{unknown:,} order{'s are' if unknown != 1 else ' is'} known only by id: "
+            "amounts and markets are not shown for them."
+        )
     if plan.unsupported:
-        notes.append(f"{len(plan.unsupported):,} id{'s' if len(plan.unsupported) != 1 else ''} cannot be "
-                     "cancelled on this exchange and will be reported as failed.")
+        notes.append(
+            f"{len(plan.unsupported):,} id{'s' if len(plan.unsupported) != 1 else ''} cannot be "
+            "cancelled on this exchange and will be reported as failed."
+        )
     return CancelSummary(
-        count=len(plan.refs) + len(plan.unsupported), where=where, demo=demo,
-        markets=markets.most_common(), unknown_market=sum(1 for r in rows if not r.market),
-        bids=bids, asks=asks, unknown_side=len(rows) - bids - asks, locked=locked_by_currency(rows),
-        endpoint_lines=lines, requests=plan.request_count, lookups=lookups,
-        duplicates=plan.duplicates, unsupported=len(plan.unsupported), notes=notes,
+        count=len(plan.refs) + len(plan.unsupported),
+        where=where,
+        demo=demo,
+        markets=markets.most_common(),
+        unknown_market=sum(1 for r in rows if not r.market),
+        bids=bids,
+        asks=asks,
+        unknown_side=len(rows) - bids - asks,
+        locked=locked_by_currency(rows),
+        endpoint_lines=lines,
+        requests=plan.request_count,
+        lookups=lookups,
+        duplicates=plan.duplicates,
+        unsupported=len(plan.unsupported),
+        notes=notes,
     )
 
 
@@ -82,7 +98,9 @@ def summary_renderable(s: CancelSummary) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("Orders", Text(f"{s.count:,}", style="bold"))
-    table.add_row("Exchange", Text(s.where + ("  [DEMO: the built-in simulator]" if s.demo else "")))
+    table.add_row(
+        "Exchange", Text(s.where + ("  [DEMO: the built-in simulator]" if s.demo else ""))
+    )
     markets = ", ".join(f"{m} {n:,}" for m, n in s.markets[:6])
     if len(s.markets) > 6:
         markets += f", +{len(s.markets) - 6} more"
@@ -117,7 +135,6 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "back", "Back", id="confirm.escape"),
     ]
 
-
     def __init__(self, summary: CancelSummary) -> None:
         super().__init__()
         self.summary = summary
@@ -130,7 +147,9 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Plain(summary_renderable(s))
             with Vertical(id="foot"):
                 if s.must_type:
-                    yield Input(placeholder=f"type {s.count} to confirm", id="typed", restrict=r"[0-9]*")
+                    yield Input(
+                        placeholder=f"type {s.count} to confirm", id="typed", restrict=r"[0-9]*"
+                    )
                     keys = f"Type {s.count} and press enter to cancel · escape: back"
                 else:
                     keys = "y / enter: cancel them · n / escape: back"

@@ -6,12 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from tui.ui.widgets.plain import Plain
-from textual.widgets import Static
 
 from tui.core.events import OrderResult
 from tui.core.models.row import OrderRow
 from tui.ui.widgets.order_detail import OrderDetail
+from tui.ui.widgets.plain import Plain
 
 
 class DetailScreen(ModalScreen[None]):
@@ -41,7 +40,9 @@ class DetailScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         from tui.ui.clipboard import copy_order_json
 
-        copy_order_json(self.app, self.row or (self.result.row if self.result else None), self.result)
+        copy_order_json(
+            self.app, self.row or (self.result.row if self.result else None), self.result
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

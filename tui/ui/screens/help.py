@@ -9,11 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from tui.ui.widgets.plain import Plain
-from textual.widgets import Static
 
 from tui.ui.formatting import short_path
 from tui.ui.keymap import help_rows, keymap_path
+from tui.ui.widgets.plain import Plain
 
 INTRO = (
     "Select orders with space (or a for all shown), press c, check the summary, press y.\n"
@@ -26,7 +25,9 @@ def help_renderable(keymap: dict[str, str] | None = None) -> Group:
     key column), then keys, description and id in columns aligned across every section."""
     sections = help_rows(keymap)
     key_width = min(20, max((len(keys) for _, rows in sections for keys, _, _ in rows), default=8))
-    id_width = max((len(binding_id) for _, rows in sections for _, _, binding_id in rows), default=8)
+    id_width = max(
+        (len(binding_id) for _, rows in sections for _, _, binding_id in rows), default=8
+    )
     blocks = []
     for title, rows in sections:
         blocks.append(Text(title, style="bold underline"))
@@ -56,8 +57,11 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="keys"):
                 yield Plain(INTRO, id="intro")
                 yield Plain(help_renderable(self.keymap))
-            yield Plain(f"Rebind a key by its id in {short_path(keymap_path())}: [keys] \"id\" = \"key,key\" "
-                        "(\"fixed\": Textual's own). escape closes.", id="keymap")
+            yield Plain(
+                f'Rebind a key by its id in {short_path(keymap_path())}: [keys] "id" = "key,key" '
+                '("fixed": Textual\'s own). escape closes.',
+                id="keymap",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#keys").focus()

@@ -20,8 +20,8 @@ from tui.ui.widgets.order_table import OrderTable, row_key
 from tui.ui.widgets.progress_panel import ProgressPanel
 from tui.ui.widgets.status_bar import StatusBar, locked_by_currency
 
-BIG_FILTER = 20_000          # above this many rows, filter after a short pause in typing
-DRAIN_EVERY = 0.05           # engine events reach the UI at most every 50 ms
+BIG_FILTER = 20_000  # above this many rows, filter after a short pause in typing
+DRAIN_EVERY = 0.05  # engine events reach the UI at most every 50 ms
 
 
 class MainScreen(Screen):
@@ -39,7 +39,6 @@ class MainScreen(Screen):
         Binding("escape", "escape", "Clear filter / abort run", show=False, id="main.escape"),
     ]
 
-
     def __init__(self) -> None:
         super().__init__()
         self.running = False
@@ -55,9 +54,13 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
-        yield Input(placeholder="filter: market, side, id, identifier, state — enter keeps it, escape clears",
-                    id="filter")
-        yield OrderTable(empty_text="No orders yet: r loads open orders, n adds one, paste ids, i imports a file.")
+        yield Input(
+            placeholder="filter: market, side, id, identifier, state — enter keeps it, escape clears",
+            id="filter",
+        )
+        yield OrderTable(
+            empty_text="No orders yet: r loads open orders, n adds one, paste ids, i imports a file."
+        )
         yield ProgressPanel()
         yield StatusBar()
         yield Footer()
@@ -83,8 +86,11 @@ class MainScreen(Screen):
         table = self.table
         selected = table.selected_rows() if table.selected_count else []
         self.query_one(StatusBar).set_counts(
-            total=table.row_count, visible=table.visible_count, selected=table.selected_count,
-            hidden_selected=table.hidden_selected_count(), filter_text=table.filter_text,
+            total=table.row_count,
+            visible=table.visible_count,
+            selected=table.selected_count,
+            hidden_selected=table.hidden_selected_count(),
+            filter_text=table.filter_text,
             locked=locked_by_currency(selected),
         )
 
@@ -166,13 +172,18 @@ class MainScreen(Screen):
         self.table.set_rows(rows + keep)
         self.app.after_big_load(len(rows))
         status.set_note("")
-        self.notify(f"Loaded {len(rows):,} open order{'s' if len(rows) != 1 else ''} "
-                    f"in {time.monotonic() - started:.1f} s.", timeout=3)
+        self.notify(
+            f"Loaded {len(rows):,} open order{'s' if len(rows) != 1 else ''} "
+            f"in {time.monotonic() - started:.1f} s.",
+            timeout=3,
+        )
 
     def _show_page(self) -> None:
         if self._page is not None:
             page, total = self._page
-            self.query_one(StatusBar).set_note(f"loading open orders… page {page} · {total:,} orders")
+            self.query_one(StatusBar).set_note(
+                f"loading open orders… page {page} · {total:,} orders"
+            )
 
     def action_lookup(self) -> None:
         self.lookup_unknown()
@@ -191,7 +202,10 @@ class MainScreen(Screen):
             self.notify("Every order in the table is already known.")
             return
         if not client.lookup_max:
-            self.notify("This exchange has no order look-up: its orders stay known by id only.", severity="warning")
+            self.notify(
+                "This exchange has no order look-up: its orders stay known by id only.",
+                severity="warning",
+            )
             return
         self.query_one(StatusBar).set_note(f"looking up {len(unknown):,} orders…")
         try:
@@ -202,8 +216,8 @@ class MainScreen(Screen):
             return
         self.query_one(StatusBar).set_note("")
         by_ident = {r.identifier: r for r in unknown if r.id_kind.value == "identifier"}
-        direct: list[OrderRow] = []        # rows already in the table under their uuid: update
-        added: list[OrderRow] = []         # rows new to the table (found by identifier)
+        direct: list[OrderRow] = []  # rows already in the table under their uuid: update
+        added: list[OrderRow] = []  # rows new to the table (found by identifier)
         renamed: list[tuple[str, str]] = []  # identifier row key -> the uuid row that replaces it
         for row in found:
             old = by_ident.pop(row.identifier, None) if row.identifier else None
@@ -232,7 +246,9 @@ class MainScreen(Screen):
         from tui.ui.screens.add_order import AddOrderScreen
 
         exchange = self.app.session.profile.exchange if self.app.session.profile else "upbit"
-        self.app.push_screen(AddOrderScreen("order_id" if exchange == "b2trader" else "auto"), self._added)
+        self.app.push_screen(
+            AddOrderScreen("order_id" if exchange == "b2trader" else "auto"), self._added
+        )
 
     def _added(self, ref) -> None:
         if ref is None:
@@ -295,8 +311,11 @@ class MainScreen(Screen):
         from tui.ui.screens.prompt import PromptScreen
 
         self.app.push_screen(
-            PromptScreen("Import orders from a file (text, CSV/TSV or JSON):", str(Path.cwd()) + "/",
-                         help_text="enter: read it (a preview follows) · escape: cancel"),
+            PromptScreen(
+                "Import orders from a file (text, CSV/TSV or JSON):",
+                str(Path.cwd()) + "/",
+                help_text="enter: read it (a preview follows) · escape: cancel",
+            ),
             self.import_file,
         )
 
@@ -343,7 +362,10 @@ class MainScreen(Screen):
         if not rows:
             row = table.cursor_row
             if row is None:
-                self.notify("No orders to cancel: select some with space (or a for all shown).", severity="warning")
+                self.notify(
+                    "No orders to cancel: select some with space (or a for all shown).",
+                    severity="warning",
+                )
                 return
             rows = [row]
         self.confirm_cancel(rows)
@@ -360,19 +382,35 @@ class MainScreen(Screen):
         if client is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        plan = plan_cancels([r.ref for r in rows], batch_max=client.batch_cancel_max,
-                            endpoints=client.endpoints, id_kinds=client.id_kinds)
+        plan = plan_cancels(
+            [r.ref for r in rows],
+            batch_max=client.batch_cancel_max,
+            endpoints=client.endpoints,
+            id_kinds=client.id_kinds,
+        )
         info = session.info()
-        summary = summarize(rows, plan, where=client.describe(), demo=bool(info and info.demo),
-                            batch_max=client.batch_cancel_max, lookup_max=client.lookup_max)
+        summary = summarize(
+            rows,
+            plan,
+            where=client.describe(),
+            demo=bool(info and info.demo),
+            batch_max=client.batch_cancel_max,
+            lookup_max=client.lookup_max,
+        )
         hidden = self.table.hidden_selected_count() if self.table.selected_count else 0
         if hidden:
-            summary.notes.insert(0, f"{hidden:,} of these {'are' if hidden != 1 else 'is'} hidden by the filter "
-                                    f"/{self.table.filter_text}.")
+            summary.notes.insert(
+                0,
+                f"{hidden:,} of these {'are' if hidden != 1 else 'is'} hidden by the filter "
+                f"/{self.table.filter_text}.",
+            )
         closed = sum(1 for r in rows if r.is_open is False)
         if closed:
-            summary.notes.insert(0, f"{closed:,} of these {'are' if closed != 1 else 'is'} already closed "
-                                    "(cancelled or filled): the exchange will refuse them.")
+            summary.notes.insert(
+                0,
+                f"{closed:,} of these {'are' if closed != 1 else 'is'} already closed "
+                "(cancelled or filled): the exchange will refuse them.",
+            )
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -397,14 +435,19 @@ class MainScreen(Screen):
         self.running = True
         progress = self.query_one(ProgressPanel)
         where = session.client.describe() if session.client else ""
-        progress.begin(f"Cancelling {len(refs):,} order{'s' if len(refs) != 1 else ''} · {where} · "
-                       f"{plan.summary()} · escape aborts", len(refs))
+        progress.begin(
+            f"Cancelling {len(refs):,} order{'s' if len(refs) != 1 else ''} · {where} · "
+            f"{plan.summary()} · escape aborts",
+            len(refs),
+        )
         self._outcomes: dict[str, Outcome] = {}
         self._abort_requested = False
         ticker = self.set_interval(DRAIN_EVERY, lambda: self._drain(inbox))
         report: RunReport | None = None
         try:
-            engine, journal = await asyncio.wrap_future(runner.call_blocking(session.new_engine, inbox.push))
+            engine, journal = await asyncio.wrap_future(
+                runner.call_blocking(session.new_engine, inbox.push)
+            )
             self._engine = engine
             if self._abort_requested:
                 engine.abort("aborted by the user")
@@ -426,7 +469,9 @@ class MainScreen(Screen):
         self.last_known = known
         # The rows now show what the exchange said last (state, remaining, locked), under the
         # run's marks; cancelled rows leave the selection so they are not sent again.
-        self.table.update_rows([r.row for r in report.results.values() if r.row is not None and r.row.known])
+        self.table.update_rows(
+            [r.row for r in report.results.values() if r.row is not None and r.row.known]
+        )
         done = [k for k, r in report.results.items() if r.outcome is Outcome.CANCELLED]
         self.table.select_keys(done, selected=False)
         self.table.mark_rows({k: r.outcome.value for k, r in report.results.items()})
@@ -451,12 +496,19 @@ class MainScreen(Screen):
                 self._outcomes[result.ref.key] = result.outcome
                 marks[result.ref.key] = result.outcome.value
             elif isinstance(event, Notice):
-                self.notify(event.text, severity={"warning": "warning", "error": "error"}.get(event.level, "information"),
-                            timeout=6)
+                self.notify(
+                    event.text,
+                    severity={"warning": "warning", "error": "error"}.get(
+                        event.level, "information"
+                    ),
+                    timeout=6,
+                )
         if marks:
             self.table.mark_rows(marks)
         counts = Counter(o.value for o in self._outcomes.values())
-        progress.counts = {k: counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")}
+        progress.counts = {
+            k: counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")
+        }
         progress.refresh_counts()
 
     def ask_abort(self) -> None:
@@ -475,7 +527,10 @@ class MainScreen(Screen):
         self._abort_question = AskScreen(
             "Abort the run?",
             "Requests already sent finish and are recorded; orders not sent yet stay open and are "
-            "listed as not sent.", yes="abort", no="keep going")
+            "listed as not sent.",
+            yes="abort",
+            no="keep going",
+        )
         self.app.push_screen(self._abort_question, answer)
 
     def _close_abort_question(self) -> None:
@@ -491,14 +546,26 @@ class MainScreen(Screen):
 
         def after(choice: str | None) -> None:
             if choice == "retry":
-                keys = [k for k, r in report.results.items() if r.outcome in (Outcome.FAILED, Outcome.NOT_SENT)]
-                rows = [self.table.get_row(k) or self.last_known.get(k) or OrderRow.from_ref(report.results[k].ref)
-                        for k in keys]
+                keys = [
+                    k
+                    for k, r in report.results.items()
+                    if r.outcome in (Outcome.FAILED, Outcome.NOT_SENT)
+                ]
+                rows = [
+                    self.table.get_row(k)
+                    or self.last_known.get(k)
+                    or OrderRow.from_ref(report.results[k].ref)
+                    for k in keys
+                ]
                 self.confirm_cancel(rows)
 
         self.app.push_screen(
-            ResultsScreen(report, self.last_known, journal_path=self.last_journal,
-                          can_reconcile=bool(client and client.lookup_max)),
+            ResultsScreen(
+                report,
+                self.last_known,
+                journal_path=self.last_journal,
+                can_reconcile=bool(client and client.lookup_max),
+            ),
             after,
         )
 

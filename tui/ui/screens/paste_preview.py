@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+
 from tui.ui.widgets.plain import Plain
-from textual.widgets import Static
 
 PREVIEW_ROWS = 8
 IGNORED_ROWS = 50
@@ -26,12 +26,16 @@ def preview_notes(result, *, exchange: str, in_table: set[str]) -> list[str]:
         notes.append(f"{already:,} already in the table (they are updated, not doubled)")
     b2 = sum(1 for ref in result.refs if ref.kind.value == "order_id")
     if exchange == "upbit" and b2:
-        notes.append(f"{b2:,} B2TRADER order id{'s' if b2 != 1 else ''}: this Upbit session cannot cancel "
-                     f"{'it' if b2 == 1 else 'them'} (switch profile with p)")
+        notes.append(
+            f"{b2:,} B2TRADER order id{'s' if b2 != 1 else ''}: this Upbit session cannot cancel "
+            f"{'it' if b2 == 1 else 'them'} (switch profile with p)"
+        )
     upbit = len(result.refs) - b2
     if exchange == "b2trader" and upbit:
-        notes.append(f"{upbit:,} Upbit id{'s' if upbit != 1 else ''}: this B2TRADER session cannot cancel "
-                     f"{'it' if upbit == 1 else 'them'} (switch profile with p)")
+        notes.append(
+            f"{upbit:,} Upbit id{'s' if upbit != 1 else ''}: this B2TRADER session cannot cancel "
+            f"{'it' if upbit == 1 else 'them'} (switch profile with p)"
+        )
     return notes
 
 
@@ -43,11 +47,15 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
     head = Text.assemble(
         (f"{found:,} order{'s' if found != 1 else ''} found", "bold green" if found else "bold"),
         ", ",
-        (f"{len(result.ignored):,} line{'s' if len(result.ignored) != 1 else ''} ignored",
-         "bold yellow" if result.ignored else ""),
+        (
+            f"{len(result.ignored):,} line{'s' if len(result.ignored) != 1 else ''} ignored",
+            "bold yellow" if result.ignored else "",
+        ),
     )
     if result.duplicates:
-        head.append(f", {result.duplicates:,} duplicate{'s' if result.duplicates != 1 else ''} dropped")
+        head.append(
+            f", {result.duplicates:,} duplicate{'s' if result.duplicates != 1 else ''} dropped"
+        )
     head.append(f"  ({source}, read as {result.format})", style="italic")
     if found:
         table.add_row(Text("Found", style="bold"), "")
@@ -69,7 +77,9 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
             shown = f": {item.text}" if item.line_no is not None and item.text else ""
             table.add_row(where, Text(f"{item.reason}{shown}"))
         if len(result.ignored) > IGNORED_ROWS:
-            table.add_row("", Text(f"… and {len(result.ignored) - IGNORED_ROWS:,} more", style="italic"))
+            table.add_row(
+                "", Text(f"… and {len(result.ignored) - IGNORED_ROWS:,} more", style="italic")
+            )
     parts = [head]
     for note in notes or ():
         parts.append(Text(f"Note: {note}", style="yellow"))
@@ -93,10 +103,19 @@ class PastePreviewScreen(ModalScreen[bool]):
         found = len(self.result.refs)
         with Vertical():
             source = "the paste" if self.source == "paste" else self.source
-            yield Plain(f"Add {found:,} order{'s' if found != 1 else ''} from {source}?", id="title")
+            yield Plain(
+                f"Add {found:,} order{'s' if found != 1 else ''} from {source}?", id="title"
+            )
             with VerticalScroll():
-                yield Plain(preview_renderable(self.result, source=self.source, notes=self.notes), id="preview")
-            keys = "enter: add to the table · escape: cancel" if found else "Nothing to add · escape: close"
+                yield Plain(
+                    preview_renderable(self.result, source=self.source, notes=self.notes),
+                    id="preview",
+                )
+            keys = (
+                "enter: add to the table · escape: cancel"
+                if found
+                else "Nothing to add · escape: close"
+            )
             yield Plain(keys, id="keys")
 
     def action_add(self) -> None:

@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from tui.ui.widgets.plain import Plain
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from tui.ui.widgets.plain import Plain
 
 DEMO_UPBIT = "\x00demo-upbit"
 DEMO_B2 = "\x00demo-b2trader"
@@ -24,14 +25,20 @@ class ProfilesScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        options = [Option(f"{name}  ·  {desc}" + ("  (in use)" if name == self.current else ""), id=name)
-                   for name, desc in self.profiles]
+        options = [
+            Option(f"{name}  ·  {desc}" + ("  (in use)" if name == self.current else ""), id=name)
+            for name, desc in self.profiles
+        ]
         options.append(Option("demo  ·  Upbit on the built-in simulator", id=DEMO_UPBIT))
         options.append(Option("demo  ·  B2TRADER on the built-in simulator", id=DEMO_B2))
         with Vertical():
             yield Plain("Switch profile", id="title")
             yield OptionList(*options)
-            hint = "No profiles configured yet: `ordertui config add NAME`. " if not self.profiles else ""
+            hint = (
+                "No profiles configured yet: `ordertui config add NAME`. "
+                if not self.profiles
+                else ""
+            )
             yield Plain(hint + "enter: switch · escape: cancel", id="keys")
 
     def on_mount(self) -> None:

@@ -7,17 +7,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widgets import Input
+
 from tui.ui.widgets.plain import Plain
-from textual.widgets import Input, Static
 
 
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, value: str = "", help_text: str = "enter: OK · escape: cancel",
-                 placeholder: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        help_text: str = "enter: OK · escape: cancel",
+        placeholder: str = "",
+    ) -> None:
         super().__init__()
-        self.title_text, self.value, self.help_text, self.placeholder = title, value, help_text, placeholder
+        self.title_text, self.value, self.help_text, self.placeholder = (
+            title,
+            value,
+            help_text,
+            placeholder,
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from rich.text import Text
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -28,11 +28,11 @@ from tui.ui.widgets.order_detail import OrderDetail
 from tui.ui.widgets.order_table import OrderTable
 from tui.ui.widgets.plain import Plain
 
-NARROW = 100       # below: every section stacked
-WIDE = 160         # from here: the detail beside the lists
-DETAIL_MIN = 10    # rows the detail keeps below the lists (border + outcome, error, message, hint)
-PANEL_MIN = 4      # a non-empty list: border, header and one row
-PANEL_CHROME = 3   # border top and bottom, column header
+NARROW = 100  # below: every section stacked
+WIDE = 160  # from here: the detail beside the lists
+DETAIL_MIN = 10  # rows the detail keeps below the lists (border + outcome, error, message, hint)
+PANEL_MIN = 4  # a non-empty list: border, header and one row
+PANEL_CHROME = 3  # border top and bottom, column header
 SIDE_BY_SIDE_MIN = 72  # beside the detail: columns each list needs to stand beside the other
 PANELS = (
     ("ok", "Cancelled", (Outcome.CANCELLED,)),
@@ -51,8 +51,11 @@ def result_row(result: OrderResult, known: dict[str, OrderRow]) -> OrderRow:
 
 def run_summary(report: RunReport) -> str:
     c = report.counts
-    parts = [f"{report.requested:,} order{'s' if report.requested != 1 else ''}", f"{c['cancelled']:,} cancelled",
-             f"{c['failed']:,} failed"]
+    parts = [
+        f"{report.requested:,} order{'s' if report.requested != 1 else ''}",
+        f"{c['cancelled']:,} cancelled",
+        f"{c['failed']:,} failed",
+    ]
     if c["unknown"]:
         parts.append(f"{c['unknown']:,} unknown")
     if c["not_sent"]:
@@ -101,7 +104,9 @@ def unknown_hint(results: list[OrderResult], can_reconcile: bool) -> str:
     unknown = sum(1 for r in results if r.outcome is Outcome.UNKNOWN)
     parts = []
     if unknown:
-        parts.append("u: reconcile (look them up)" if can_reconcile else "check them in the trading terminal")
+        parts.append(
+            "u: reconcile (look them up)" if can_reconcile else "check them in the trading terminal"
+        )
     if len(results) > unknown:
         parts.append("R retries the ones not sent")
     return "".join(f"  ·  {p}" for p in parts)
@@ -124,9 +129,14 @@ class ResultsScreen(Screen[str | None]):
         Binding("tab", "app.focus_next", "Next panel", show=False, id="results.next"),
     ]
 
-
-    def __init__(self, report: RunReport, known: dict[str, OrderRow], *, journal_path: Path | None = None,
-                 can_reconcile: bool = True) -> None:
+    def __init__(
+        self,
+        report: RunReport,
+        known: dict[str, OrderRow],
+        *,
+        journal_path: Path | None = None,
+        can_reconcile: bool = True,
+    ) -> None:
         super().__init__()
         self.report = report
         self.known = known
@@ -145,7 +155,9 @@ class ResultsScreen(Screen[str | None]):
                     for key, title, _ in PANELS[:2]:
                         with ResultPanel(id=f"panel-{key}"):
                             yield Plain(title, classes="panel-title", id=f"title-{key}")
-                            yield OrderTable(id=f"table-{key}", empty_text="None.", selectable=False)
+                            yield OrderTable(
+                                id=f"table-{key}", empty_text="None.", selectable=False
+                            )
                 with ResultPanel(id="panel-unknown"):
                     yield Plain("", classes="panel-title", id="title-unknown")
                     yield OrderTable(id="table-unknown", empty_text="None.", selectable=False)
@@ -203,11 +215,17 @@ class ResultsScreen(Screen[str | None]):
         narrow, wide = width < NARROW, width >= WIDE
         self.set_class(narrow, "narrow")
         self.set_class(wide, "wide")
-        counts = {key: self.query_one(f"#table-{key}", OrderTable).row_count for key, _, _ in PANELS}
+        counts = {
+            key: self.query_one(f"#table-{key}", OrderTable).row_count for key, _, _ in PANELS
+        }
         lists_width = width - detail_width(width) if wide else width
         # Side by side from 100 columns; beside the detail only when each list keeps its columns.
-        side_by_side = (not narrow and counts["ok"] > 0 and counts["failed"] > 0
-                        and (not wide or lists_width // 2 >= SIDE_BY_SIDE_MIN))
+        side_by_side = (
+            not narrow
+            and counts["ok"] > 0
+            and counts["failed"] > 0
+            and (not wide or lists_width // 2 >= SIDE_BY_SIDE_MIN)
+        )
         self.query_one("#panels").set_class(not side_by_side, "stacked")
         self.query_one("#detail-box").styles.width = detail_width(width) if wide else None
         panels = {key: self.query_one(f"#panel-{key}", ResultPanel) for key, _, _ in PANELS}
@@ -217,7 +235,9 @@ class ResultsScreen(Screen[str | None]):
         stack: list[tuple[list[ResultPanel], int, int]] = []
         want = {key: (counts[key] + PANEL_CHROME if counts[key] else 1) for key in counts}
         if side_by_side:
-            stack.append(([panels["ok"], panels["failed"]], max(want["ok"], want["failed"]), PANEL_MIN))
+            stack.append(
+                ([panels["ok"], panels["failed"]], max(want["ok"], want["failed"]), PANEL_MIN)
+            )
         else:
             for key in ("ok", "failed"):
                 stack.append(([panels[key]], want[key], PANEL_MIN if counts[key] else 1))
@@ -228,7 +248,7 @@ class ResultsScreen(Screen[str | None]):
         # room for a failure's error, message and hint.
         budget = max(least, avail if wide else avail - max(DETAIL_MIN, avail // 2))
         sizes = share_rows(budget, [(wanted, least_) for _, wanted, least_ in stack], fill=wide)
-        for (members, _, _), size in zip(stack, sizes):
+        for (members, _, _), size in zip(stack, sizes, strict=True):
             for panel in members:
                 panel.styles.height = size
 
@@ -274,7 +294,11 @@ class ResultsScreen(Screen[str | None]):
         self.dismiss(None)
 
     def action_retry(self) -> None:
-        failed = [r for r in self.report.results.values() if r.outcome in (Outcome.FAILED, Outcome.NOT_SENT)]
+        failed = [
+            r
+            for r in self.report.results.values()
+            if r.outcome in (Outcome.FAILED, Outcome.NOT_SENT)
+        ]
         if not failed:
             self.notify("Nothing failed: nothing to retry.")
             return
@@ -299,8 +323,11 @@ class ResultsScreen(Screen[str | None]):
 
         default = default_export_dir() / f"ordertui-{self.report.run_id}.csv"
         self.app.push_screen(
-            PromptScreen("Export the results to (ending .csv or .json):", str(default),
-                         help_text="enter: write the file · escape: cancel"),
+            PromptScreen(
+                "Export the results to (ending .csv or .json):",
+                str(default),
+                help_text="enter: write the file · escape: cancel",
+            ),
             self._export_to,
         )
 
@@ -323,8 +350,11 @@ class ResultsScreen(Screen[str | None]):
             self.notify("No unknown outcomes to reconcile.")
             return
         if not self.can_reconcile:
-            self.notify("This exchange has no order look-up: check these orders in the trading terminal.",
-                        severity="warning", timeout=8)
+            self.notify(
+                "This exchange has no order look-up: check these orders in the trading terminal.",
+                severity="warning",
+                timeout=8,
+            )
             return
         self._reconcile()
 
@@ -332,13 +362,17 @@ class ResultsScreen(Screen[str | None]):
     async def _reconcile(self) -> None:
         app = self.app
         if self.journal_path is None or not hasattr(app, "session"):
-            self.notify("No journal for this run: nothing to reconcile against.", severity="warning")
+            self.notify(
+                "No journal for this run: nothing to reconcile against.", severity="warning"
+            )
             return
         self.notify("Looking up the unknown orders…", timeout=3)
         try:
             settled = await app.session.runner.run(app.session.reconcile(self.journal_path))
         except Exception as exc:  # shown, never raised into the UI
-            self.notify(f"Reconcile failed: {getattr(exc, 'message', exc)}", severity="error", timeout=8)
+            self.notify(
+                f"Reconcile failed: {getattr(exc, 'message', exc)}", severity="error", timeout=8
+            )
             return
         changed = 0
         for item in settled.settled:
@@ -346,12 +380,20 @@ class ResultsScreen(Screen[str | None]):
             if result is None:
                 continue
             if item.outcome in ("cancelled", "failed", "open"):
-                result.outcome = Outcome.CANCELLED if item.outcome == "cancelled" else Outcome.FAILED
+                result.outcome = (
+                    Outcome.CANCELLED if item.outcome == "cancelled" else Outcome.FAILED
+                )
                 if item.outcome == "open":
-                    result.error = ErrorInfo(None, "still_open", "the order is still open: the cancel did not "
-                                             "take effect", "Cancel it again (R retries failed orders).")
+                    result.error = ErrorInfo(
+                        None,
+                        "still_open",
+                        "the order is still open: the cancel did not take effect",
+                        "Cancel it again (R retries failed orders).",
+                    )
                 elif item.outcome == "failed" and item.note:
-                    result.error = ErrorInfo(None, item.note, item.state or item.note, hint_for(item.note))
+                    result.error = ErrorInfo(
+                        None, item.note, item.state or item.note, hint_for(item.note)
+                    )
                 if item.row is not None:
                     result.row = item.row
                 result.confirmed = True
@@ -359,4 +401,7 @@ class ResultsScreen(Screen[str | None]):
         self._fill()
         self.refresh_summary()
         left = sum(1 for r in self.report.results.values() if r.outcome is Outcome.UNKNOWN)
-        self.notify(f"Reconciled {changed:,} order{'s' if changed != 1 else ''}; {left:,} still unknown.", timeout=6)
+        self.notify(
+            f"Reconciled {changed:,} order{'s' if changed != 1 else ''}; {left:,} still unknown.",
+            timeout=6,
+        )

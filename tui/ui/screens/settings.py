@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+
 from tui.ui.widgets.plain import Plain
-from textual.widgets import Static
 
 
 class SettingsScreen(ModalScreen[None]):
@@ -29,8 +29,11 @@ class SettingsScreen(ModalScreen[None]):
             yield Plain("Settings", id="title")
             with VerticalScroll():
                 yield Plain(table)
-            yield Plain("Edit the config file to add profiles (or run `ordertui config add NAME`). "
-                         "Secrets are never shown. escape: close", id="keys")
+            yield Plain(
+                "Edit the config file to add profiles (or run `ordertui config add NAME`). "
+                "Secrets are never shown. escape: close",
+                id="keys",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -20,7 +20,7 @@ COMPACT_BELOW = 100  # columns: below this the rate meter drops its bar
 
 
 def shorten_id(value: str, width: int) -> str:
-    """"a8aa99c7-97f8-4282-90cc-38fa7187c1ea" -> "a8aa99c7…c1ea": both ends stay readable."""
+    """ "a8aa99c7-97f8-4282-90cc-38fa7187c1ea" -> "a8aa99c7…c1ea": both ends stay readable."""
     if len(value) <= width:
         return value
     if width < 6:
@@ -32,7 +32,7 @@ def shorten_id(value: str, width: int) -> str:
 @dataclass(frozen=True, slots=True)
 class HeaderState:
     profile: str
-    where: str                     # "Upbit · kr" / "B2TRADER · account 123" / an error
+    where: str  # "Upbit · kr" / "B2TRADER · account 123" / an error
     host: str | None = None
     demo: bool = False
     account_id: str | None = None  # shortened in the middle when space is short
@@ -87,7 +87,15 @@ class HeaderBar(Horizontal):
     def on_resize(self) -> None:
         self._apply()
 
-    def show(self, *, profile: str, where: str, host: str | None, demo: bool, account_id: str | None = None) -> None:
+    def show(
+        self,
+        *,
+        profile: str,
+        where: str,
+        host: str | None,
+        demo: bool,
+        account_id: str | None = None,
+    ) -> None:
         self._state = HeaderState(f"profile {profile}", where, host, demo, account_id)
         self._apply()
 

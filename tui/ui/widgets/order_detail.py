@@ -8,13 +8,18 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
-from tui.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 from tui.core.events import OrderResult
 from tui.core.models.row import OrderRow
+from tui.ui.widgets.plain import Plain
 
-OUTCOME_STYLE = {"cancelled": "bold green", "failed": "bold red", "unknown": "bold yellow", "not_sent": "italic"}
+OUTCOME_STYLE = {
+    "cancelled": "bold green",
+    "failed": "bold red",
+    "unknown": "bold yellow",
+    "not_sent": "italic",
+}
 
 
 def order_fields(row: OrderRow) -> list[tuple[str, str]]:
@@ -61,8 +66,11 @@ def confirmed_text(row: OrderRow | None, result: OrderResult) -> str:
         return "no"
     from tui.core.models.row import Exchange
 
-    exchange = row.exchange if row is not None else (Exchange.B2TRADER if result.ref.kind.value == "order_id"
-                                                     else Exchange.UPBIT)
+    exchange = (
+        row.exchange
+        if row is not None
+        else (Exchange.B2TRADER if result.ref.kind.value == "order_id" else Exchange.UPBIT)
+    )
     if exchange is Exchange.B2TRADER:
         state = row.state if row is not None and row.state else "final"
         return f"yes (the exchange's answer showed it {state})"
@@ -77,7 +85,9 @@ def detail_renderable(row: OrderRow | None, result: OrderResult | None = None) -
     table.add_column(overflow="fold")
     if result is not None:
         outcome = result.outcome.value
-        table.add_row("outcome", Text(outcome.replace("_", " "), style=OUTCOME_STYLE.get(outcome, "")))
+        table.add_row(
+            "outcome", Text(outcome.replace("_", " "), style=OUTCOME_STYLE.get(outcome, ""))
+        )
         if result.error is not None:
             err = result.error
             table.add_row("error", Text(err.name, style="bold red"))
@@ -117,7 +127,9 @@ class OrderDetail(VerticalScroll):
         """Everything the panel holds (also what is scrolled out of view), as plain text."""
         from rich.console import Console
 
-        console = Console(width=width, record=True, color_system=None, file=__import__("io").StringIO())
+        console = Console(
+            width=width, record=True, color_system=None, file=__import__("io").StringIO()
+        )
         console.print(detail_renderable(self.row, self.result))
         return console.export_text()
 

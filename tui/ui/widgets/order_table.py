@@ -18,10 +18,9 @@ Line 0 is the header and never scrolls; row `i` of the view is virtual line `i +
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import compress
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter, is_, is_not
 from typing import ClassVar
 
@@ -83,10 +82,19 @@ _ATTR = {
 
 # Exchange states and run marks -> style class of the state cell.
 STATE_CLASS: dict[str, str] = {
-    "wait": "open", "watch": "open", "Started": "open", "Pending": "open", "Working": "open",
-    "cancel": "cancelled", "Cancelled": "cancelled", "Expired": "cancelled", "cancelled": "cancelled",
-    "done": "done", "Completed": "done",
-    "Rejected": "failed", "failed": "failed",
+    "wait": "open",
+    "watch": "open",
+    "Started": "open",
+    "Pending": "open",
+    "Working": "open",
+    "cancel": "cancelled",
+    "Cancelled": "cancelled",
+    "Expired": "cancelled",
+    "cancelled": "cancelled",
+    "done": "done",
+    "Completed": "done",
+    "Rejected": "failed",
+    "failed": "failed",
     "unknown": "unknown",
     "sending": "pending",
     "not_sent": "not-sent",
@@ -112,8 +120,13 @@ def row_key(row: OrderRow) -> str:
     return _KEY_PREFIX[row.id_kind] + row.id
 
 
-def layout_columns(width: int, *, has_identifier: bool = True, ideal: Mapping[str, int] | None = None,
-                   check: bool = True) -> list[tuple[Column, int]]:
+def layout_columns(
+    width: int,
+    *,
+    has_identifier: bool = True,
+    ideal: Mapping[str, int] | None = None,
+    check: bool = True,
+) -> list[tuple[Column, int]]:
     """Choose the columns that fit `width` cells and their widths.
 
     Columns are dropped from the highest priority number until the minimum widths fit; the
@@ -121,7 +134,11 @@ def layout_columns(width: int, *, has_identifier: bool = True, ideal: Mapping[st
     not cut) and what is left goes to the growing columns. Display order is always the order of `COLUMNS`.
     """
     ideal = dict(ideal or {})
-    cols = [c for c in COLUMNS if (has_identifier or c.key != "identifier") and (check or c.key != "check")]
+    cols = [
+        c
+        for c in COLUMNS
+        if (has_identifier or c.key != "identifier") and (check or c.key != "check")
+    ]
 
     def need(c: Column) -> int:
         # Amounts are never cut while a lower-priority column could make room for them.
@@ -265,8 +282,16 @@ class OrderTable(ScrollView, can_focus=True):
             return self.table
 
     # ---- construction -----------------------------------------------------------------------
-    def __init__(self, *, empty_text: str = "No orders.", selectable: bool = True, name: str | None = None,
-                 id: str | None = None, classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        empty_text: str = "No orders.",
+        selectable: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.empty_text = empty_text
         self.selectable = selectable  # False: no checkbox column, no selection keys (result lists)
@@ -274,18 +299,20 @@ class OrderTable(ScrollView, can_focus=True):
         # (view, sort orders, selection, marks, search text) holds positions, not rows, so no
         # operation has to touch 100k Python objects in random order.
         self._rows: list[OrderRow] = []
-        self._pos: dict[str, int] = {}                # key -> position
-        self._sel = bytearray()                       # 1 = selected, by position
+        self._pos: dict[str, int] = {}  # key -> position
+        self._sel = bytearray()  # 1 = selected, by position
         self._sel_count = 0
-        self._marks: dict[int, str] = {}              # position -> run mark
-        self._hay: list[str] = []                     # lower-case search text by position (built lazily)
-        self._asc: dict[str, tuple[list[int], list[int]]] = {}  # column -> (ascending positions, empty ones)
+        self._marks: dict[int, str] = {}  # position -> run mark
+        self._hay: list[str] = []  # lower-case search text by position (built lazily)
+        self._asc: dict[
+            str, tuple[list[int], list[int]]
+        ] = {}  # column -> (ascending positions, empty ones)
         self._fkeys: dict[str, list[float | None]] = {}  # column -> float sort key by position
-        self._short: dict[str, bool] = {}                # column -> every amount fits a float exactly
+        self._short: dict[str, bool] = {}  # column -> every amount fits a float exactly
         self._warming = False
-        self._order: list[int] | None = None          # positions in sort order (None: insertion order)
-        self._view: list[int] = []                    # visible positions in display order
-        self._cursor = 0                              # index into the view
+        self._order: list[int] | None = None  # positions in sort order (None: insertion order)
+        self._view: list[int] = []  # visible positions in display order
+        self._cursor = 0  # index into the view
         self._sort_column: str | None = None
         self._sort_reverse = False
         self._filter = ""
@@ -482,7 +509,11 @@ class OrderTable(ScrollView, can_focus=True):
         if column is not None and column not in COLUMN_KEYS:
             raise ValueError(f"no such column: {column!r}")
         if reverse is None:
-            reverse = (not self._sort_reverse) if column == self._sort_column and column is not None else False
+            reverse = (
+                (not self._sort_reverse)
+                if column == self._sort_column and column is not None
+                else False
+            )
         self._sort_column = column
         self._sort_reverse = reverse
         self._header_cache = None
@@ -697,9 +728,17 @@ class OrderTable(ScrollView, can_focus=True):
         for column, keys in self._fkeys.items():
             if pos < len(keys):
                 value = getattr(row, _ATTR[column])
-                if value is not None and column != "created" and len(str(value)) > FLOAT_EXACT_CHARS:
+                if (
+                    value is not None
+                    and column != "created"
+                    and len(str(value)) > FLOAT_EXACT_CHARS
+                ):
                     self._short[column] = False
-                keys[pos] = None if value is None else (value.timestamp() if column == "created" else float(value))
+                keys[pos] = (
+                    None
+                    if value is None
+                    else (value.timestamp() if column == "created" else float(value))
+                )
 
     def _rows_changed(self, *, keep_cursor: bool, resort: bool = True) -> None:
         self._asc.clear()
@@ -748,7 +787,9 @@ class OrderTable(ScrollView, can_focus=True):
             missing = list(compress(range(n), map(is_, values, repeat(None))))
         else:
             present, missing = list(range(n)), []
-        if column in AMOUNT_COLUMNS or (column == "created" and len(self._fkeys.get(column, ())) == n):
+        if column in AMOUNT_COLUMNS or (
+            column == "created" and len(self._fkeys.get(column, ())) == n
+        ):
             # Comparing Decimals (or aware datetimes) is several times slower than comparing
             # floats, and a sort makes ~17 comparisons per row; a float per row is made once,
             # in row order (prepared while idle by `_warm`, or here). The float order is the
@@ -815,7 +856,9 @@ class OrderTable(ScrollView, can_focus=True):
                 break
         else:
             if len(self._hay) < n:
-                self._hay.extend(map(self._haystack, self._rows[len(self._hay):len(self._hay) + chunk]))
+                self._hay.extend(
+                    map(self._haystack, self._rows[len(self._hay) : len(self._hay) + chunk])
+                )
             else:
                 self._warming = False
                 return
@@ -828,7 +871,7 @@ class OrderTable(ScrollView, can_focus=True):
     def _ensure_hay(self) -> list[str]:
         hay = self._hay
         if len(hay) < len(self._rows):
-            hay.extend(map(self._haystack, self._rows[len(hay):]))
+            hay.extend(map(self._haystack, self._rows[len(hay) :]))
         return hay
 
     def _rebuild_view(self, *, keep_cursor: bool) -> None:
@@ -970,8 +1013,9 @@ class OrderTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         key = (width, self._has_identifier, tuple(sorted(self._ideal.items())))
         if key != self._layout_key:
-            self._layout = layout_columns(width, has_identifier=self._has_identifier, ideal=self._ideal,
-                                          check=self.selectable)
+            self._layout = layout_columns(
+                width, has_identifier=self._has_identifier, ideal=self._ideal, check=self.selectable
+            )
             self._layout_key = key
             self._line_cache.clear()
             self._header_cache = None
@@ -989,20 +1033,27 @@ class OrderTable(ScrollView, can_focus=True):
         view = self._view
         if index >= len(view):
             if not view and y == 1:
-                text = fit(" " + (self.empty_text if not self._rows else "No order matches the filter."), width)
+                text = fit(
+                    " " + (self.empty_text if not self._rows else "No order matches the filter."),
+                    width,
+                )
                 return Strip([Segment(text, styles["base"] + styles["empty"])], width)
             return Strip.blank(width, styles["base"])
         pos = view[index]
         cache_key = (pos, self._sel[pos], index == self._cursor)
         strip = self._line_cache.get(cache_key)
         if strip is None or strip.cell_length != width:
-            strip = self._render_row(self._rows[pos], pos, layout, width, styles, bool(cache_key[1]), cache_key[2])
+            strip = self._render_row(
+                self._rows[pos], pos, layout, width, styles, bool(cache_key[1]), cache_key[2]
+            )
             if len(self._line_cache) > 4096:
                 self._line_cache.clear()
             self._line_cache[cache_key] = strip
         return strip
 
-    def _render_header(self, layout: list[tuple[Column, int]], width: int, styles: dict[str, Style]) -> Strip:
+    def _render_header(
+        self, layout: list[tuple[Column, int]], width: int, styles: dict[str, Style]
+    ) -> Strip:
         style = styles["base"] + styles["header"]
         parts: list[str] = []
         for column, w in layout:
@@ -1023,7 +1074,9 @@ class OrderTable(ScrollView, can_focus=True):
             return True
         return sum(map(self._sel.__getitem__, view)) == len(view)
 
-    def _cell(self, row: OrderRow, pos: int, key: str, width: int, selected: bool) -> tuple[str, str | None]:
+    def _cell(
+        self, row: OrderRow, pos: int, key: str, width: int, selected: bool
+    ) -> tuple[str, str | None]:
         """Text (exactly `width` cells) and style class of one cell."""
         if key == "check":
             return ("[x]" if selected else "[ ]"), None
@@ -1032,7 +1085,9 @@ class OrderTable(ScrollView, can_focus=True):
         if key == "state":
             mark = self._marks.get(pos)
             if mark is not None:
-                return fit(MARK_TEXT.get(mark, mark), width), "state-" + STATE_CLASS.get(mark, "open")
+                return fit(MARK_TEXT.get(mark, mark), width), "state-" + STATE_CLASS.get(
+                    mark, "open"
+                )
             if row.state is None:
                 return self._unknown(row, width)
             return fit(row.state, width), "state-" + STATE_CLASS.get(row.state, "open")
@@ -1071,8 +1126,16 @@ class OrderTable(ScrollView, can_focus=True):
             return " " * width, None
         return fit(UNKNOWN if width >= len(UNKNOWN) else "?", width, right=right), "unknown"
 
-    def _render_row(self, row: OrderRow, pos: int, layout: list[tuple[Column, int]], width: int,
-                    styles: dict[str, Style], selected: bool, cursor: bool) -> Strip:
+    def _render_row(
+        self,
+        row: OrderRow,
+        pos: int,
+        layout: list[tuple[Column, int]],
+        width: int,
+        styles: dict[str, Style],
+        selected: bool,
+        cursor: bool,
+    ) -> Strip:
         base = styles["base"]
         if selected:
             base = base + styles["selected"]

@@ -6,8 +6,9 @@ import time
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from tui.ui.widgets.plain import Plain
 from textual.widgets import ProgressBar, Static
+
+from tui.ui.widgets.plain import Plain
 
 
 class ProgressPanel(Vertical):
@@ -58,14 +59,23 @@ class ProgressPanel(Vertical):
 
     @property
     def done(self) -> int:
-        return self.counts["cancelled"] + self.counts["failed"] + self.counts["unknown"] + self.counts["not_sent"]
+        return (
+            self.counts["cancelled"]
+            + self.counts["failed"]
+            + self.counts["unknown"]
+            + self.counts["not_sent"]
+        )
 
     def refresh_counts(self) -> None:
         elapsed = max(1e-6, self.clock() - self.started) if self.started else 0.0
         rate = self.requests / elapsed if elapsed else 0.0
         c = self.counts
-        parts = [f"{self.done:,}/{self.total:,} done", f"cancelled {c['cancelled']:,}", f"failed {c['failed']:,}",
-                 f"unknown {c['unknown']:,}"]
+        parts = [
+            f"{self.done:,}/{self.total:,} done",
+            f"cancelled {c['cancelled']:,}",
+            f"failed {c['failed']:,}",
+            f"unknown {c['unknown']:,}",
+        ]
         if c["not_sent"]:
             parts.append(f"not sent {c['not_sent']:,}")
         parts.append(f"{self.requests:,} req · {rate:.1f} req/s")

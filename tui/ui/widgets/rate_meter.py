@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 BAR = 6
-WIDE = 22     # "rate ▮▮▮▮▮▯ 30/30/s" with padding
+WIDE = 22  # "rate ▮▮▮▮▮▯ 30/30/s" with padding
 COMPACT = 15  # "rate 30/30/s" with padding: narrow terminals
 
 
@@ -57,7 +57,9 @@ class RateMeter(Static):
         if self.compact:
             text = Text(f"rate {remaining}/{limit}/s")
         else:
-            text = Text.assemble("rate ", ("▮" * filled), ("▯" * (BAR - filled)), f" {remaining}/{limit}/s")
+            text = Text.assemble(
+                "rate ", ("▮" * filled), ("▯" * (BAR - filled)), f" {remaining}/{limit}/s"
+            )
         self.update(text, layout=False)
         self.set_class(remaining <= limit // 5 and remaining > 0, "low")
         self.set_class(remaining == 0, "empty")

@@ -37,7 +37,7 @@ def locked_by_currency(rows: Iterable[OrderRow]) -> dict[str, Decimal]:
 
 
 def locked_text(totals: dict[str, Decimal], most: int = 4, width: int | None = None) -> str:
-    """"locked BTC 0.1 · ETH 2 · +3 more": at most `most` currencies, and with `width` only as
+    """ "locked BTC 0.1 · ETH 2 · +3 more": at most `most` currencies, and with `width` only as
     many as fit in it (never an amount cut in half)."""
     if not totals:
         return ""
@@ -68,8 +68,16 @@ class StatusBar(Static):
         self.locked: dict[str, Decimal] = {}
         self.note = ""
 
-    def set_counts(self, *, total: int, visible: int, selected: int, hidden_selected: int = 0,
-                   filter_text: str = "", locked: dict[str, Decimal] | None = None) -> None:
+    def set_counts(
+        self,
+        *,
+        total: int,
+        visible: int,
+        selected: int,
+        hidden_selected: int = 0,
+        filter_text: str = "",
+        locked: dict[str, Decimal] | None = None,
+    ) -> None:
         self.total, self.shown, self.selected = total, visible, selected
         self.hidden_selected = hidden_selected
         self.filter_text = filter_text
