@@ -8,6 +8,7 @@ the simulator's own `/_sim/` path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -50,7 +51,7 @@ def start_demo(
     b2_orders: int = 12,
     region: str = "kr",
     wait: bool = True,
-    **faults: float,
+    **faults: Any,
 ) -> DemoSession:
     """Start the simulator on 127.0.0.1 (a free port) in a background thread."""
     from tui.simulator.config import SimConfig

@@ -84,7 +84,8 @@ class B2TraderClient(HttpExchange):
         )
         message = text.strip()[:300] or httpx.codes.get_reason_phrase(status)
         if isinstance(body, dict):
-            inner = body.get("error") if isinstance(body.get("error"), dict) else body
+            error = body.get("error")
+            inner: dict = error if isinstance(error, dict) else body
             for key in ("message", "detail", "title", "description"):
                 if isinstance(inner.get(key), str) and inner[key]:
                     message = inner[key][:300]

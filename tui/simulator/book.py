@@ -90,7 +90,11 @@ class UpbitOrder:
 
     def mark_done(self) -> None:
         """Fill the rest of the order at its price (or reference price): state done."""
-        price = self.price if self.ord_type == "limit" else (self.ref_price or self.price or ZERO)
+        price = (
+            (self.price or ZERO)
+            if self.ord_type == "limit"
+            else (self.ref_price or self.price or ZERO)
+        )
         if self.volume is not None:
             self.executed_volume = self.volume
             self.remaining_volume = ZERO

@@ -14,6 +14,7 @@ import queue
 import signal
 import sys
 import threading
+from typing import NoReturn
 
 from .config import REGIONS, SimConfig
 
@@ -25,7 +26,7 @@ class _ArgumentError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage block
+    def error(self, message: str) -> NoReturn:  # one line, no usage block
         raise _ArgumentError(message)
 
 

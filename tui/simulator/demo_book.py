@@ -157,7 +157,8 @@ def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
             f"{_ID_PREFIXES[int(rand() * 5)]}-{i:06d}-{bits(24):06x}" if rand() < 1 / 3 else None
         )
         smp = ("reduce", "cancel_maker", "cancel_taker")[int(rand() * 3)] if rand() < 0.1 else None
-        volume = remaining = None
+        volume: Decimal | None = None
+        remaining: Decimal | None = None
         executed = paid = reserved = remaining_fee = ZERO
         trades = 0
         if side == "bid" and ord_type in ("price", "best"):
@@ -187,14 +188,15 @@ def build_upbit_orders(count: int, seed: int, quote: str) -> list[UpbitOrder]:
                 ) + remaining_fee  # funds + their fee
             else:
                 locked = remaining
-            if ord_type in ("market", "best"):
-                price = None  # sell at market: volume only
+        # A sell at market carries volume only.
+        funds_order = side == "bid" and ord_type in ("price", "best")
+        shown_price = None if ord_type in ("market", "best") and not funds_order else price
         append(
             UpbitOrder(
                 uuid,
                 side,
                 ord_type,
-                price,
+                shown_price,
                 state,
                 market,
                 ts,

@@ -11,9 +11,13 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .config import SimConfig
 from .state import SimState
+
+if TYPE_CHECKING:
+    import uvicorn
 
 _DROP_FILTER_INSTALLED = False
 
@@ -66,7 +70,7 @@ class SimulatorServer:
         self.state.log_hook = log
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
-        self._server = None  # uvicorn.Server, created in the thread
+        self._server: uvicorn.Server | None = None  # created in the thread
         self._ready = threading.Event()
         self._stop_requested = threading.Event()
         self._error: BaseException | None = None

@@ -124,7 +124,7 @@ class UpbitApi:
         now = time.monotonic()
         # The request has fully arrived: read it now, so a client that vanishes during the
         # simulated latency (kill -9) cannot stop the exchange acting on it, as on a real one.
-        body = await request.body() if request.method == "DELETE" else b""
+        sent_body = await request.body() if request.method == "DELETE" else b""
         key, token, auth_error = self._authenticate(request)
         if key is not None and auth_error is None:
             bucket = f"account:{key.account_id}"
@@ -168,7 +168,7 @@ class UpbitApi:
                     "out_of_scope",
                     "This API key lacks the Make Orders permission.",
                 )
-            if body:
+            if sent_body:
                 raise ApiError(
                     400,
                     "QUERY_PARAMETER_NOT_SUPPORTED",

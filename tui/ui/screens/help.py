@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,7 +28,7 @@ def help_renderable(keymap: dict[str, str] | None = None) -> Group:
     id_width = max(
         (len(binding_id) for _, rows in sections for _, _, binding_id in rows), default=8
     )
-    blocks = []
+    blocks: list[RenderableType] = []
     for title, rows in sections:
         blocks.append(Text(title, style="bold underline"))
         table = Table.grid(padding=(0, 2), expand=True)
