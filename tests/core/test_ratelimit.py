@@ -137,3 +137,15 @@ def test_listeners_hear_remaining():
     limits.listeners.append(lambda group, remaining, limit: heard.append((group, remaining, limit)))
     limits.observe(parse_remaining_req("group=default; min=1800; sec=12"))
     assert heard == [("default", 12, 30)]
+
+
+@pytest.mark.parametrize("reported", ["exchange.default", "default", "Exchange.Default"])
+def test_a_reading_under_the_prefixed_name_slows_the_default_group(reported):
+    """Upbit's 2026 answers say `exchange.default`; requests are counted under `default`."""
+    clock = FakeClock()
+    limits = RateLimits(margin=0.0, clock=clock)
+    limits.observe(parse_remaining_req(f"group={reported}; min=1800; sec=1"))
+    assert limits.window("default").remaining() == 1
+    assert limits.window("exchange.default") is limits.window("default")
+    cancel_all = limits.window("exchange.order-cancel-all")
+    assert (cancel_all.limit, cancel_all.period) == (1, 2.0)

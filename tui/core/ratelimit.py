@@ -156,6 +156,13 @@ UPBIT_GROUPS: dict[str, tuple[int, float]] = {
 }
 
 
+def canonical_group(name: str) -> str:
+    """Upbit's 2026 changelogs name groups `exchange.default`, older answers `default`: one
+    budget either way, so a reading under one name must slow the requests counted under the other."""
+    name = name.strip().lower()
+    return name.removeprefix("exchange.")
+
+
 class RateLimits:
     """One sliding window per rate-limit group, created on first use."""
 
@@ -174,6 +181,7 @@ class RateLimits:
         self.listeners: list[Callable[[str, int, int], None]] = []
 
     def window(self, group: str) -> SlidingWindow:
+        group = canonical_group(group)
         win = self._windows.get(group)
         if win is None:
             limit, period = self._specs.get(group, self._specs.get("default", (30, 1.0)))
