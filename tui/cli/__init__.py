@@ -138,7 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     s = command("serve", "Run the TUI in a web browser (textual-serve on 127.0.0.1).")
-    s.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    s.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port on 127.0.0.1 (default 8000; 0 picks a free one)",
+    )
     s.add_argument("--theme", metavar="NAME", help="TUI theme")
 
     cfg = sub.add_parser("config", help="Show, create or extend the configuration file.")

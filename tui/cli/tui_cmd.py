@@ -23,4 +23,4 @@ def run_tui(ctx: Context) -> int:
 def run_serve(ctx: Context) -> int:
     from tui.ui.serve import serve
 
-    return serve(ctx.args) or 0
+    return serve(ctx.args, ctx.redactor) or 0
