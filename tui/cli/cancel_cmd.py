@@ -13,6 +13,7 @@ from tui.core import decimal_json
 from tui.core.errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
 from tui.core.events import Event, OrderOutcome, Outcome, RunReport
 from tui.core.refs import IdKind, OrderRef, RefError
+from tui.core.visible import visible
 
 
 def collect_refs(ctx: Context) -> list[OrderRef]:
@@ -210,7 +211,7 @@ def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
 
 def _print_summary(report: RunReport, target: str, scrub=lambda text: text) -> None:
     def print(text: str) -> None:  # noqa: A001 - every line of the summary goes out scrubbed
-        builtins.print(scrub(text))
+        builtins.print(visible(scrub(text)))  # one line each, quoting the exchange's messages
 
     c = report.counts
     print(

@@ -10,6 +10,7 @@ from typing import Any
 from tui.core.config import REGIONS, AppConfig, Overrides, ResolvedProfile, load_config, resolve
 from tui.core.errors import InputError, OrderTuiError
 from tui.core.redact import Redactor
+from tui.core.visible import visible
 
 
 class Context:
@@ -89,10 +90,11 @@ class Context:
 
     # ---- output -------------------------------------------------------------------------------
     def fail(self, exc: OrderTuiError) -> None:
+        # One line each: the message may quote a file, an argument or the exchange's answer.
         message = self.redactor.scrub(exc.message)
-        print(f"ordertui: error: {message}", file=sys.stderr)
+        print(f"ordertui: error: {visible(message)}", file=sys.stderr)
         if exc.hint and exc.hint not in message:
-            print(f"  hint: {self.redactor.scrub(exc.hint)}", file=sys.stderr)
+            print(f"  hint: {visible(self.redactor.scrub(exc.hint))}", file=sys.stderr)
 
     def close(self) -> None:
         if self.demo_session is not None:
@@ -104,7 +106,7 @@ def ask(question: str) -> bool | None:
     """Ask yes/no on the terminal. None when there is no terminal to ask on."""
     for stream_in, stream_out in _terminals():
         try:
-            stream_out.write(f"{question} [y/N] ")
+            stream_out.write(f"{visible(question)} [y/N] ")  # /dev/tty is not scrubbed
             stream_out.flush()
             answer = stream_in.readline()
         except OSError:

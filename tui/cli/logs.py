@@ -1,4 +1,6 @@
-"""Log file set-up: everything goes to a rotating file in the user state dir, scrubbed of secrets."""
+"""Log file set-up: everything goes to a rotating file in the user state dir, scrubbed of secrets
+and with control characters made visible (a log line quoting an answer stays one line, and
+`cat`/`tail -f` of the log cannot drive the terminal)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 from pathlib import Path
 
 from tui.core.redact import RedactingFilter, Redactor
+from tui.core.visible import visible
 
 _REDACTOR = Redactor()
 
@@ -24,15 +27,34 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
         return stream
 
 
+class VisibleFilter(logging.Filter):
+    """Control characters of a record's message become visible escapes (`visible`), so a
+    message cannot forge a second log line; a traceback keeps its line breaks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = visible(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        if record.exc_text:
+            record.exc_text = visible(record.exc_text, keep="\n")
+        if record.stack_info:
+            record.stack_info = visible(record.stack_info, keep="\n")
+        return True
+
+
 class ScrubbingStream:
-    """Wraps stdout/stderr for the commands: whatever is printed passes the redactor first."""
+    """Wraps stdout/stderr for the commands: whatever is printed passes the redactor first, and
+    then has its control characters made visible (line breaks, carriage returns and tabs stay:
+    the commands' own tables and progress line use them). JSON stays valid JSON: the escapes
+    written for characters it leaves raw (DEL, C1, bidi) are JSON escapes of the same text."""
 
     def __init__(self, stream, redactor: Redactor) -> None:
         self._stream = stream
         self._redactor = redactor
 
     def write(self, text: str) -> int:
-        return self._stream.write(self._redactor.scrub(text))
+        return self._stream.write(visible(self._redactor.scrub(text), keep="\n\r\t"))
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
@@ -61,6 +83,7 @@ def setup_logging() -> Redactor:
     handler._ordertui = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(_REDACTOR))
+    handler.addFilter(VisibleFilter())  # after the redactor: it formats the traceback text
     root.addHandler(handler)
     level = os.environ.get("ORDERTUI_LOG_LEVEL", "INFO").upper()
     root.setLevel(getattr(logging, level, logging.INFO))

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tui.core.errors import EXIT_USAGE, OrderTuiError
+from tui.core.visible import visible
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -35,7 +36,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from tui.cli.logs import log_path
 
         logging.getLogger("ordertui").exception("internal error")
-        message = redactor.scrub(f"{type(exc).__name__}: {exc}")[:300]
+        message = visible(redactor.scrub(f"{type(exc).__name__}: {exc}")[:300])
         print(f"ordertui: internal error: {message} (details in {log_path()})", file=sys.stderr)
         return 70
     finally:

@@ -7,15 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tui.core.visible import visible
+
 
 def cell(value: Any) -> str:
+    """One cell's text: order fields come from the exchange, so control characters are shown
+    as escapes (and the columns line up by what is printed)."""
     if value is None:
         return "-"
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S%z")
-    return str(value)
+    return visible(str(value))
 
 
 def render(

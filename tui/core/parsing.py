@@ -28,6 +28,7 @@ from tui.core.models.b2trader import B2TraderOrder
 from tui.core.models.row import Exchange, OrderRow
 from tui.core.models.upbit import UpbitOrder
 from tui.core.refs import UUID_RE, IdKind, OrderRef, RefError
+from tui.core.visible import visible
 
 UPBIT = Exchange.UPBIT
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -79,11 +80,13 @@ class ParseResult:
         return ", ".join(parts) + f" ({self.format})"
 
     def ignored_preview(self, most: int = 10) -> list[str]:
+        """One line per ignored line, to print: the file's text with its control characters
+        made visible (a line may hold `ESC ]0;…` or `ESC [2J`)."""
         out = []
         for item in self.ignored[:most]:
             where = f"line {item.line_no}" if item.line_no is not None else item.text
             shown = item.text if item.line_no is not None else ""
-            out.append(f"{where}: {item.reason}" + (f": {shown}" if shown else ""))
+            out.append(visible(f"{where}: {item.reason}" + (f": {shown}" if shown else "")))
         if len(self.ignored) > most:
             out.append(f"... and {len(self.ignored) - most} more")
         return out

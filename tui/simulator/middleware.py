@@ -123,8 +123,10 @@ class SimMiddleware:
             "latency_ms": round(elapsed_ms, 2),
             "dropped": drop,
         }
+        # The path is percent-decoded: "%1b" would put a raw ESC on the terminal reading the log.
+        shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
         line = (
-            f"{now.strftime('%H:%M:%S.%f')[:-3]} {method:<6} {path} {status}"
+            f"{now.strftime('%H:%M:%S.%f')[:-3]} {method:<6} {shown} {status}"
             f" ids={ids} {elapsed_ms:.1f}ms{' DROPPED' if drop else ''}"
         )
         self.state.record(entry, line)

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.core.config import Overrides
+from tui.ui.safe_output import SafeOutput
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
 from tui.ui.widgets.header_bar import HeaderBar
@@ -21,7 +22,7 @@ BIG_LOAD = 10_000
 RATE_STALE_S = 1.0  # no Remaining-Req for this long: the per-second budget is full again
 
 
-class OrderTuiApp(App):
+class OrderTuiApp(SafeOutput, App):
     CSS_PATH = "styles.tcss"
     TITLE = "ordertui"
     ENABLE_COMMAND_PALETTE = True

@@ -10,6 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+
+from tui.core.visible import visible
 
 UNKNOWN = "unknown"
 ELLIPSIS = "…"
@@ -35,9 +38,15 @@ def fmt_time(value: datetime | None, width: int = 19) -> str:
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
-    """Pad or cut `text` to exactly `width` cells; cut text ends in an ellipsis."""
+    """Pad or cut `text` to exactly `width` cells; cut text ends in an ellipsis.
+
+    Control, bidi and separator characters are shown as escapes (`visible`) before measuring:
+    table cells are outside text, and the line-API table hands its text to the terminal as is.
+    """
     if width <= 0:
         return ""
+    if not text.isprintable():
+        text = visible(text)
     if text.isascii():
         length = len(text)
         if length == width:
@@ -71,3 +80,9 @@ def short_path(path) -> str:
     if home and home != "/" and (text == home or text.startswith(home + "/")):
         return "~" + text[len(home) :]
     return text
+
+
+def safe_text(value: object, style: str = "") -> Text:
+    """Outside text as a Rich `Text` for a table cell or a title: never read as markup (a
+    plain `str` cell of a Rich table is), its control characters made visible."""
+    return Text(visible(str(value)), style=style)

@@ -18,7 +18,7 @@ from textual.widgets import Input
 
 from tui.core.models.row import OrderRow
 from tui.core.planner import Plan
-from tui.ui.formatting import fmt_amount
+from tui.ui.formatting import fmt_amount, safe_text
 from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.status_bar import locked_by_currency
 
@@ -99,20 +99,20 @@ def summary_renderable(s: CancelSummary) -> Table:
     table.add_column(overflow="fold")
     table.add_row("Orders", Text(f"{s.count:,}", style="bold"))
     table.add_row(
-        "Exchange", Text(s.where + ("  [DEMO: the built-in simulator]" if s.demo else ""))
+        "Exchange", safe_text(s.where + ("  [DEMO: the built-in simulator]" if s.demo else ""))
     )
     markets = ", ".join(f"{m} {n:,}" for m, n in s.markets[:6])
     if len(s.markets) > 6:
         markets += f", +{len(s.markets) - 6} more"
     if s.unknown_market:
         markets = (markets + ", " if markets else "") + f"unknown {s.unknown_market:,}"
-    table.add_row("Markets", markets or "—")
+    table.add_row("Markets", safe_text(markets or "—"))  # the exchange's market names
     side = f"bid {s.bids:,} · ask {s.asks:,}"
     if s.unknown_side:
         side += f" · unknown {s.unknown_side:,}"
     table.add_row("Sides", side)
     locked = " · ".join(f"{cur} {fmt_amount(v)}" for cur, v in sorted(s.locked.items())) or "—"
-    table.add_row("Locked", locked)
+    table.add_row("Locked", safe_text(locked))  # currencies come from the market names
     table.add_row("Requests", Text("\n".join(s.endpoint_lines) or "none"))
     after = f"{s.requests:,} cancel request{'s' if s.requests != 1 else ''}"
     if s.lookups:
@@ -121,7 +121,7 @@ def summary_renderable(s: CancelSummary) -> Table:
     if s.duplicates:
         table.add_row("Duplicates", f"{s.duplicates:,} dropped")
     for note in s.notes:
-        table.add_row("Note", Text(note, style="italic"))
+        table.add_row("Note", safe_text(note, style="italic"))  # may quote the filter typed
     return table
 
 

@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
+from tui.core.visible import visible
+from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
 
 PREVIEW_ROWS = 8
@@ -56,7 +58,7 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
         head.append(
             f", {result.duplicates:,} duplicate{'s' if result.duplicates != 1 else ''} dropped"
         )
-    head.append(f"  ({source}, read as {result.format})", style="italic")
+    head.append(visible(f"  ({source}, read as {result.format})"), style="italic")
     if found:
         table.add_row(Text("Found", style="bold"), "")
         known = {r.key: r for r in result.rows}
@@ -65,7 +67,7 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
             extra = ""
             if row is not None and row.known:
                 extra = f"  {row.market or ''} {row.side or ''} {row.state or ''}".rstrip()
-            table.add_row(f"  {ref.kind.value}", f"{ref.value}{extra}")
+            table.add_row(f"  {ref.kind.value}", safe_text(f"{ref.value}{extra}"))
         if found > PREVIEW_ROWS:
             table.add_row("", Text(f"… and {found - PREVIEW_ROWS:,} more", style="italic"))
     if result.ignored:
@@ -75,7 +77,7 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
         for item in result.ignored[:IGNORED_ROWS]:
             where = f"  line {item.line_no}" if item.line_no is not None else f"  {item.text}"
             shown = f": {item.text}" if item.line_no is not None and item.text else ""
-            table.add_row(where, Text(f"{item.reason}{shown}"))
+            table.add_row(safe_text(where), safe_text(f"{item.reason}{shown}"))
         if len(result.ignored) > IGNORED_ROWS:
             table.add_row(
                 "", Text(f"… and {len(result.ignored) - IGNORED_ROWS:,} more", style="italic")

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
 
 DEMO_UPBIT = "\x00demo-upbit"
@@ -26,7 +27,11 @@ class ProfilesScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(f"{name}  ·  {desc}" + ("  (in use)" if name == self.current else ""), id=name)
+            Option(
+                # names and accounts from the config file: not markup
+                safe_text(f"{name}  ·  {desc}" + ("  (in use)" if name == self.current else "")),
+                id=name,
+            )
             for name, desc in self.profiles
         ]
         options.append(Option("demo  ·  Upbit on the built-in simulator", id=DEMO_UPBIT))

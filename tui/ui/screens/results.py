@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static
 from tui.core.errors import ErrorInfo, hint_for
 from tui.core.events import OrderResult, Outcome, RunReport
 from tui.core.models.row import OrderRow
+from tui.ui.formatting import safe_text
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.order_detail import OrderDetail
 from tui.ui.widgets.order_table import OrderTable
@@ -278,7 +279,7 @@ class ResultsScreen(Screen[str | None]):
         title = "Order" if row is None else f"Order {row.id}"
         if result is not None and result.error is not None:
             title += f"  ·  {result.error.name}"
-        self.query_one("#detail-box").border_title = Text(title)
+        self.query_one("#detail-box").border_title = safe_text(title)
         self.query_one(OrderDetail).show(row, result)
 
     def _target_row(self) -> OrderRow | None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
+from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
 
 
@@ -24,7 +24,7 @@ class SettingsScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         for key, value in self.rows:
-            table.add_row(key, Text(value))
+            table.add_row(key, safe_text(value))  # paths and values from the config file
         with Vertical():
             yield Plain("Settings", id="title")
             with VerticalScroll():

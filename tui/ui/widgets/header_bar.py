@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.rate_meter import RateMeter
 
@@ -136,4 +137,5 @@ class HeaderBar(Horizontal):
             used += len("DEMO") + 2
         text = fit_target(state, max(1, width - used - 2))
         target.update(text)
-        target.tooltip = f"{state.where} · {state.host}" if state.host else state.where
+        # A str tooltip is read as markup; `where` may be a connection error quoting the server.
+        target.tooltip = safe_text(f"{state.where} · {state.host}" if state.host else state.where)

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from tui.core.events import OrderResult
 from tui.core.models.row import OrderRow
+from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
 
 OUTCOME_STYLE = {
@@ -90,22 +91,22 @@ def detail_renderable(row: OrderRow | None, result: OrderResult | None = None) -
         )
         if result.error is not None:
             err = result.error
-            table.add_row("error", Text(err.name, style="bold red"))
+            table.add_row("error", safe_text(err.name, style="bold red"))
             if err.status is not None:
                 table.add_row("status", str(err.status))
-            table.add_row("message", err.message or "—")
-            table.add_row("hint", Text(err.hint or "—", style="italic"))
+            table.add_row("message", safe_text(err.message or "—"))
+            table.add_row("hint", safe_text(err.hint or "—", style="italic"))
         table.add_row("attempts", str(result.attempts))
         if row is None:
             row = result.row
-        table.add_row("confirmed", confirmed_text(row, result))
+        table.add_row("confirmed", safe_text(confirmed_text(row, result)))
         table.add_row("", "")
     if row is None and result is not None:
         row = result.row
     if row is not None:
         table.add_row("exchange", row.exchange.value)
-        for name, value in order_fields(row):
-            table.add_row(name, value)
+        for name, value in order_fields(row):  # names and values are the exchange's
+            table.add_row(safe_text(name), safe_text(value))
     return table
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from textual.widgets import Static
-
 from tui.core.models.row import OrderRow, split_market
 from tui.ui.formatting import fmt_amount
+from tui.ui.widgets.plain import Plain
 
 
 def locked_by_currency(rows: Iterable[OrderRow]) -> dict[str, Decimal]:
@@ -52,7 +51,7 @@ def locked_text(totals: dict[str, Decimal], most: int = 4, width: int | None = N
     return ""
 
 
-class StatusBar(Static):
+class StatusBar(Plain):  # not markup: it quotes the filter typed and the markets' currencies
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1;
                 text-wrap: nowrap; text-overflow: ellipsis; }

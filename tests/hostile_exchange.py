@@ -1,0 +1,101 @@
+"""An 'Upbit' on 127.0.0.1 whose answers carry terminal escape sequences, bidi overrides and
+Textual markup in every text field: order fields, error names and error messages.
+
+It lists one open order, refuses every cancel with a 400 whose name and message are hostile,
+and answers look-ups with the order. Used by the CLI and TUI tests of what reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+TITLE = "\x1b]0;PWNED\x07"  # OSC 0: sets the terminal's title (BEL-terminated)
+CLEAR = "\x1b[2J"  # CSI 2J: clears the screen
+C1_CSI = "\x9b31m"  # C1 CSI: a one-byte CSI on terminals that honour C1 controls
+RLO = "\u202e"  # right-to-left override (Trojan Source)
+MARKUP = "[@click=app.quit]quit[/]"  # Textual markup that would be a clickable action
+
+UUID = "0b2a3c4d-1111-4222-8333-444455556666"
+MARKET = f"KRW-{TITLE}\r"  # a carriage return would let it overwrite its own line
+IDENTIFIER = f"bot{RLO}1{MARKUP}"
+STATE = "wait"  # the app decides what it can cancel by the state: keep it a real one
+ORD_TYPE = f"limit{CLEAR}"
+ERROR_NAME = f"refused{CLEAR}"
+ERROR_MESSAGE = f"no {TITLE} way {C1_CSI} {RLO}reversed {MARKUP}\nsecond line\r overwrite"
+# Every raw character above that must never reach a terminal.
+RAW = ("\x1b", "\x07", "\x9b", RLO)
+
+
+def order() -> dict:
+    return {
+        "uuid": UUID,
+        "side": "ask",  # an ask locks the base currency: the hostile part of the market
+        "ord_type": ORD_TYPE,
+        "price": "100.0",
+        "state": STATE,
+        "market": MARKET,
+        "created_at": "2025-07-04T15:00:00+09:00",
+        "volume": "1.0",
+        "remaining_volume": "1.0",
+        "executed_volume": "0.0",
+        "reserved_fee": "0.0",
+        "remaining_fee": "0.0",
+        "paid_fee": "0.0",
+        "locked": "100.0",
+        "trades_count": 0,
+        "identifier": IDENTIFIER,
+        f"note{CLEAR}": f"extra {TITLE}",  # an unknown field: kept, and shown in the detail
+    }
+
+
+class HostileExchange:
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _answer(self) -> None:
+                path = urlsplit(self.path).path
+                outer.requests.append(f"{self.command} {path}")
+                if self.command == "DELETE":
+                    error = {"name": ERROR_NAME, "message": ERROR_MESSAGE}
+                    self._send(400, {"error": error})
+                elif path == "/v1/order":
+                    self._send(200, order())
+                else:  # /v1/orders/open and /v1/orders/uuids
+                    self._send(200, [order()])
+
+            do_GET = do_DELETE = _answer
+
+            def _send(self, status: int, body) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> HostileExchange:
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def raw_found(text: str) -> list[str]:
+    """The hostile raw characters present in `text` (for an assertion message)."""
+    return [repr(ch) for ch in RAW if ch in text]
