@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: isolated user dirs and a seeded loopback simulator."""
+"""Fixtures shared by the whole suite: isolated user dirs and a seeded loopback simulator,
+and the checks every test passes through (see `_no_hidden_errors`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,48 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.process_checks import ProcessChecks, hypothesis_seed_header, setup_hypothesis_seed
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "internal_errors_expected: the test provokes a bug the product catches and logs "
+        "(an engine internal_error, a broken listener, a logged exception) and checks it itself",
+    )
+    config.addinivalue_line(
+        "markers",
+        "rate_limited_expected: the test makes a simulator answer 429 (or 418) on purpose",
+    )
+    setup_hypothesis_seed(config)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return hypothesis_seed_header(config)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    # Also at the end (the header is not shown with -q): what replays this run's examples.
+    line = hypothesis_seed_header(config)
+    if line and exitstatus != 0:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _no_hidden_errors(request: pytest.FixtureRequest) -> Iterator[ProcessChecks]:
+    """Fail any test in which the product hid a problem behind a good end state: an engine run
+    that caught an internal error, an ERROR logged by ordertui (in this process, or in the log
+    file of a CLI subprocess under the test's tmp_path), an `internal_error` in a journal, a
+    simulator that answered 429/418 or crashed. A test that provokes one on purpose says so
+    with a marker and checks it itself."""
+    checks = ProcessChecks(request)
+    checks.start()
+    try:
+        yield checks
+    finally:
+        checks.stop()
+    checks.verify()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from .helpers import journal_files, last_json_line, run_cli
 BAN_SECONDS = 30
 
 
+@pytest.mark.rate_limited_expected
 def test_cli_halts_on_418_with_how_long_and_exit_3(make_sim, env):
     # The simulator allows 5 requests/s and blocks at the second over-limit request; the
     # client believes in Upbit's 30/s, so it runs into the block mid-run.

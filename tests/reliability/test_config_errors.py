@@ -4,11 +4,13 @@ command reads it."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import subprocess
 
 import pytest
 
-from .helpers import run_cli
+from .helpers import CLI, run_cli
 
 SECRET = "SecretKeySecretKeySecretKeySecretKey0001"
 UID = "0b4b2f3e-1111-4222-8333-444455556666"
@@ -118,9 +120,55 @@ def test_an_unreadable_config_is_one_clear_message(env, kind):
     elif kind == "not utf-8":
         path.write_bytes(b'[profiles.main]\nregion = "\xff\xfe"\n')
     elif kind == "no permission":
-        if os.geteuid() == 0:
-            pytest.skip("root reads any file")
         path.write_text("[journal]\n")
         os.chmod(path, 0)
-    proc = run_cli(["reconcile", "--config", str(path), "--yes"], env.vars)
+    args = ["reconcile", "--config", str(path), "--yes"]
+    if kind == "no permission" and os.geteuid() == 0:
+        proc = _run_without_root_file_access(args, env.vars)  # CI runs as root
+    else:
+        proc = run_cli(args, env.vars)
     _one_clear_message(proc, path, None, words)
+
+
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
+
+
+def _drop_file_access_override() -> None:
+    """In the child, before exec: drop the two capabilities that let root read any file from
+    the bounding set, so the exec'd process (still uid 0) obeys file modes like anyone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) needs CAP_SETPCAP")
+
+
+def _run_without_root_file_access(args, env) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=env.get("HOME"),
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_drop_file_access_override,
+    )
+
+
+def test_the_unreadable_file_case_really_cannot_be_read_by_its_reader(env):
+    """The "no permission" case above proves nothing if its reader could read the file."""
+    path = env.root / "secret.toml"
+    path.write_text("[journal]\n")
+    os.chmod(path, 0)
+    reader = [*CLI[:1], "-c", f"open({str(path)!r}).read()"]
+    if os.geteuid() == 0:
+        proc = subprocess.run(
+            reader,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=_drop_file_access_override,
+        )
+    else:
+        proc = subprocess.run(reader, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "PermissionError" in proc.stderr

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import tui.core.journal as journal_mod
 from tui.core.engine import CancelEngine
 from tui.core.journal import Journal, list_runs, prune, read_run
 from tui.core.redact import Redactor
@@ -57,48 +56,7 @@ def run_engine(
 
 
 # ---- durability ---------------------------------------------------------------------------
-def test_each_intent_is_fsynced_before_its_request_leaves(tmp_path, monkeypatch):
-    fake = FakeUpbit(45)  # 2 batches of 20 + a batch of 5
-    for uid in fake.uuids[:3]:
-        fake.states[uid] = "done"
-    synced: dict[int, int] = {}  # inode -> file size at its last fsync
-    real_fsync = os.fsync
-
-    def fsync(fd: int) -> None:
-        real_fsync(fd)
-        info = os.fstat(fd)
-        if stat.S_ISREG(info.st_mode):
-            synced[info.st_ino] = info.st_size
-
-    monkeypatch.setattr(journal_mod.os, "fsync", fsync)
-    holder: dict[str, Journal] = {}
-    checked = []
-
-    def before(request: httpx.Request):
-        if request.method != "DELETE":
-            return None
-        path = holder["journal"].path
-        durable = path.read_bytes()[: synced.get(path.stat().st_ino, 0)]
-        refs = [
-            f"uuid:{u}"
-            for u in request.url.params.get_list("uuids[]") or [request.url.params["uuid"]]
-        ]
-        intents = [
-            json.loads(line) for line in durable.decode().splitlines() if '"type": "intent"' in line
-        ]
-        sent_before = sum(1 for r in checked if r == refs)
-        assert sum(1 for i in intents if i["refs"] == refs) > sent_before, (
-            "request sent before its intent was durable"
-        )
-        checked.append(refs)
-        return None
-
-    fake.before = before
-    journal = Journal(tmp_path, redactor=Redactor([ACCESS, SECRET]))
-    holder["journal"] = journal
-
-    report = run_with(fake, journal)
-    assert len(checked) == 3 and report.counts["cancelled"] == 42 and report.counts["failed"] == 3
+# Intents fsynced before each request reaches the exchange: test_intent_durability.py.
 
 
 def test_every_cut_of_a_journal_reads_and_never_loses_a_sent_order(tmp_path):

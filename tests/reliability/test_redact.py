@@ -28,6 +28,27 @@ def test_scrubs_keys_bearer_tokens_and_jwts():
     )  # ordinary data untouched
 
 
+def test_scrubbing_a_json_document_keeps_it_json():
+    """`cancel --json` passes stdout through the scrubber: an exchange's 401 message that says
+    "Bearer token." used to swallow the JSON after it, up to the next space."""
+    import json
+
+    token = make_token(ACCESS, SECRET)
+    document = json.dumps(
+        {
+            "failed": [{"error": {"message": "Missing or invalid Bearer token.", "status": 401}}],
+            "echo": f"Authorization: Bearer {token}",
+            "b2": "bearer abc.def-ghi_jkl+/x==",
+            "after": "kept",
+        }
+    )
+    scrubbed = json.loads(Redactor([ACCESS, SECRET]).scrub(document))
+    assert scrubbed["after"] == "kept"
+    assert scrubbed["failed"][0]["error"]["status"] == 401
+    assert scrubbed["echo"] == f"Authorization: Bearer {REDACTED}"
+    assert scrubbed["b2"] == f"bearer {REDACTED}"
+
+
 def test_a_secret_added_later_is_scrubbed_too():
     r = Redactor()
     r.add(SECRET)

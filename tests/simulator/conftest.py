@@ -25,3 +25,32 @@ def upbit(sim):
     client = Upbit(sim)
     yield client
     client.close()
+
+
+class SimClock:
+    """The clock the simulator's rate limits read, moved by the test instead of by waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sim_clock(monkeypatch) -> SimClock:
+    """Freeze the time the Upbit and B2TRADER routes stamp arrivals with (their rate limits,
+    429s and blocks): a burst is one instant however slow the machine, and a window slides
+    only when the test says so."""
+    import types
+
+    from tui.simulator import b2trader_routes, upbit_routes
+
+    clock = SimClock()
+    fake = types.SimpleNamespace(monotonic=clock.monotonic)
+    monkeypatch.setattr(upbit_routes, "time", fake)
+    monkeypatch.setattr(b2trader_routes, "time", fake)
+    return clock

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
@@ -116,7 +115,8 @@ def test_unknown_order_is_404(sim, b2):
     assert r.status_code == 404 and r.json()["code"] == "OrderNotFound"
 
 
-def test_rate_limit_429_past_b2_rps(make_server):
+@pytest.mark.rate_limited_expected
+def test_rate_limit_429_past_b2_rps(sim_clock, make_server):
     sim = make_server(b2_rps=10, b2_orders=20)
     creds = sim.credentials["b2trader"]
     ids = [o["orderId"] for o in sim.state.b2_orders()]
@@ -124,9 +124,7 @@ def test_rate_limit_429_past_b2_rps(make_server):
         base_url=sim.base_url,
         headers={"Authorization": f"Bearer {creds['token']}", "accountId": creds["account_id"]},
     ) as client:
-        started = time.monotonic()
         statuses = [client.delete(f"{PREFIX}/orders/{oid}").status_code for oid in ids]
-        assert time.monotonic() - started < 1.0
         assert statuses == [200] * 10 + [429] * 10
         refused = client.delete(f"{PREFIX}/orders/{ids[-1]}")
         assert refused.json()["code"] == "TooManyRequests" and refused.headers["Retry-After"] == "1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.reliability.helpers import wait_for
 from tui.simulator.sim_routes import is_loopback
 
 from .helpers import Upbit
@@ -58,6 +59,8 @@ def test_request_log_has_no_secrets(sim):
         f"{sim.base_url}/frontoffice/api/v3/accounts",
         headers={"Authorization": f"Bearer {sim.credentials['b2trader']['token']}"},
     )
+    # a request's line is written once its answer has gone out, so it may follow the answer
+    wait_for(lambda: len(lines) >= 2, 10, what="two log lines")
     assert len(lines) == 2
     assert "GET /v1/orders/uuids 200 ids=5" in " ".join(lines[0].split())
     secrets = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import pytest
 
 from .helpers import Upbit, error_name
 
@@ -147,7 +147,8 @@ def test_cancel_all_default_count_is_20(make_server):
     upbit.close()
 
 
-def test_cancel_all_one_call_per_two_seconds(sim, upbit):
+@pytest.mark.rate_limited_expected
+def test_cancel_all_one_call_per_two_seconds(sim_clock, sim, upbit):
     first = upbit.delete("/v1/orders/open", {"count": 1})
     assert first.status_code == 200
     second = upbit.delete("/v1/orders/open", {"count": 1})
@@ -159,15 +160,16 @@ def test_cancel_all_one_call_per_two_seconds(sim, upbit):
     assert sim.state.stats.upbit_cancels == 1
 
 
-def test_cancel_all_allowed_again_after_interval(make_server):
+@pytest.mark.rate_limited_expected
+def test_cancel_all_allowed_again_after_interval(sim_clock, make_server):
     sim = make_server(cancel_all_interval=0.4)
     upbit = Upbit(sim)
     assert upbit.delete("/v1/orders/open", {"count": 1}).status_code == 200  # t=0
-    time.sleep(0.2)
+    sim_clock.advance(0.2)
     assert upbit.delete("/v1/orders/open", {"count": 1}).status_code == 429  # t=0.2, counted
-    time.sleep(0.25)
+    sim_clock.advance(0.25)
     # t=0.45: the first call left the window, the refused one (t=0.2) has not
     assert upbit.delete("/v1/orders/open", {"count": 1}).status_code == 429
-    time.sleep(0.45)
+    sim_clock.advance(0.45)
     assert upbit.delete("/v1/orders/open", {"count": 1}).status_code == 200
     upbit.close()

@@ -1,8 +1,9 @@
-"""Rate limits: 30/s sliding per account, Remaining-Req countdown, 429 plain text, 418 only after sustained abuse."""
+"""Rate limits: 30/s sliding per account, Remaining-Req countdown, 429 plain text, 418 only after sustained abuse.
+
+The simulator's clock is frozen (`sim_clock`) for the tests over HTTP: a burst arrives at one
+instant however slow the machine is, and time moves only when a test advances it."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -11,13 +12,11 @@ from tui.simulator.ratelimit import RateLimiter
 
 from .helpers import Upbit
 
+pytestmark = pytest.mark.rate_limited_expected
+
 
 def burst(upbit, n, path="/v1/orders/open"):
-    out = []
-    started = time.monotonic()
-    for _ in range(n):
-        out.append(upbit.get(path))
-    return out, time.monotonic() - started
+    return [upbit.get(path) for _ in range(n)]
 
 
 def sec_of(response):
@@ -26,9 +25,8 @@ def sec_of(response):
     return int(header.rsplit("=", 1)[1])
 
 
-def test_burst_of_100_gets_429_past_30_and_countdown(sim, upbit):
-    responses, elapsed = burst(upbit, 100)
-    assert elapsed < 1.0, f"burst too slow to test a 1 s window ({elapsed:.2f}s)"
+def test_burst_of_100_gets_429_past_30_and_countdown(sim_clock, sim, upbit):
+    responses = burst(upbit, 100)
     statuses = [r.status_code for r in responses]
     assert statuses[:30] == [200] * 30
     assert statuses[30:] == [429] * 70
@@ -40,36 +38,36 @@ def test_burst_of_100_gets_429_past_30_and_countdown(sim, upbit):
     assert sim.state.stats.rate_limited == 70 and sim.state.stats.banned == 0
 
 
-def test_window_slides_and_budget_returns(make_server):
+def test_window_slides_and_budget_returns(sim_clock, make_server):
     sim = make_server(rps=5)
     upbit = Upbit(sim)
-    first, _ = burst(upbit, 5)
+    first = burst(upbit, 5)
     assert [sec_of(r) for r in first] == [4, 3, 2, 1, 0]
-    assert upbit.get("/v1/orders/open").status_code == 429
-    time.sleep(1.05)
+    sim_clock.advance(0.99)
+    assert upbit.get("/v1/orders/open").status_code == 429  # still inside the window
+    sim_clock.advance(1.0)  # the first five and the refused one have left it
     again = upbit.get("/v1/orders/open")
     assert again.status_code == 200 and sec_of(again) == 4
     upbit.close()
 
 
-def test_limit_is_per_account_shared_by_its_keys(sim, upbit):
+def test_limit_is_per_account_shared_by_its_keys(sim_clock, sim, upbit):
     ro = Upbit(sim, "upbit_readonly")
     burst(upbit, 30)
     assert ro.get("/v1/orders/open").status_code == 429
     ro.close()
 
 
-def test_unauthenticated_calls_do_not_spend_the_account_budget(sim, upbit):
+def test_unauthenticated_calls_do_not_spend_the_account_budget(sim_clock, sim, upbit):
     for _ in range(40):
         upbit.http.get("/v1/orders/open")  # no token: counted for the client address
     ok = upbit.get("/v1/orders/open")
     assert ok.status_code == 200 and sec_of(ok) == 29
 
 
-def test_sustained_abuse_escalates_to_418_with_block_time(sim, upbit):
+def test_sustained_abuse_escalates_to_418_with_block_time(sim_clock, sim, upbit):
     cfg = SimConfig()
-    responses, elapsed = burst(upbit, cfg.rps + cfg.ban_after_429 + 5)
-    assert elapsed < 1.0
+    responses = burst(upbit, cfg.rps + cfg.ban_after_429 + 5)
     statuses = [r.status_code for r in responses]
     first_418 = statuses.index(418)
     assert first_418 == cfg.rps + cfg.ban_after_429  # 30 OK, 100 x 429, then blocked
@@ -81,18 +79,20 @@ def test_sustained_abuse_escalates_to_418_with_block_time(sim, upbit):
     assert sim.state.stats.banned == len(statuses) - first_418
 
 
-def test_block_expires_and_grows_on_repeat(make_server):
+def test_block_expires_and_grows_on_repeat(sim_clock, make_server):
     sim = make_server(rps=3, ban_after_429=4, ban_seconds=0.3)
     upbit = Upbit(sim)
-    statuses = [r.status_code for r in burst(upbit, 8)[0]]
+    statuses = [r.status_code for r in burst(upbit, 8)]
     assert statuses == [200] * 3 + [429] * 4 + [418]
-    time.sleep(0.35)
-    assert upbit.get("/v1/orders/open").status_code == 200  # first block was 0.3 s
-    statuses = [r.status_code for r in burst(upbit, 7)[0]]
+    sim_clock.advance(0.29)
+    assert upbit.get("/v1/orders/open").status_code == 418  # the first block is 0.3 s
+    sim_clock.advance(0.02)
+    assert upbit.get("/v1/orders/open").status_code == 200
+    statuses = [r.status_code for r in burst(upbit, 7)]
     assert statuses == [200] * 2 + [429] * 4 + [418]
-    time.sleep(0.35)
-    assert upbit.get("/v1/orders/open").status_code == 418  # second block is 0.6 s
-    time.sleep(0.3)
+    sim_clock.advance(0.35)
+    assert upbit.get("/v1/orders/open").status_code == 418  # the second block is 0.6 s
+    sim_clock.advance(0.26)
     assert upbit.get("/v1/orders/open").status_code == 200
     upbit.close()
 

@@ -262,7 +262,13 @@ class CancelEngine:
             except OrderTuiError as exc:
                 self._mark(req.refs, Outcome.FAILED, info("invalid_input", exc.message), sent=False)
             except Exception as exc:  # never lose a run (or an order) to a surprise
+                # ...but never hide it either: a bug of ours is logged with its traceback,
+                # counted on the report and told to the user, so it cannot pass for a clean run.
                 log.exception("unexpected error in %s", req.endpoint)
+                self._report.internal_errors += 1
+                self._emit(
+                    Notice("error", f"Internal error in {req.endpoint}: {type(exc).__name__}")
+                )
                 error = info("internal_error", f"{type(exc).__name__}: {str(exc)[:200]}")
                 if gate.sends:
                     self._mark(req.refs, Outcome.UNKNOWN, error, sent=True, ambiguous=True)
@@ -603,6 +609,9 @@ class CancelEngine:
             self.on_event(event)
         except Exception:  # a broken listener must never break a run
             log.exception("event listener failed")
+            report = getattr(self, "_report", None)
+            if report is not None:
+                report.internal_errors += 1
 
 
 def _state_of(order: Order) -> str | None:

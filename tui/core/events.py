@@ -105,6 +105,9 @@ class RunReport:
     elapsed_s: float = 0.0
     halted: str | None = None  # why the run stopped early (418, auth, abort)
     aborted: bool = False
+    # Unexpected exceptions the engine caught so the run could go on (a bug, not the exchange):
+    # each is logged with its traceback. Zero in every healthy run.
+    internal_errors: int = 0
 
     def by_outcome(self, outcome: Outcome) -> list[OrderResult]:
         return [r for r in self.results.values() if r.outcome is outcome]

@@ -7,7 +7,9 @@ import re
 from collections.abc import Iterable
 
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
-_BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
+# The token is what RFC 6750 allows in one (b64token): stopping there keeps the text around it
+# intact, e.g. the quote and comma after "Bearer token." inside a JSON document.
+_BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*")
 REDACTED = "[redacted]"
 
 

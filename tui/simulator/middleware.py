@@ -44,7 +44,9 @@ class SimMiddleware:
             return
         state = self.state
         started = time.perf_counter()
+        arrived = time.monotonic()
         method, path = scope["method"], scope["path"]
+        self._arrival(method, path, scope.get("query_string", b""), arrived)
         scope.setdefault("state", {})["sim_ids"] = 0
         drop = is_exchange_path(path) and state.faults.should_drop()
         status = 0
@@ -93,10 +95,29 @@ class SimMiddleware:
             if drop:
                 stats.injected_drops += 1
         ids = scope["state"].get("sim_ids", 0)
-        self._log(method, path, status, ids, started, drop)
+        self._log(method, path, status, ids, started, drop, arrived)
         if drop:
             await self._send_truncated(held, send)
             raise SimulatedDrop(f"{method} {path}: connection dropped after acting (simulated)")
+
+    def _arrival(self, method: str, path: str, query: bytes, arrived: float) -> None:
+        """Tell `state.arrival_hook` (a test's) that a request arrived, before anything acts on it."""
+        hook = self.state.arrival_hook
+        if hook is None:
+            return
+        try:
+            hook(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query.decode("latin-1"),
+                    "arrived": arrived,
+                }
+            )
+        except Exception:  # the hook must not change the exchange's answer; counted instead
+            with self.state.lock:
+                self.state.stats.errors += 1
+            log.debug("arrival hook failed on %s %s", method, path, exc_info=True)
 
     @staticmethod
     async def _send_truncated(held: list[dict], send) -> None:
@@ -110,7 +131,14 @@ class SimMiddleware:
         )
 
     def _log(
-        self, method: str, path: str, status: int, ids: int, started: float, drop: bool
+        self,
+        method: str,
+        path: str,
+        status: int,
+        ids: int,
+        started: float,
+        drop: bool,
+        arrived: float,
     ) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
         now = datetime.now()
@@ -122,6 +150,7 @@ class SimMiddleware:
             "ids": ids,
             "latency_ms": round(elapsed_ms, 2),
             "dropped": drop,
+            "arrived": arrived,  # time.monotonic() when the request arrived (for tests)
         }
         # The path is percent-decoded: "%1b" would put a raw ESC on the terminal reading the log.
         shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")

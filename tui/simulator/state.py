@@ -52,6 +52,9 @@ class SimState:
         self.faults = Faults(cfg)
         self.recent: deque[dict] = deque(maxlen=2000)  # last request records, newest last
         self.log_hook: Callable[[str], None] | None = None
+        # Called with {"method", "path", "query", "arrived"} as each request arrives, before the
+        # simulator acts on it (tests check what the client had done by then).
+        self.arrival_hook: Callable[[dict], None] | None = None
 
         # Upbit: one account, a full key pair and a read-only one (no Make Orders).
         account = "upbit-account-1"
