@@ -309,13 +309,13 @@ OPS = st.lists(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 40), OPS)
-def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops):
+@given(st.integers(0, 40), OPS, st.sampled_from([0, 16, 10**6]))
+def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops, share):
     saved = blocks.BLOCK
     blocks.BLOCK = 4  # many small blocks: splits and empty blocks happen
     try:
         model = model_of(upbit_rows(size) + [ref_row(7), ref_row(8)])
-        model.REBUILD_SHARE = 1_000  # always in place
+        model.REBUILD_SHARE = share  # 0: every change in place; 10**6: every change sorts again
         columns = [None, "price", "volume", "state", "market", "created", "identifier", "check"]
         filters = ["", "krw", "bid", "krw-eth", "bot", "ask krw", "done", "zzz"]
         for op, a, b in ops:
@@ -328,7 +328,8 @@ def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops):
             elif op == 2 and rows:
                 price = Decimal(("1", "2", "2.0", "3.5", "100")[b % 5])
                 state = ("wait", "cancel", "done")[b % 3]
-                model.update_fields({pick: {"price": price, "state": state}})
+                market = ("KRW-ETH", "BTC-ETH", "KRW-XRP", "USDT-BTC")[a % 4]
+                model.update_fields({pick: {"price": price, "state": state, "market": market}})
             elif op == 3:
                 model.add_rows([upbit_row(a % 90, price=("1.0", "5", "7")[b % 3])])
             elif op == 4 and rows:
