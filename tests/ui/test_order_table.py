@@ -81,6 +81,61 @@ def test_layout_without_identifiers_frees_the_column():
     assert "type" in keys
 
 
+# What a 100k-order book measures (the simulator's): amounts up to 15 characters with their
+# thousands separators (14 without), 20-character identifiers.
+BIG_BOOK = {
+    "id": 36,
+    "identifier": 20,
+    "market": 8,
+    "side": 4,
+    "price": 11,
+    "price.plain": 9,
+    "volume": 15,
+    "volume.plain": 14,
+    "remaining": 15,
+    "remaining.plain": 14,
+}
+
+
+def widths_at(width: int, **kw) -> dict[str, int]:
+    layout = layout_columns(width, **kw)
+    assert sum(w for _, w in layout) + SEP * (len(layout) - 1) == width
+    return {c.key: w for c, w in layout}
+
+
+@pytest.mark.parametrize("sort_column", [None, "side", "remaining"])
+def test_layout_at_80_gives_width_to_amounts_before_the_id(sort_column):
+    widths = widths_at(79, ideal=BIG_BOOK, sort_column=sort_column)
+    assert {"price", "volume", "remaining", "state", "market", "side"} <= widths.keys()
+    assert widths["remaining"] >= 14 and widths["volume"] >= 14 and widths["price"] >= 10
+    assert widths["id"] == 9  # the first 8 characters tell uuids apart; nothing more here
+
+
+def test_layout_never_shows_a_column_while_a_more_important_one_is_hidden():
+    ranked = sorted((c for c in COLUMNS if c.rank >= 0), key=lambda c: c.rank)
+    for width in range(40, 200):
+        shown = widths_at(width, ideal=BIG_BOOK).keys()
+        flags = [c.key in shown for c in ranked]
+        assert flags == sorted(flags, reverse=True), (width, flags)
+
+
+def test_layout_at_120_shows_identifiers_whole_before_widening_the_id():
+    widths = widths_at(119, ideal=BIG_BOOK)
+    assert widths["identifier"] == 20 and widths["remaining"] == 15 and widths["price"] == 11
+    demo = {**BIG_BOOK, "volume": 14, "remaining": 14}  # the 40-order demo book
+    widths = widths_at(119, ideal=demo)
+    assert widths["identifier"] == 20 and "created" in widths and widths["id"] == 9
+
+
+def test_the_sort_arrow_is_never_cut_off():
+    from tui.ui.table.columns import header_label
+
+    side = next(c for c in COLUMNS if c.key == "side")
+    assert header_label(side, 4, "▲") == "Sid▲"
+    assert header_label(side, 5, "▼") == "Side▼"
+    assert header_label(side, 4, None) == "Side"
+
+
 # ---- rendering ------------------------------------------------------------------------------
 async def test_80x24_shows_short_uuids_exact_amounts_and_unknown_rows():
     rows = [upbit_row(1, price="140000000.0", volume="0.00012345"), ref_row(9)]
@@ -475,3 +530,19 @@ async def test_the_line_cache_is_a_bounded_lru_and_never_shows_a_stale_line():
         table.update_fields({rows[1].key: {"state": "cancel"}})
         await pilot.pause()
         assert "cancel" in screen_lines(app)[2] and "wait" in screen_lines(app)[3]
+
+
+async def test_at_80_columns_a_sorted_narrow_column_keeps_its_arrow_and_remaining_shows():
+    rows = [
+        upbit_row(i, volume="12156.32944676", remaining_volume="12156.32944676") for i in range(5)
+    ]
+    app = TableApp(rows)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(OrderTable)
+        table.sort_by("side")
+        await pilot.pause()
+        header, first = screen_lines(app)[0], screen_lines(app)[1]
+        assert "Sid▲" in header or "Side▲" in header
+        assert "Remaining" in header and "Volume" in header
+        assert first.count("12156.32944676") + first.count("12,156.32944676") == 2
+        assert first[4:14] == "00000001… "  # asks first; the id is not widened

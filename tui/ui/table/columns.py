@@ -5,12 +5,15 @@ plain functions, tested at 80 and 120 columns without an app.
 
 How the width is shared (`layout_columns`):
 1. Columns are taken in order of `rank` (what a trader reads first: the state, side, market,
-   then remaining and price) at the width that shows their content whole (`want`), for as long
-   as they fit. The first that does not fit ends the list, so a column is never shown while a
-   more important one is hidden. The checkbox and the id always show (at their minimum if
-   need be).
+   then remaining and price, before any more of the id) at the width that shows their content
+   whole (`want`; an amount may give up its thousands separators to fit), for as long as they
+   fit. The first that does not fit ends the list, so a column is never shown while a more
+   important one is hidden. The checkbox and the id (its first 8 characters: uuids are told
+   apart by them) always show.
+   An identifier that does not fit whole shows cut (its start names the strategy: "grid-…").
 2. What is left goes to the sort column's header (so its arrow shows), then, in `widen` order,
-   to columns up to their full width (the whole uuid, the full time), then to the growing ones.
+   to columns up to their full width (the identifier, the full time, the whole uuid), then to
+   the growing ones.
 Display order is always the order of `COLUMNS`.
 """
 
@@ -27,34 +30,36 @@ from tui.ui.formatting import UNKNOWN, fit, fmt_amount, fmt_time
 class Column:
     key: str
     label: str
-    min_width: int
-    ideal: int
-    priority: int  # 0 is always shown; higher numbers are hidden first when space runs out
+    min_width: int  # the least it is drawn at (the id: 8 characters and an ellipsis)
+    ideal: int  # its full width when the data does not say otherwise
+    rank: int  # order in which columns are given room (0 first); -1: always shown
     right: bool = False
-    grow: int = 0  # share of the width left over once every column has its ideal width
-    expand: int = 0  # order in which columns get spare width up to their ideal (numbers first)
+    grow: int = 0  # share of the width left once every column has its full width
+    widen: int = 0  # order in which shown columns get spare width up to their full width
+    want_cap: int = 0  # when choosing the columns, count at most this much of its width (0: all)
+    shrinks: bool = False  # shown cut to `min_width` rather than not at all (its start is useful)
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("check", "", 3, 3, 0, expand=0),
-    Column("id", "ID", 9, 36, 0, expand=6),
-    Column("identifier", "Identifier", 8, 20, 5, grow=4, expand=7),
-    Column("market", "Market", 7, 10, 1, expand=4),
-    Column("side", "Side", 4, 4, 1, expand=5),
-    Column("type", "Type", 6, 6, 6, expand=8),
-    Column("price", "Price", 10, 16, 2, right=True, grow=1, expand=1),
-    Column("volume", "Volume", 10, 14, 2, right=True, grow=1, expand=2),
-    Column("remaining", "Remaining", 10, 14, 4, right=True, grow=1, expand=3),
-    Column("state", "State", 9, 9, 1, expand=4),
-    Column("created", "Created", 11, 19, 7, expand=9),
+    Column("check", "", 3, 3, -1),
+    Column("id", "ID", 9, 36, -1, widen=3, want_cap=9),
+    Column("identifier", "Identifier", 8, 20, 8, grow=4, widen=1, want_cap=24, shrinks=True),
+    Column("market", "Market", 7, 10, 3),
+    Column("side", "Side", 4, 4, 2),
+    Column("type", "Type", 6, 6, 9),
+    Column("price", "Price", 10, 16, 5, right=True, grow=1),
+    Column("volume", "Volume", 10, 14, 6, right=True, grow=1),
+    Column("remaining", "Remaining", 10, 14, 4, right=True, grow=1),
+    Column("state", "State", 9, 9, 1),
+    Column("created", "Created", 11, 19, 10, widen=2, want_cap=11),
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
 SORTABLE: tuple[str, ...] = tuple(k for k in COLUMN_KEYS if k != "check")
 COLUMN_LABELS: dict[str, str] = {c.key: (c.label or "Selected") for c in COLUMNS}
 SEP = 1
 AMOUNT_COLUMNS = frozenset({"price", "volume", "remaining"})
-AMOUNT_CAP = 24  # widest amount measured
-OLD_AMOUNT_CAP = 16
+AMOUNT_CAP = 24  # an amount wider than this is cut rather than given the whole line
+PLAIN = ".plain"  # ideal[key + PLAIN]: the widest amount without thousands separators
 
 ATTR: dict[str, str] = {
     "id": "id",
@@ -107,42 +112,68 @@ def layout_columns(
     check: bool = True,
     sort_column: str | None = None,
 ) -> Layout:
-    """Choose the columns that fit `width` cells and their widths.
-
-    Columns are dropped from the highest priority number until the minimum widths fit; the
-    spare width then brings columns up to their ideal width (amounts first, so numbers are
-    not cut) and what is left goes to the growing columns. Display order is always the order of `COLUMNS`.
-    """
-    ideal = dict(ideal or {})
-    cols = [
+    """The columns that fit `width` cells, with their widths (see the module's docstring)."""
+    ideal = ideal or {}
+    candidates = [
         c
         for c in COLUMNS
         if (has_identifier or c.key != "identifier") and (check or c.key != "check")
     ]
 
-    def need(c: Column) -> int:
-        # Amounts are never cut while a lower-priority column could make room for them.
-        if c.right:
-            return max(c.min_width, min(ideal.get(c.key, c.min_width), OLD_AMOUNT_CAP))
-        return c.min_width
+    def full(c: Column) -> int:
+        size = max(c.min_width, ideal.get(c.key, c.ideal))
+        return min(size, AMOUNT_CAP) if c.right else size
 
-    for priority in sorted({c.priority for c in cols}, reverse=True):
-        total = sum(need(c) for c in cols) + SEP * (len(cols) - 1)
-        if total <= width or priority == 0:
+    def want(c: Column) -> int:
+        if c.key not in ideal:  # nothing measured (no rows yet, or not measured): the least
+            return c.min_width
+        return max(c.min_width, min(full(c), c.want_cap or full(c)))
+
+    def tight(c: Column) -> int:  # an amount without its thousands separators
+        plain = ideal.get(c.key + PLAIN)
+        return max(c.min_width, min(plain, AMOUNT_CAP)) if plain else want(c)
+
+    widths: dict[str, int] = {}
+    placed: list[Column] = []
+    used = -SEP
+    for c in sorted(candidates, key=lambda c: c.rank):
+        size = want(c)
+        if used + SEP + size > width:
+            size = c.min_width if c.shrinks else tight(c)
+            over = used + SEP + size - width
+            if over > 0 and c.right and over <= sum(widths[p.key] - tight(p) for p in placed):
+                # Another amount fits if those shown give up separators (least read first).
+                for p in sorted(placed, key=lambda p: -p.rank):
+                    cut = min(over, widths[p.key] - tight(p))
+                    widths[p.key] -= cut
+                    used -= cut
+                    over -= cut
+        if used + SEP + size <= width:
+            widths[c.key] = size
+            if c.right:
+                placed.append(c)
+        elif c.rank < 0:
+            widths[c.key] = c.min_width
+        else:
             break
-        cols = [c for c in cols if c.priority != priority]
-    widths = {c.key: c.min_width for c in cols}
-    if sum(need(c) for c in cols) + SEP * (len(cols) - 1) <= width:
-        widths = {c.key: need(c) for c in cols}
-    spare = width - sum(widths.values()) - SEP * (len(cols) - 1)
-    for c in sorted(cols, key=lambda c: c.expand):
-        if spare <= 0:
-            break
-        want = max(c.min_width, len(c.label), ideal.get(c.key, c.ideal))
-        add = min(spare, want - widths[c.key])
+        used += SEP + widths[c.key]
+    cols = [c for c in candidates if c.key in widths]
+    spare = width - used
+
+    def give(c: Column, upto: int) -> None:
+        nonlocal spare
+        add = min(spare, upto - widths[c.key])
         if add > 0:
             widths[c.key] += add
             spare -= add
+
+    for c in cols:  # the sort arrow after the label
+        if c.key == sort_column:
+            give(c, len(c.label) + 1)
+    for c in sorted((c for c in cols if c.widen), key=lambda c: c.widen):
+        give(c, full(c))
+    for c in cols:  # every label whole
+        give(c, max(len(c.label), full(c)))
     growers = [c for c in cols if c.grow]
     if spare > 0 and growers:
         weight = sum(c.grow for c in growers)
@@ -150,12 +181,16 @@ def layout_columns(
         for c in growers:
             widths[c.key] += share * c.grow
         spare -= share * weight
-        widths[growers[0].key] += max(0, spare)
+        widths[growers[0].key] += spare
     return [(c, widths[c.key]) for c in cols]
 
 
 def header_label(column: Column, width: int, arrow: str | None) -> str:
-    label = column.label if arrow is None else f"{column.label}{arrow}"
+    """The header text of a column in exactly `width` cells; the sort arrow is never cut off
+    (the label is, without an ellipsis: "Sid▲")."""
+    if arrow is None:
+        return fit(column.label, width, right=column.right)
+    label = column.label[: max(0, width - 1)] + arrow
     return fit(label, width, right=column.right)
 
 
@@ -179,9 +214,11 @@ def widen_ideal(ideal: Mapping[str, int], rows: Sequence[OrderRow]) -> dict[str,
     if idents:
         out["identifier"] = max(out.get("identifier", 8), min(36, max(idents)))
     for key in AMOUNT_COLUMNS:
-        lengths = [len(fmt_amount(v)) for v in (getattr(r, key) for r in rows) if v is not None]
-        longest = max(10, min(AMOUNT_CAP, max(lengths))) if lengths else 10
-        out[key] = max(out.get(key, 10), longest)
+        values = [v for v in (getattr(r, key) for r in rows) if v is not None]
+        grouped = max((len(fmt_amount(v)) for v in values), default=10)
+        plain = max((len(fmt_amount(v, group=False)) for v in values), default=10)
+        out[key] = max(out.get(key, 10), min(AMOUNT_CAP, grouped))
+        out[key + PLAIN] = max(out.get(key + PLAIN, 10), min(AMOUNT_CAP, plain))
     return out
 
 
