@@ -94,6 +94,19 @@ def test_sort_by_created_and_by_text_columns_is_deterministic():
             assert keys(model) == first
 
 
+def test_the_ascending_order_is_reused_until_the_data_changes():
+    model = model_of(upbit_rows(30))
+    model.sort("price")
+    made = model.keys._asc["price"]
+    model.sort("price", reverse=True)  # the other direction, the filter: no new sort
+    model.set_filter("krw")
+    model.sort("price")
+    assert model.keys._asc["price"] is made
+    model.update_fields({upbit_row(3).key: {"price": Decimal("1")}})
+    model.sort("price", reverse=True)
+    assert model.keys._asc["price"] is not made and keys(model) == reference(model)
+
+
 def test_sort_by_the_checkbox_uses_the_selection_at_the_time_of_the_sort():
     rows = upbit_rows(6)
     model = model_of(rows)

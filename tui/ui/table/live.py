@@ -72,6 +72,7 @@ class LiveUpdates:
         self._stamps.extend(range(self._next_stamp, self._next_stamp + len(new)))
         self._next_stamp += len(new)
         self._grow_selection(len(new))
+        self.data_version += 1
         self._set_ideal(widen_ideal(self.ideal, [self.rows[p] for p in chain(new, changed)]))
         old = self._cursor
         if not self._changed_in_place(changed, {}, extra=len(new)):
@@ -83,7 +84,6 @@ class LiveUpdates:
             self._insert(self._order, pos, key)
             if filtered and self.matches(self.rows[pos]):
                 self._insert(self._view, pos, key)
-        self.data_version += 1
         self._view_changed(old, keep_cursor=True, top=False)
         return len(new)
 
@@ -152,6 +152,7 @@ class LiveUpdates:
                 self._marks[pos] = mark
         self._stamps[pos] = self._next_stamp
         self._next_stamp += 1
+        self.data_version += 1  # the sort orders cached for the old data are no longer true
 
     def _update(self, rows: Mapping[int, OrderRow], marks: Mapping[int, str | None]) -> None:
         if not rows and not marks:
@@ -163,7 +164,6 @@ class LiveUpdates:
         if not moved:
             self._rebuild(keep_cursor=True, top=False, old=old)
             return
-        self.data_version += 1
         if moved is not UNCHANGED:
             self._view_changed(old, keep_cursor=True, top=False)
 

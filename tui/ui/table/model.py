@@ -152,6 +152,7 @@ class TableModel(LiveUpdates, Selection):
         self._next_stamp += n
         self._reset_selection(n, [p for k in kept if (p := self._pos.get(k)) is not None])
         self._set_ideal(measure_ideal(self.rows))
+        self.data_version += 1
         self._rebuild(keep_cursor=False)
 
     def remove_rows(self, keys: Iterable[str]) -> int:
@@ -294,7 +295,6 @@ class TableModel(LiveUpdates, Selection):
                     self.data_version,
                 )
             )
-        self.data_version += 1
         self._refilter()
         self._view_changed(old, keep_cursor=keep_cursor, top=top)
 
