@@ -10,6 +10,8 @@ Prints one JSON line, then a human table. Figures, all in one process:
 - rss_mb: resident memory after loading (whole process: Python, Textual, the rows, the table);
   table_mb is the growth caused by loading the table itself.
 - sort_s / filter_s / scroll_s: the operation until its frame is painted.
+- update_200_s: 200 rows changed in place (a live update) in the sorted, filtered 100k table,
+  until the frame is painted; update_200_model_s: the model's part alone.
 - stock_*: the same load with textual.widgets.DataTable (default 10k rows, because 100k
   takes ~15 s; pass --stock-rows 100000 to measure it).
 
@@ -233,12 +235,12 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
                 await result
             return await wait_frame(clock, started, check or top_painted())
 
+        model = table.model
+
         def forget() -> None:
             """Drop what the table prepared, so the next operation starts cold."""
-            table._asc.clear()
-            table._fkeys.clear()
-            table._short.clear()
-            table._hay.clear()
+            model.keys.clear()
+            model._hay.clear()
 
         async def repeat(action, times: int = REPEATS, cold: bool = False) -> list[float]:
             out_ = []
@@ -275,7 +277,7 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         table._schedule_warm()
         await asyncio.sleep(0.25)
         out["sort_at_250ms_s"] = await timed(
-            lambda: (table._asc.clear(), table.sort_by(cold_column))
+            lambda: (model.keys.forget_orders(), table.sort_by(cold_column))
         )
         table.sort_by(None)
         await pilot.pause()
@@ -286,7 +288,7 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         out["warm_up_s"] = time.perf_counter() - warm_started  # includes the sort and pause above
 
         def sort_warm():
-            table._asc.clear()  # the sort itself is not cached: only the prepared keys are used
+            model.keys.forget_orders()  # the sort is not cached: only the prepared keys are used
             table.sort_by(warm_column)
 
         out["sort_warm_runs"] = await repeat(sort_warm)
@@ -314,6 +316,33 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         started = time.perf_counter()
         await pilot.press("a")
         out["select_all_s"] = await wait_frame(clock, started, lambda: table.selected_count == n)
+
+        # A live update: 200 rows change in place (the sort column among their fields) in the
+        # sorted, filtered table; each moves to its new place. Model call alone, and to the frame.
+        table.sort_by(cold_column)
+        table.set_filter(filter_cold)
+        await pilot.pause()
+        rnd = random.Random(11)
+        runs, model_runs = [], []
+        for _ in range(REPEATS):
+            chosen = rnd.sample(rows, 200)
+            if known:
+                changes = {  # every other one also moves into the filter
+                    r.key: {"price": (r.price or 1) * 2, "market": r.market if i % 2 else "KRW-BTC"}
+                    for i, r in enumerate(chosen)
+                }
+            else:
+                changes = {r.key: {"state": "done"} for r in chosen}
+            before = model.rebuilds
+            started = time.perf_counter()
+            table.update_fields(changes)
+            model_runs.append(time.perf_counter() - started)
+            runs.append(await wait_frame(clock, started, top_painted()))
+            assert model.rebuilds == before, "the update sorted the whole table again"
+            await pilot.pause()
+        out["update_200_model_s"] = statistics.median(model_runs)
+        out["update_200_s"] = statistics.median(runs)
+        out["update_200_runs"] = runs
     return out
 
 
@@ -486,6 +515,8 @@ def main() -> None:
         "filter_s": r(max(mod["filter_s"], imp["filter_s"])),
         "scroll_s": r(max(mod["scroll_s"], imp["scroll_s"])),
         "select_all_s": r(max(mod["select_all_s"], imp["select_all_s"])),
+        "update_200_model_s": r(max(mod["update_200_model_s"], imp["update_200_model_s"])),
+        "update_200_s": r(max(mod["update_200_s"], imp["update_200_s"])),
         "detail": {
             "import": {
                 k: (
@@ -537,6 +568,8 @@ def main() -> None:
         ("filter_warm_s", result["filter_warm_s"], 0.1, None),
         ("scroll_s", result["scroll_s"], 0.1, result["stock_scroll_s"]),
         ("select_all_s", result["select_all_s"], 0.1, None),
+        ("update_200_model_s (in place)", result["update_200_model_s"], None, None),
+        ("update_200_s (to the frame)", result["update_200_s"], 0.1, None),
         ("models_parse_s (pydantic)", result["models_parse_s"], None, None),
     ]
     for name, value, target, stock_value in rows_:

@@ -181,6 +181,8 @@ async def test_paste_preview_lists_bad_lines_and_adds_the_good_ones(make_app):
         await wait_for(
             pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview"
         )
+        # The screen is pushed before its first frame is composed: wait for that frame.
+        await wait_for(pilot, lambda: "orders found" in screen_text(app), what="preview painted")
         text = screen_text(app)
         assert "2 orders found" in text
         assert "2 lines ignored" in text

@@ -151,7 +151,33 @@ def test_locked_text_fits_the_width_with_a_count_of_the_rest():
         == "locked BTC 0.14789774 · DOGE 12,156.32944676 · ETH 1.5 · KRW 1,000,000"
     )
     assert locked_text(totals, width=50) == "locked BTC 0.14789774 · +3 more"
-    assert locked_text(totals, width=20) == "locked +4 more"
+    assert locked_text(totals, width=20) == ""  # never "locked +4 more" without an amount
+
+
+@pytest.mark.parametrize("width", [78, 118])  # 80 and 120 columns, less the padding
+def test_status_line_shows_a_locked_amount_for_two_currencies_at_80_and_120(width):
+    from decimal import Decimal
+
+    from tui.ui.widgets.status_bar import status_line
+
+    locked = {"ETH": Decimal("0.98999213"), "KRW": Decimal("17123.14513392")}
+    line = status_line(
+        width,
+        total=100_000,
+        shown=24_931,
+        selected=2,
+        hidden_selected=1,
+        filter_text="krw-btc ask",
+        locked=locked,
+    )
+    assert len(line) <= width
+    assert "locked ETH 0.98999213" in line and "1 hidden" in line and "24,931" in line
+    if width > 100:  # room for everything, the filter's text included
+        assert "(/krw-btc ask)" in line and "KRW 17,123.14513392" in line
+    plain = status_line(width, total=40, shown=40, selected=2, locked=locked)
+    assert plain == "40 orders · 2 selected · locked ETH 0.98999213 · KRW 17,123.14513392"
+    squeezed = status_line(30, total=40, shown=40, selected=2, locked=locked)
+    assert squeezed == "40 orders · 2 selected · locked in 2 currencies"
 
 
 async def test_status_bar_at_80_columns_fits_the_selection_and_shows_a_note_first(make_app):
@@ -177,3 +203,32 @@ async def test_status_bar_at_80_columns_fits_the_selection_and_shows_a_note_firs
         await pilot.pause(0.2)
         line = screen_text(app).splitlines()[-2]
         assert "more" not in line and line.count(" · ") >= 8  # room for every currency now
+
+
+async def test_demo_at_120x40_shows_identifiers_whole_and_at_80x24_a_locked_amount(make_app):
+    import re
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.pause(0.1)
+        table = app.main.table
+        text = screen_text(app)
+        idents = [r.identifier for r in table.visible_rows()[:30] if r.identifier]
+        assert idents and all(ident in text for ident in idents)  # "manual-000123-…" whole
+        assert "Remaining" in text.splitlines()[1] and "Created" in text.splitlines()[1]
+        await pilot.resize_terminal(80, 24)
+        # two currencies, one of them hidden by a filter
+        by_currency: dict[str, str] = {}
+        for row in table.visible_rows():
+            if row.locked and row.market and row.market.startswith("KRW-"):
+                by_currency.setdefault(row.locked_currency or "", row.key)
+        first, second = list(by_currency.values())[:2]
+        table.select_keys([first, second])
+        table.set_filter(table.get_row(first).market)
+        await pilot.pause(0.2)
+        lines = screen_text(app).splitlines()
+        assert "Remaining" in lines[1] and "Price" in lines[1]
+        status = lines[-2]
+        assert "1 hidden" in status
+        assert re.search(r"locked [A-Z]+ [0-9]", status), status

@@ -8,6 +8,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from tests.ui.factory import b2_row, ref_row, upbit_row, upbit_rows
+from tui.ui.table.render import LINE_CACHE
 from tui.ui.widgets.order_table import COLUMNS, SEP, OrderTable, layout_columns
 
 
@@ -80,6 +81,61 @@ def test_layout_without_identifiers_frees_the_column():
     assert "type" in keys
 
 
+# What a 100k-order book measures (the simulator's): amounts up to 15 characters with their
+# thousands separators (14 without), 20-character identifiers.
+BIG_BOOK = {
+    "id": 36,
+    "identifier": 20,
+    "market": 8,
+    "side": 4,
+    "price": 11,
+    "price.plain": 9,
+    "volume": 15,
+    "volume.plain": 14,
+    "remaining": 15,
+    "remaining.plain": 14,
+}
+
+
+def widths_at(width: int, **kw) -> dict[str, int]:
+    layout = layout_columns(width, **kw)
+    assert sum(w for _, w in layout) + SEP * (len(layout) - 1) == width
+    return {c.key: w for c, w in layout}
+
+
+@pytest.mark.parametrize("sort_column", [None, "side", "remaining"])
+def test_layout_at_80_gives_width_to_amounts_before_the_id(sort_column):
+    widths = widths_at(79, ideal=BIG_BOOK, sort_column=sort_column)
+    assert {"price", "volume", "remaining", "state", "market", "side"} <= widths.keys()
+    assert widths["remaining"] >= 14 and widths["volume"] >= 14 and widths["price"] >= 10
+    assert widths["id"] == 9  # the first 8 characters tell uuids apart; nothing more here
+
+
+def test_layout_never_shows_a_column_while_a_more_important_one_is_hidden():
+    ranked = sorted((c for c in COLUMNS if c.rank >= 0), key=lambda c: c.rank)
+    for width in range(40, 200):
+        shown = widths_at(width, ideal=BIG_BOOK).keys()
+        flags = [c.key in shown for c in ranked]
+        assert flags == sorted(flags, reverse=True), (width, flags)
+
+
+def test_layout_at_120_shows_identifiers_whole_before_widening_the_id():
+    widths = widths_at(119, ideal=BIG_BOOK)
+    assert widths["identifier"] == 20 and widths["remaining"] == 15 and widths["price"] == 11
+    demo = {**BIG_BOOK, "volume": 14, "remaining": 14}  # the 40-order demo book
+    widths = widths_at(119, ideal=demo)
+    assert widths["identifier"] == 20 and "created" in widths and widths["id"] == 9
+
+
+def test_the_sort_arrow_is_never_cut_off():
+    from tui.ui.table.columns import header_label
+
+    side = next(c for c in COLUMNS if c.key == "side")
+    assert header_label(side, 4, "▲") == "Sid▲"
+    assert header_label(side, 5, "▼") == "Side▼"
+    assert header_label(side, 4, None) == "Side"
+
+
 # ---- rendering ------------------------------------------------------------------------------
 async def test_80x24_shows_short_uuids_exact_amounts_and_unknown_rows():
     rows = [upbit_row(1, price="140000000.0", volume="0.00012345"), ref_row(9)]
@@ -148,24 +204,6 @@ async def test_sort_by_price_ascending_then_descending_with_unknown_last():
         assert [r.key for r in table.visible_rows()] == [r.key for r in rows]
 
 
-async def test_sort_uses_prepared_float_keys_and_stays_exact_beyond_float_precision():
-    # Two prices that are equal as floats but not as decimals.
-    a = upbit_row(1, price="1.0000000000000000001")
-    b = upbit_row(2, price="1.0000000000000000000")
-    c = upbit_row(3, price="0.5")
-    app = TableApp([a, b, c])
-    async with app.run_test() as pilot:
-        table = app.query_one(OrderTable)
-        table._float_keys("price", limit=10)  # what idle warm-up prepares
-        assert table._short["price"] is False
-        assert table._fkeys["price"][0] == table._fkeys["price"][1]  # one float for both
-        table.sort_by("price")
-        assert [r.key for r in table.visible_rows()] == [c.key, b.key, a.key]
-        table.sort_by("price")
-        assert [r.key for r in table.visible_rows()] == [a.key, b.key, c.key]
-        await pilot.pause()
-
-
 async def test_cold_sort_of_amounts_is_exact_too():
     rows = [
         upbit_row(i, price=p)
@@ -184,8 +222,7 @@ async def test_cold_sort_of_amounts_is_exact_too():
     app = TableApp(rows)
     async with app.run_test() as pilot:
         table = app.query_one(OrderTable)
-        table._fkeys.clear()
-        table._short.clear()
+        table.model.keys.clear()  # nothing prepared yet: the sort makes its own keys
         table.sort_by("price")
         prices = [r.price for r in table.visible_rows()]
         assert prices == sorted(prices)
@@ -203,9 +240,10 @@ async def test_warm_up_prepares_keys_in_idle_time():
             if not table._warming:
                 break
             await pilot.pause(0.01)
-        assert len(table._hay) == 50
-        assert all(len(table._fkeys[c]) == 50 for c in ("price", "volume", "remaining", "created"))
-        assert table._short["price"] is True
+        model = table.model
+        assert not table._warming and len(model._hay) == 50
+        assert all(model.keys.ready(c, 50) for c in ("price", "volume", "remaining", "created"))
+        assert model.keys.short["price"] is True
         table.sort_by("created", reverse=True)
         assert table.visible_rows()[0].key == upbit_row(49).key
 
@@ -340,7 +378,7 @@ async def test_click_on_checkbox_toggles_and_click_on_header_sorts():
         assert table.cursor_index == 2
         await pilot.click(OrderTable, offset=(20, 2))  # not on the checkbox: cursor only
         assert table.cursor_index == 1 and table.selected_count == 1
-        layout = table._layout
+        layout = table.painter.layout
         x = sum(w + SEP for c, w in layout[: [c.key for c, _ in layout].index("market")])
         await pilot.click(OrderTable, offset=(x + 1, 0))
         assert table.sort_column == "market"
@@ -414,3 +452,97 @@ async def test_select_all_on_small_tables(n):
     async with app.run_test() as pilot:
         await pilot.press("a")
         assert app.query_one(OrderTable).selected_count == n
+
+
+# ---- live updates, reactives, closed rows, the line cache ------------------------------------------
+async def test_a_live_update_moves_rows_but_the_cursor_row_keeps_its_line_on_screen():
+    rows = upbit_rows(200)
+    app = TableApp(rows)
+    async with app.run_test(size=(100, 24)) as pilot:
+        table = app.query_one(OrderTable)
+        table.sort_by("price")
+        await pilot.press(*["pagedown"] * 3, "down", "down")
+        await pilot.pause()
+        cursor = table.cursor_row
+        line = next(i for i, text in enumerate(screen_lines(app)) if cursor.id[:8] in text)
+        above = table.visible_rows()[: table.cursor_index]
+        table.update_fields({r.key: {"price": Decimal("99999999")} for r in above[-20:]})
+        await pilot.pause()
+        assert table.cursor_row.key == cursor.key
+        assert table.cursor_index == len(above) - 20  # twenty rows above it left for the end
+        assert cursor.id[:8] in screen_lines(app)[line]  # ... and it did not move on screen
+        # equal prices: in the order the rows were added
+        moved = sorted(above[-20:], key=lambda r: int(r.id[:8], 16))
+        assert [r.key for r in table.visible_rows()[-20:]] == [r.key for r in moved]
+
+
+async def test_reactives_go_through_the_model_and_others_can_watch_them():
+    app = TableApp(upbit_rows(12))
+    async with app.run_test() as pilot:
+        table = app.query_one(OrderTable)
+        seen: list[str] = []
+        app.watch(table, "filter_text", lambda text: seen.append(text), init=False)
+        table.filter_text = "  krw-btc "
+        assert table.filter_text == "krw-btc" and table.visible_count == 3
+        table.set_filter("krw-eth")
+        assert seen == ["krw-btc", "krw-eth"]
+        table.sort_column = "price"
+        assert [r.price for r in table.visible_rows()] == sorted(
+            r.price for r in table.visible_rows()
+        )
+        table.sort_reverse = True
+        assert table.model.sort_reverse and table.visible_rows()[0].price == max(
+            r.price for r in table.visible_rows()
+        )
+        table.cursor_index = 99
+        assert table.cursor_index == 2 and table.model.cursor_index == 2
+        await pilot.pause()
+        assert "Price▼" in screen_lines(app)[0]
+
+
+async def test_closed_rows_show_their_new_state_and_cannot_be_selected():
+    rows = upbit_rows(4)
+    app = TableApp(rows)
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(OrderTable)
+        await pilot.press("a")
+        assert table.selected_count == 4
+        assert table.close_rows([rows[0].key], state="done") == 1
+        await pilot.pause()
+        first = screen_lines(app)[1]
+        assert first.startswith("[ ] 00000000") and "done" in first
+        await pilot.press("home", "space")
+        assert not table.is_selected(rows[0].key) and table.selected_count == 3
+        assert ("selection", 3) in app.messages
+
+
+async def test_the_line_cache_is_a_bounded_lru_and_never_shows_a_stale_line():
+    rows = upbit_rows(3000)
+    app = TableApp(rows)
+    async with app.run_test(size=(100, 40)) as pilot:
+        table = app.query_one(OrderTable)
+        for _ in range(80):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert 0 < table.painter.cached_lines <= LINE_CACHE
+        await pilot.press("home")
+        await pilot.pause()
+        table.update_fields({rows[1].key: {"state": "cancel"}})
+        await pilot.pause()
+        assert "cancel" in screen_lines(app)[2] and "wait" in screen_lines(app)[3]
+
+
+async def test_at_80_columns_a_sorted_narrow_column_keeps_its_arrow_and_remaining_shows():
+    rows = [
+        upbit_row(i, volume="12156.32944676", remaining_volume="12156.32944676") for i in range(5)
+    ]
+    app = TableApp(rows)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(OrderTable)
+        table.sort_by("side")
+        await pilot.pause()
+        header, first = screen_lines(app)[0], screen_lines(app)[1]
+        assert "Sid▲" in header or "Side▲" in header
+        assert "Remaining" in header and "Volume" in header
+        assert first.count("12156.32944676") + first.count("12,156.32944676") == 2
+        assert first[4:14] == "00000001… "  # asks first; the id is not widened

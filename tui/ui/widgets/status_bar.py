@@ -37,18 +37,54 @@ def locked_by_currency(rows: Iterable[OrderRow]) -> dict[str, Decimal]:
 
 def locked_text(totals: dict[str, Decimal], most: int = 4, width: int | None = None) -> str:
     """ "locked BTC 0.1 · ETH 2 · +3 more": at most `most` currencies, and with `width` only as
-    many as fit in it (never an amount cut in half)."""
+    many as fit in it (never an amount cut in half). "" when not even one amount fits: a
+    count of currencies without any amount tells nothing."""
     if not totals:
         return ""
     items = sorted(totals.items(), key=lambda kv: kv[0])
     shown = [f"{cur} {fmt_amount(amount)}" for cur, amount in items]
-    for n in range(min(most, len(shown)), -1, -1):
+    for n in range(min(most, len(shown)), 0, -1):
         rest = len(items) - n
-        parts = shown[:n] + ([f"+{rest} more"] if rest else [])
-        text = "locked " + " · ".join(parts)
-        if width is None or len(text) <= width or n == 0:
+        text = "locked " + " · ".join(shown[:n] + ([f"+{rest} more"] if rest else []))
+        if width is None or len(text) <= width:
             return text
     return ""
+
+
+def status_line(
+    width: int,
+    *,
+    total: int,
+    shown: int,
+    selected: int,
+    hidden_selected: int = 0,
+    filter_text: str = "",
+    locked: dict[str, Decimal] | None = None,
+    note: str = "",
+) -> str:
+    """The status bar's text in `width` cells: a note first, the counts, then as many locked
+    amounts as fit. When not one amount fits, the filter's text (shown in its own box) goes
+    first, then the "orders" count merges into "shown", so the selection's money still shows."""
+    sel = f"{selected:,} selected" + (f" ({hidden_selected:,} hidden)" if hidden_selected else "")
+    head = [note] if note else []
+    variants = [
+        head
+        + [f"{total:,} orders"]
+        + ([f"{shown:,} shown (/{filter_text})"] if filter_text else [])
+        + [sel]
+    ]
+    if filter_text:
+        variants.append(head + [f"{total:,} orders", f"{shown:,} shown", sel])
+        variants.append(head + [f"{shown:,}/{total:,} shown", sel])
+    if not (selected and locked):
+        return " · ".join(variants[0])
+    for parts in variants:
+        base = " · ".join(parts)
+        text = locked_text(locked, most=len(locked), width=width - len(base) - 3)
+        if text:
+            return f"{base} · {text}"
+    count = len(locked)
+    return " · ".join(variants[-1]) + f" · locked in {count} currenc{'y' if count == 1 else 'ies'}"
 
 
 class StatusBar(Plain):  # not markup: it quotes the filter typed and the markets' currencies
@@ -92,20 +128,16 @@ class StatusBar(Plain):  # not markup: it quotes the filter typed and the market
         self._show()
 
     def _show(self) -> None:
-        """A note (loading…, looking up…) first, then the counts, then as many locked amounts as
-        the line has room for: one line at any width, nothing important cut off."""
-        parts = [self.note] if self.note else []
-        parts.append(f"{self.total:,} orders")
-        if self.filter_text:
-            parts.append(f"{self.shown:,} shown (/{self.filter_text})")
-        sel = f"{self.selected:,} selected"
-        if self.hidden_selected:
-            sel += f" ({self.hidden_selected:,} hidden)"
-        parts.append(sel)
-        if self.selected and self.locked:
-            width = (self.size.width or self.app.size.width) - 2  # padding
-            room = width - len(" · ".join(parts)) - 3
-            text = locked_text(self.locked, most=len(self.locked), width=room)  # as many as fit
-            if text and len(text) <= room:
-                parts.append(text)
-        self.update(" · ".join(parts), layout=False)
+        """One line at any width, nothing important cut off (see `status_line`)."""
+        width = (self.size.width or self.app.size.width) - 2  # padding
+        text = status_line(
+            width,
+            total=self.total,
+            shown=self.shown,
+            selected=self.selected,
+            hidden_selected=self.hidden_selected,
+            filter_text=self.filter_text,
+            locked=self.locked,
+            note=self.note,
+        )
+        self.update(text, layout=False)
