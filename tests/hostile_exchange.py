@@ -20,7 +20,7 @@ MARKUP = "[@click=app.quit]quit[/]"  # Textual markup that would be a clickable 
 
 UUID = "0b2a3c4d-1111-4222-8333-444455556666"
 MARKET = f"KRW-{TITLE}\r"  # a carriage return would let it overwrite its own line
-IDENTIFIER = f"bot{RLO}1{MARKUP}"
+IDENTIFIER = f"bot{RLO}1{MARKUP}\ud800"  # "\ud800" in JSON: a lone surrogate, not UTF-8
 STATE = "wait"  # the app decides what it can cancel by the state: keep it a real one
 ORD_TYPE = f"limit{CLEAR}"
 ERROR_NAME = f"refused{CLEAR}"

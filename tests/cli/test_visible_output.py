@@ -135,6 +135,22 @@ def test_json_output_is_valid_and_keeps_the_exact_text(env, exchange):
     assert json.loads(listing.stdout)["orders"] == [hostile.order()]
 
 
+def test_the_journal_records_every_outcome_whatever_the_answer_holds(env, exchange, tmp_path):
+    """A lone surrogate in an answer made the journal's write fail after the cancel was sent
+    (the outcome went unrecorded) and the command end in an internal error."""
+    env["ORDERTUI_JOURNAL_DIR"] = str(tmp_path / "journal")
+    done = run(["cancel", "--uuid", UUID, "--yes", "--json"], env)
+    assert done.returncode == 1, done.stderr  # failed (refused), not an internal error (70)
+    (path,) = (tmp_path / "journal").glob("*.jsonl")
+    text = path.read_text(encoding="utf-8")  # strict: every byte is UTF-8
+    assert raw_found(text) == []
+    records = [json.loads(line) for line in text.splitlines()]
+    outcomes = [r for r in records if r["type"] == "outcome"]
+    assert outcomes and {o["outcome"] for o in outcomes} == {"failed"}
+    assert records[-1]["type"] == "finish", [r["type"] for r in records]
+    assert any(o.get("identifier") == hostile.IDENTIFIER for o in outcomes)  # as it was sent
+
+
 def test_orders_table_shows_fields_visible_and_aligned(env, exchange):
     listing = run(["orders"], env)
     assert listing.returncode == 0, listing.stderr

@@ -118,3 +118,16 @@ def test_a_table_cell_is_visible_and_exactly_its_width(text, width, right):
     cell = fit(text, width, right=right)
     assert UNSAFE.search(cell) is None
     assert cell_len(cell) == width
+
+
+@FUZZ
+@given(st.dictionaries(hostile_text, hostile_text, max_size=4), st.sampled_from([None, 2]))
+def test_every_json_the_program_writes_is_safe_encodable_and_the_same(data, indent):
+    """decimal_json.dumps writes the journal, exports and --json: nothing in it acts on a
+    terminal, every file or pipe accepts it (no lone surrogate), and it reads back the same."""
+    from tui.core import decimal_json
+
+    text = decimal_json.dumps(data, indent=indent)
+    assert {ch for ch in UNSAFE.findall(text)} <= {"\n"}
+    text.encode("utf-8")
+    assert decimal_json.loads(text) == data

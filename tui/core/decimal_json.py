@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tui.core.visible import visible
+
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON, turning every non-integer number into a Decimal (never a float)."""
@@ -26,4 +28,10 @@ def _default(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    return json.dumps(value, default=_default, ensure_ascii=False, indent=indent)
+    """JSON text, non-ASCII letters as they are; but the characters JSON leaves raw that a
+    terminal acts on (DEL, C1 controls, bidi overrides, line separators) and lone surrogates
+    (which no UTF-8 file or pipe accepts) are written as \\uXXXX escapes: the same JSON, safe
+    to `cat` (journal, exports, --json) and always encodable."""
+    return visible(
+        json.dumps(value, default=_default, ensure_ascii=False, indent=indent), keep="\n"
+    )
