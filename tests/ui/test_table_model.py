@@ -97,14 +97,14 @@ def test_sort_by_created_and_by_text_columns_is_deterministic():
 def test_the_ascending_order_is_reused_until_the_data_changes():
     model = model_of(upbit_rows(30))
     model.sort("price")
-    made = model.keys._asc["price"]
+    made = model.keys._asc["price"][1]  # the ascending positions
     model.sort("price", reverse=True)  # the other direction, the filter: no new sort
     model.set_filter("krw")
     model.sort("price")
-    assert model.keys._asc["price"] is made
+    assert model.keys._asc["price"][1] is made
     model.update_fields({upbit_row(3).key: {"price": Decimal("1")}})
     model.sort("price", reverse=True)
-    assert model.keys._asc["price"] is not made and keys(model) == reference(model)
+    assert model.keys._asc["price"][1] is not made and keys(model) == reference(model)
 
 
 def test_sort_by_the_checkbox_uses_the_selection_at_the_time_of_the_sort():
@@ -248,6 +248,19 @@ def test_marks_move_rows_when_sorted_by_state_and_change_the_row_stamp():
     assert model.stamp(model.position(rows[1].key)) != stamp
     model.clear_marks()
     assert keys(model) == reference(model) and model.mark_of(rows[1].key) is None
+
+
+def test_a_run_marking_every_row_moves_nothing_unless_sorted_by_state():
+    rows = upbit_rows(50)
+    model = model_of(rows)
+    model.sort("price")
+    views, sorts = model.view_version, model.rebuilds
+    model.mark_rows({r.key: "sending" for r in rows})  # all of them at once
+    assert (model.view_version, model.rebuilds) == (views, sorts)  # the view has nothing to redo
+    assert model.mark_of(rows[7].key) == "sending" and keys(model) == reference(model)
+    model.sort("state")
+    model.mark_rows({r.key: "cancelled" for r in rows[:40]})  # 40 of 50 move: one sort
+    assert model.rebuilds == sorts + 2 and keys(model) == reference(model)
 
 
 def test_remove_rows_keeps_the_order_and_the_selection():

@@ -4,8 +4,9 @@ Each changed row is taken out of the sorted order (and the filtered view) with i
 written, and put back with its new key by bisection over `Blocks`: O(log n) comparisons and
 one block moved per row, whatever the table's size. The cursor stays on its row and the
 selection on its rows; a row that stops passing the filter leaves the view, one that starts
-passing it comes in at its sorted place. A batch larger than 1/`REBUILD_SHARE` of the table is
-written and sorted again instead (cheaper then).
+passing it comes in at its sorted place. When more than 1/`REBUILD_SHARE` of the table would
+move, the batch is written and sorted again instead (cheaper then); a change that moves no
+row (a run's mark while the table is not sorted by state) is only written.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _FIELDS = frozenset(f.name for f in fields(OrderRow)) - {"exchange", "id", "id_k
 class LiveUpdates:
     """Mixed into `TableModel`, whose state it works on (declared here for the type checker)."""
 
-    REBUILD_SHARE = 16  # a change to more than 1/16 of the rows sorts again instead
+    REBUILD_SHARE = 16  # when more than 1/16 of the rows move, sort again instead
 
     rows: list[OrderRow]
     _pos: dict[str, int]
@@ -75,7 +76,7 @@ class LiveUpdates:
         self.data_version += 1
         self._set_ideal(widen_ideal(self.ideal, [self.rows[p] for p in chain(new, changed)]))
         old = self._cursor
-        if not self._changed_in_place(changed, {}, extra=len(new)):
+        if self._change(changed, {}, extra=len(new)) is False:
             self._rebuild(keep_cursor=True, top=False, old=old)
             return len(new)
         filtered = self._view is not self._order
@@ -160,30 +161,22 @@ class LiveUpdates:
         if rows:
             self._set_ideal(widen_ideal(self.ideal, list(rows.values())))
         old = self._cursor
-        moved = self._changed_in_place(rows, marks)
-        if not moved:
+        moved = self._change(rows, marks)
+        if moved is False:
             self._rebuild(keep_cursor=True, top=False, old=old)
-            return
-        if moved is not UNCHANGED:
+        elif moved is not UNCHANGED:
             self._view_changed(old, keep_cursor=True, top=False)
 
-    def _changed_in_place(
+    def _change(
         self, rows: Mapping[int, OrderRow], marks: Mapping[int, str | None], extra: int = 0
     ) -> Any:
-        """`_change`, or for a batch too big to be worth it, only the writes (False: the
-        caller sorts again)."""
-        if (len(rows) + len(marks) + extra) * self.REBUILD_SHARE > len(self.rows):
-            for pos in rows.keys() | marks.keys():
-                self._write(pos, rows.get(pos, self.rows[pos]), marks.get(pos, UNCHANGED))
-            return False
-        return self._change(rows, marks)
-
-    def _change(self, rows: Mapping[int, OrderRow], marks: Mapping[int, str | None]) -> Any:
         """Write changed rows and marks, moving each row to its new place: out with its old
         key first (while every key in the order is still true), then back in with its new one.
 
-        Returns True when rows moved or showed/hid, `UNCHANGED` when none did, False when the
-        order was found broken (the data is written; the caller sorts again)."""
+        The data is always written. Returns True when rows moved or showed/hid, `UNCHANGED`
+        when none did (a mark while not sorted by state), False when the caller must sort
+        again: more than 1/`REBUILD_SHARE` of the rows move (`extra` more are being added),
+        so a sort is cheaper, or the order was found broken."""
         filtered = self._view is not self._order
         plan = []
         for pos in rows.keys() | marks.keys():
@@ -193,6 +186,11 @@ class LiveUpdates:
             was_in = filtered and self.matches(old_row)
             now_in = filtered and (was_in if new_row is old_row else self.matches(new_row))
             plan.append((pos, new_row, mark, old_key, new_key, old_key != new_key, was_in, now_in))
+        shifts = sum(1 for p in plan if p[5] or p[6] != p[7])
+        if (shifts + extra) * self.REBUILD_SHARE > len(self.rows):
+            for pos, row, mark, *_ in plan:
+                self._write(pos, row, mark)
+            return False
         intact = True
         for pos, _, _, old_key, _, moved, was_in, now_in in plan:
             if moved:
@@ -209,7 +207,7 @@ class LiveUpdates:
                 self._insert(self._order, pos, new_key)
             if now_in and (moved or not was_in):
                 self._insert(self._view, pos, new_key)
-        return True if any(p[5] or p[6] != p[7] for p in plan) else UNCHANGED
+        return True if shifts else UNCHANGED
 
     def _take(self, seq: Blocks, pos: int, key: Any) -> bool:
         index = self._find(seq, pos, key)

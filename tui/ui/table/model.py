@@ -9,8 +9,8 @@ Invariant: `view` holds the positions of the rows that pass the filter, ordered 
 key (`sorting.sort_key`, or the position when unsorted), which is unique per row. Every change
 keeps it: a live update (`update_rows`, `update_fields`, `close_rows`, `mark_rows`,
 `add_rows`) takes each changed row out with its old key and puts it back with its new one by
-bisection, O(log n) per row and never O(all rows); a batch larger than 1/16 of the table sorts
-again instead, which is then cheaper.
+bisection, O(log n) per row and never O(all rows); when more than 1/16 of the table would move,
+it sorts again instead, which is then cheaper.
 
 Versions tell the view what to repaint, instead of caches emptied by hand: `data_version`
 (any row, mark or closed flag), `view_version` (which rows show, or their order),

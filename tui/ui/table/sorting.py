@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from itertools import compress, repeat
-from operator import attrgetter, is_, is_not
+from itertools import compress, islice, repeat
+from operator import attrgetter, eq, is_, is_not
 from typing import Any, cast
 
 from tui.core.models.row import OrderRow
@@ -69,7 +69,8 @@ class SortKeys:
     def __init__(self) -> None:
         self.fkeys: dict[str, list[float | None]] = {}
         self.short: dict[str, bool] = {}  # column -> every amount fits a float exactly
-        self._asc: dict[str, tuple[int, list[int], list[int], list[Any]]] = {}
+        # column -> (data version, ascending, missing, exact key by position, descending)
+        self._asc: dict[str, tuple[int, list[int], list[int], list[Any], list[int] | None]] = {}
 
     def clear(self) -> None:
         self.fkeys.clear()
@@ -155,10 +156,25 @@ class SortKeys:
             return rest + picked if reverse else picked + rest
         present, missing, fast = self._ascending(column, rows, marks, version)
         if reverse:
-            # A stable sort keeps equal values in position order; on an ascending list it is
-            # one near-linear timsort pass.
-            present = sorted(present, key=fast.__getitem__, reverse=True)
+            present = self._descending(column, present, fast)
         return present + missing if missing else list(present)
+
+    def _descending(self, column: str, present: list[int], fast: list[Any]) -> list[int]:
+        """Values descending, equal ones in position order; made once per ascending order.
+
+        Without ties that is the ascending order reversed (O(n)); ties are adjacent in it, so
+        one C-speed scan tells (it stops at the first). With ties, a stable sort keeps them
+        in position order (near-linear on an ascending list)."""
+        entry = self._asc[column]
+        if entry[4] is not None:
+            return entry[4]
+        values = list(map(fast.__getitem__, present))
+        if any(map(eq, values, islice(values, 1, None))):
+            desc = sorted(present, key=fast.__getitem__, reverse=True)
+        else:
+            desc = present[::-1]
+        self._asc[column] = (*entry[:4], desc)
+        return desc
 
     def _ascending(
         self, column: str, rows: Sequence[OrderRow], marks: Mapping[int, str], version: int
@@ -191,5 +207,5 @@ class SortKeys:
                 present.sort(key=values.__getitem__)
         else:
             present.sort(key=values.__getitem__)
-        self._asc[column] = (version, present, missing, fast)
+        self._asc[column] = (version, present, missing, fast, None)
         return present, missing, fast
