@@ -7,7 +7,6 @@ failed only on evidence, and otherwise stays unknown (for reconcile), never gues
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -194,20 +193,39 @@ def test_b2trader_answer_showing_completed_is_a_failure():
 
 
 def test_a_halt_wakes_waiters_quickly():
-    window = SlidingWindow(1, 1.0)
+    """A waiter paused for 30 s by a 429 hears a 418 at its next short nap, not after the
+    pause. On a fake clock (asyncio.sleep advances it), so a slow machine cannot fail it."""
+    now = [1000.0]
+    naps: list[float] = []
+    window = SlidingWindow(1, 1.0, clock=lambda: now[0])
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(delay, result=None):
+        naps.append(delay)
+        now[0] += max(delay, 0)
+        await real_sleep(0)
+        return result
 
     async def go():
         await window.acquire()
         window.penalize(retry_after=30)
         waiter = asyncio.create_task(window.acquire())
-        await asyncio.sleep(0.05)
-        started = time.monotonic()
+        while len(naps) < 3 and not waiter.done():  # napping through the pause
+            await real_sleep(0)
+        halted_at = now[0]
         window.halt(Blocked(418, "blocked", "blocked", block_seconds=60))
         with pytest.raises(Blocked):
             await waiter
-        return time.monotonic() - started
+        return halted_at, now[0]
 
-    assert asyncio.run(go()) < 0.5
+    asyncio.sleep = fake_sleep
+    try:
+        halted_at, woke_at = asyncio.run(go())
+    finally:
+        asyncio.sleep = real_sleep
+    assert woke_at - halted_at <= SlidingWindow.MAX_SLEEP  # at most one more nap
+    assert woke_at - 1000.0 < 1.0  # nowhere near the 30 s pause
+    assert all(nap <= SlidingWindow.MAX_SLEEP for nap in naps)
 
 
 def test_multi_line_error_messages_become_one_line():

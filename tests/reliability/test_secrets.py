@@ -6,6 +6,7 @@ the chmod to run; plain http only to loopback; TLS verification is never turned 
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.config import Overrides, load_config, resolve
+from tui.core.config import Overrides, load_config, mask, resolve
 from tui.exchanges.b2trader import B2TraderClient
 from tui.exchanges.upbit import UpbitClient
 
@@ -148,10 +149,31 @@ def test_a_full_flow_leaves_no_secret_in_any_artefact(make_sim, env):
     texts = dict(outputs)
     texts.update({str(p): p.read_text(errors="replace") for p in files})
     _assert_clean(texts, [creds["secret_key"], creds["access_key"], wrong_secret, *tokens])
-    snapshots = _snapshots()
-    _assert_clean(
-        {str(p): p.read_text(errors="replace") for p in snapshots}, [creds["secret_key"], *tokens]
-    )
+
+
+# ---- snapshots ------------------------------------------------------------------------------
+def _svg_text(path: Path) -> str:
+    """An SVG's text as shown: entities decoded, non-breaking spaces as spaces."""
+    return html.unescape(path.read_text(errors="replace")).replace("\xa0", " ")
+
+
+def test_committed_snapshots_hold_no_demo_secret():
+    """Snapshots are made with fixed, known demo keys (tests/ui/demo_keys.py), so a screen that
+    showed a key would commit it: no 8 consecutive characters of any of them may be in an SVG.
+    (This run's own keys are random and were never in the committed files.)"""
+    from tests.ui import demo_keys
+
+    texts = {p.name: _svg_text(p) for p in _snapshots()}
+    # the check knows what to look for: the screen that shows credentials was made with these
+    settings = texts["test_settings_screen.svg"]
+    assert mask(demo_keys.UPBIT_ACCESS) in settings and mask(demo_keys.UPBIT_SECRET) in settings
+    assert len(texts) >= 16
+    for name, text in texts.items():
+        for secret in demo_keys.SECRETS:
+            pieces = {secret[i : i + 8] for i in range(len(secret) - 7)}
+            shown = sorted(p for p in pieces if p in text)
+            assert not shown, f"{name} shows part of a demo secret: {shown[:3]}"
+    _assert_clean(texts, list(demo_keys.SECRETS))
 
 
 def test_an_exchange_echoing_our_credentials_cannot_make_us_show_or_store_them(env):

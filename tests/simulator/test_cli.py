@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import httpx
 import pytest
@@ -86,13 +85,11 @@ def test_main_function_subprocess():
 
 
 def test_exit_after_stops_by_itself():
-    started = time.monotonic()
     run = Running([sys.executable, "-m", "tui.simulator.cli", "--exit-after", "0.5", "--quiet"])
     assert json.loads(run.line())["base_url"]
     rc, stderr = run.finish()
     assert rc == 0 and stderr == ""
     assert run.line() is None  # nothing after the JSON line with --quiet
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(
@@ -144,11 +141,11 @@ def test_unread_stdout_never_stalls_the_server():
     )
     try:
         first = json.loads(run.stdout.readline())
-        started = time.monotonic()
+        # nobody reads its stdout meanwhile: were it blocked on the full pipe, a request
+        # would wait for an answer that never comes and time out
         with httpx.Client(base_url=first["base_url"], timeout=5) as client:
             for _ in range(1500):  # ~100 KB of log lines, more than a pipe buffer holds
                 assert client.get("/v1/orders/open").status_code in (401, 429, 418)
-        assert time.monotonic() - started < 15
         run.send_signal(signal.SIGINT)
         assert run.wait(timeout=15) == 0
     finally:

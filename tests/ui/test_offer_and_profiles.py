@@ -3,7 +3,7 @@ profiles list is read again each time it opens."""
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 
@@ -51,11 +51,15 @@ async def test_reconcile_offer_waits_for_the_main_screen_and_comes_once_per_prof
     crashed_run(journal_dir, sim)
     reads = []
     real = session.unresolved_runs
+    may_read, has_read = threading.Event(), threading.Event()
 
     def slow_read():  # the journal takes a while to read: the user is faster
         reads.append(1)
-        time.sleep(1.0)
-        return real()
+        may_read.wait(30)  # held until the user has opened the confirm
+        try:
+            return real()
+        finally:
+            has_read.set()
 
     session.unresolved_runs = slow_read
     app = OrderTuiApp(session, remember=False)
@@ -63,7 +67,10 @@ async def test_reconcile_offer_waits_for_the_main_screen_and_comes_once_per_prof
         await loaded(pilot, app)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.pause(1.5)  # the journal has been read by now
+        may_read.set()
+        await wait_for(pilot, has_read.is_set, what="the journal read")
+        # the offer is ready now; were it not waiting for the main screen, it would show at once
+        await pilot.pause(0.5)
         assert reads and isinstance(app.screen, ConfirmScreen)
         assert not any(isinstance(s, AskScreen) for s in app.screen_stack)
         await pilot.press("escape")  # back out of the confirm: now the offer comes

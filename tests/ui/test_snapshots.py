@@ -13,16 +13,29 @@ import pytest
 from textual import events
 from textual.widgets import Input
 
+from tests.ui import demo_keys
 from tests.ui.conftest import sim_fill, wait_for
+from tui.ui.screens.add_order import AddOrderScreen
+from tui.ui.screens.ask import AskScreen
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.detail import DetailScreen
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.paste_preview import PastePreviewScreen
+from tui.ui.screens.profiles import ProfilesScreen
+from tui.ui.screens.prompt import PromptScreen
 from tui.ui.screens.results import ResultsScreen
+from tui.ui.screens.settings import SettingsScreen
 from tui.ui.widgets.order_table import OrderTable
 from tui.ui.widgets.progress_panel import ProgressPanel
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _fixed_demo_keys(monkeypatch):
+    """Known demo credentials (tests/ui/demo_keys.py): the settings snapshot shows the same
+    masked key every run, and the secrets check knows what to look for in every SVG."""
+    demo_keys.install(monkeypatch)
 
 
 async def settle(pilot, rows: int = 1) -> None:
@@ -183,3 +196,79 @@ def test_custom_theme(make_app, snap_compare, theme):
     app = make_app(theme=theme)
     assert app.theme == theme
     assert snap_compare(app, terminal_size=(110, 30), run_before=run_before)
+
+
+async def open_modal(pilot, key: str, screen_type) -> None:
+    await settle(pilot)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), what=key)
+    await pilot.pause(0.1)
+    freeze(pilot.app)
+
+
+def test_settings_screen(make_app, snap_compare, monkeypatch):
+    """Masked credentials (the fixed demo keys), paths under ~. Two values differ per machine
+    and are written out as placeholders: the simulator's port and this checkout's themes dir."""
+    from tui.ui.themes import shipped_themes_dir
+
+    app = make_app()
+    real_rows = app.settings_rows
+
+    def rows():
+        port = app.session.demo_session.base_url.rsplit(":", 1)[-1]
+        shipped = str(shipped_themes_dir())
+        return [
+            (
+                k,
+                v.replace(f"127.0.0.1:{port}", "127.0.0.1:PORT").replace(
+                    shipped, "<ordertui>/themes"
+                ),
+            )
+            for k, v in real_rows()
+        ]
+
+    monkeypatch.setattr(app, "settings_rows", rows)
+
+    async def run_before(pilot):
+        await open_modal(pilot, "comma", SettingsScreen)
+
+    assert snap_compare(app, terminal_size=(110, 30), run_before=run_before)
+
+
+def test_profiles_screen(make_app, snap_compare):
+    async def run_before(pilot):
+        await open_modal(pilot, "p", ProfilesScreen)
+
+    assert snap_compare(make_app(), terminal_size=(100, 24), run_before=run_before)
+
+
+def test_add_order_screen(make_app, snap_compare):
+    async def run_before(pilot):
+        await open_modal(pilot, "n", AddOrderScreen)
+        await pilot.press(*"not-a-uuid", "tab")
+        await pilot.pause(0.1)
+        freeze(pilot.app)
+
+    assert snap_compare(make_app(), terminal_size=(100, 24), run_before=run_before)
+
+
+def test_prompt_screen(make_app, snap_compare, monkeypatch):
+    monkeypatch.chdir("/tmp")  # the import prompt starts from the working directory
+
+    async def run_before(pilot):
+        await open_modal(pilot, "i", PromptScreen)
+
+    assert snap_compare(make_app(), terminal_size=(100, 24), run_before=run_before)
+
+
+def test_ask_screen(make_app, snap_compare):
+    """The abort question, as the main screen asks it (escape during a run)."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.main.ask_abort()
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, AskScreen), what="question")
+        await pilot.pause(0.1)
+        freeze(pilot.app)
+
+    assert snap_compare(make_app(), terminal_size=(100, 24), run_before=run_before)
