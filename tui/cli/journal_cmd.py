@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
 from tui.cli.common import Context
 from tui.cli.table import render
 from tui.core import decimal_json
 from tui.core.errors import EXIT_OK
-from tui.core.journal import list_runs
+from tui.core.journal import RunRecord, list_runs
 
 OUTCOMES = ("cancelled", "failed", "unknown", "not_sent", "open", "needs_manual_check")
+
+
+def print_warnings(runs: Sequence[RunRecord]) -> None:
+    """Each line of the journal that could not be used, as `file:line: why` on stderr."""
+    for run in runs:
+        for text in run.warnings():
+            print(f"ordertui: warning: {text}", file=sys.stderr)
 
 
 def run_journal(ctx: Context) -> int:
     directory = ctx.journal_dir()
     runs = list_runs(directory)
+    print_warnings(runs)
     if ctx.args.unresolved:
         items = [(run, order) for run in runs for order in run.unresolved()]
         if ctx.args.json:
@@ -34,12 +45,15 @@ def run_journal(ctx: Context) -> int:
                             }
                             for run, o in items
                         ],
+                        "problems": [text for run in runs for text in run.warnings()],
                     }
                 )
             )
             return EXIT_OK
+        damaged = sum(1 for run in runs if run.warnings())
+        note = f"; {damaged} with bad lines or unreadable: see the warnings" if damaged else ""
         if not items:
-            print(f"No unresolved orders ({len(runs)} run(s) in {directory}).")
+            print(f"No unresolved orders ({len(runs)} run(s) in {directory}{note}).")
             return EXIT_OK
         print(
             render(
@@ -78,6 +92,8 @@ def run_journal(ctx: Context) -> int:
                             "counts": r.counts,
                             "unresolved": len(r.unresolved()),
                             "bad_lines": r.bad_lines,
+                            "problems": r.warnings(),
+                            "readable": r.unreadable is None,
                             "file": str(r.path),
                         }
                         for r in runs
@@ -97,6 +113,10 @@ def run_journal(ctx: Context) -> int:
             status = "halted"
         elif r.aborted:
             status = "aborted"
+        if r.unreadable is not None:
+            status = "UNREADABLE"
+        elif r.bad_lines or not r.read_whole:
+            status += ", damaged"
         rows.append(
             [r.run_id, r.target + (" [demo]" if r.demo else ""), status]
             + [counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")]
