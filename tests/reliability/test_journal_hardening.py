@@ -71,6 +71,44 @@ def run_limited(args: list[str], env: dict[str, str], megabytes: int = 1200):
     )
 
 
+# ---- 5: a torn last line ------------------------------------------------------------------
+def test_a_torn_last_line_does_not_swallow_the_next_reconcile_record(make_sim, env):
+    sim = make_sim(orders=3)
+    uuids = open_uuids(sim)
+    refs = [f"uuid:{u}" for u in uuids]
+    name = "20250101T000000-torn"
+    # a crash while writing an outcome: the last line has no newline
+    path = write_run(
+        env.journal_dir,
+        name,
+        [header(name, refs), intent(name, refs)],
+        torn='{"type": "outcome", "ref": "' + refs[0] + '", "outc',
+    )
+    assert len(unresolved(env.vars)) == 3
+    proc = run_cli(["reconcile", "--yes", "--json"], env.with_sim(sim))
+    assert proc.returncode == 0, proc.stderr
+    assert last_json_line(proc.stdout)["counts"] == {"open": 3}
+    # every record reconcile appended is readable: nothing is left unresolved
+    assert unresolved(env.vars) == []
+    assert f"{path}:3: torn last line" in proc.stderr  # reported, with file and line
+    assert [r["ref"] for r in records(path) if r["type"] == "reconcile"] == refs
+    run = read_run(path)
+    assert run.bad_lines == 1 and {o.outcome for o in run.orders.values()} == {"open"}
+
+
+def test_append_starts_on_a_fresh_line_and_keeps_a_clean_file_clean(tmp_path):
+    path = tmp_path / "20250101T000000-a.jsonl"
+    path.write_text(json.dumps(header("a", ["uuid:x"])) + "\n" + '{"type": "intent", "re')
+    record = {"type": "reconcile", "ref": "uuid:x", "outcome": "cancelled", "confirmed": True}
+    append_records(path, [record])
+    assert path.read_text().endswith('"re\n' + json.dumps(record) + "\n")
+    append_records(path, [record])  # the file now ends in a newline: no blank line is added
+    assert "\n\n" not in path.read_text()
+    run = read_run(path)
+    assert run.orders["uuid:x"].outcome == "cancelled" and run.bad_lines == 1
+    assert run.problems == [f"{path}:2: not JSON; skipped"]  # the torn line, now line 2
+
+
 # ---- 6: one bad record --------------------------------------------------------------------
 def test_one_bad_record_is_reported_and_skipped_and_blocks_nothing(make_sim, env):
     sim = make_sim(orders=4)

@@ -11,6 +11,7 @@ when read). Never any secret or header.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable
@@ -33,6 +34,11 @@ from tui.core.journal_read import (  # noqa: F401 - the journal's reading side, 
 from tui.core.planner import Plan
 from tui.core.redact import Redactor
 from tui.core.refs import OrderRef
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: appends are not locked against each other
+    fcntl = None  # type: ignore[assignment]
 
 FINAL_OUTCOMES = frozenset({"cancelled", "failed", "open", "not_sent"})
 PLAN_CHUNK = 1000  # planned references per line: every line stays far below MAX_LINE
@@ -194,13 +200,30 @@ def _clip(text: str | None) -> str | None:
 def append_records(
     path: Path, records: Iterable[dict[str, Any]], redactor: Redactor | None = None
 ) -> None:
-    """Append records (e.g. reconcile results) to an existing run file, durably."""
+    """Append records (e.g. reconcile results) to an existing run file, durably.
+
+    A crash mid-write leaves a last line without its newline: the first record appended would
+    be glued onto it and lost with it. So, under an exclusive lock on the same handle, the last
+    byte is read first and a newline written before the records when it is missing."""
     scrub = (redactor or Redactor()).scrub
-    with open(path, "a", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(scrub(decimal_json.dumps(record)) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    data = "".join(scrub(decimal_json.dumps(record)) + "\n" for record in records)
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = "\n" + data  # the torn line stays a (reported) bad line; the records count
+        payload = data.encode("utf-8", errors="backslashreplace")
+        while payload:
+            payload = payload[os.write(fd, payload) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:
