@@ -170,6 +170,38 @@ def test_each_kind_of_bad_record_names_its_line_and_the_rest_counts(tmp_path, li
     }
 
 
+# ---- 7: every outcome shown ---------------------------------------------------------------
+def test_journal_shows_every_outcome_including_still_open(make_sim, env):
+    sim = make_sim(orders=5)
+    uuids = open_uuids(sim)
+    refs = [f"uuid:{u}" for u in uuids]
+    name = "20250101T000000-open"
+    lines: list[dict | str] = [header(name, refs), intent(name, refs)]
+    lines += [{"type": "outcome", "ref": r, "outcome": "cancelled"} for r in refs[:3]]
+    lines += [{"type": "outcome", "ref": r, "outcome": "unknown"} for r in refs[3:]]
+    lines += [{"type": "finish", "counts": {"cancelled": 3, "unknown": 2}}]
+    write_run(env.journal_dir, name, lines)
+    proc = run_cli(["reconcile", "--yes"], env.with_sim(sim))
+    assert proc.returncode == 0 and "2 open" in proc.stdout, proc.stdout + proc.stderr
+    proc = run_cli(["journal"], env.vars)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = [x for x in proc.stdout.splitlines() if x.startswith(name)]
+    assert "3 cancelled, 2 still open" in row and row.split()[-1] == "0", proc.stdout
+    (run,) = json.loads(run_cli(["journal", "--json"], env.vars).stdout)["runs"]
+    assert run["counts"] == {"cancelled": 3, "open": 2} and run["unresolved"] == 0
+    assert unresolved(env.vars) == []  # consistent with the listing
+
+
+def test_the_outcome_summary_names_every_outcome():
+    from tui.cli.journal_cmd import outcome_summary
+
+    counts = {"not_sent": 1, "needs_manual_check": 2, "unknown": 3, "open": 4, "failed": 5}
+    assert outcome_summary({**counts, "cancelled": 6}) == (
+        "6 cancelled, 5 failed, 4 still open, 3 unknown, 2 to check by hand, 1 not sent"
+    )
+    assert outcome_summary({}) == "-"
+
+
 # ---- 8: huge, endless and special files ---------------------------------------------------
 def test_a_2_gb_file_is_read_in_bounded_memory_and_never_pruned(make_sim, env):
     env.journal_dir.mkdir(parents=True)

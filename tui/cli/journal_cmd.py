@@ -11,7 +11,22 @@ from tui.core import decimal_json
 from tui.core.errors import EXIT_OK
 from tui.core.journal import RunRecord, list_runs
 
-OUTCOMES = ("cancelled", "failed", "unknown", "not_sent", "open", "needs_manual_check")
+# Every outcome a run or a reconcile records, in the order shown, with its words on screen.
+OUTCOMES = {
+    "cancelled": "cancelled",
+    "failed": "failed",
+    "open": "still open",
+    "unknown": "unknown",
+    "needs_manual_check": "to check by hand",
+    "not_sent": "not sent",
+}
+
+
+def outcome_summary(counts: dict[str, int]) -> str:
+    """`600 cancelled, 200 still open`: every outcome there is, none hidden."""
+    known = [(OUTCOMES[k], counts[k]) for k in OUTCOMES if counts.get(k)]
+    other = [(k, v) for k, v in sorted(counts.items()) if k not in OUTCOMES and v]
+    return ", ".join(f"{n} {name}" for name, n in known + other) or "-"
 
 
 def print_warnings(runs: Sequence[RunRecord]) -> None:
@@ -107,7 +122,6 @@ def run_journal(ctx: Context) -> int:
         return EXIT_OK
     rows = []
     for r in runs:
-        counts = r.counts
         status = "finished" if r.finished else "NOT FINISHED"
         if r.halted:
             status = "halted"
@@ -118,15 +132,20 @@ def run_journal(ctx: Context) -> int:
         elif r.bad_lines or not r.read_whole:
             status += ", damaged"
         rows.append(
-            [r.run_id, r.target + (" [demo]" if r.demo else ""), status]
-            + [counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")]
-            + [len(r.unresolved())]
+            [
+                r.run_id,
+                r.target + (" [demo]" if r.demo else ""),
+                status,
+                len(r.orders),
+                outcome_summary(r.counts),
+                len(r.unresolved()),
+            ]
         )
     print(
         render(
-            ["run", "target", "status", "cancelled", "failed", "unknown", "not sent", "unresolved"],
+            ["run", "target", "status", "orders", "outcomes", "unresolved"],
             rows,
-            right=(3, 4, 5, 6, 7),
+            right=(3, 5),
         )
     )
     print(f"journal: {directory}")
