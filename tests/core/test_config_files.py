@@ -122,8 +122,27 @@ def test_a_file_that_grows_after_the_check_is_still_bounded(tmp_path, monkeypatc
     small = os.stat_result((0o100600, 0, 0, 1, 0, 0, 10, 0, 0, 0))  # a 10-byte regular file
     monkeypatch.setattr(safe_read.os, "stat", lambda p, *a, **k: small)
     monkeypatch.setattr(safe_read.os, "fstat", lambda fd: small)
+    asked: list[int] = []
+    real_fdopen = os.fdopen
+
+    class Spy:  # records how much each read asks for: never more than limit + 1
+        def __init__(self, handle) -> None:
+            self.handle = handle
+
+        def read(self, size: int = -1) -> bytes:
+            asked.append(size)
+            return self.handle.read(size)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.handle.close()
+
+    monkeypatch.setattr(safe_read.os, "fdopen", lambda *a, **k: Spy(real_fdopen(*a, **k)))
     with pytest.raises(FileRefused, match="larger than 1 kB"):
         read_regular(path, limit=1000)
+    assert asked == [1001]
 
 
 def test_imports_and_config_share_the_guard(tmp_path, monkeypatch):

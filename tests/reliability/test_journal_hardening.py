@@ -220,6 +220,38 @@ def test_a_2_gb_file_is_read_in_bounded_memory_and_never_pruned(make_sim, env):
     assert huge.exists() and huge.stat().st_size == 2 * 1024**3, "pruned an unreadable file"
 
 
+def test_a_huge_file_costs_one_line_of_reading_not_its_size(tmp_path, monkeypatch):
+    import tui.core.journal_read as reader
+
+    huge = tmp_path / "20200101T000000-deadbeef.jsonl"
+    with open(huge, "wb") as handle:
+        handle.truncate(2 * 1024**3)
+    done: list[int] = []
+    real_open = reader.open_regular
+
+    class Counting:
+        def __init__(self, handle) -> None:
+            self.handle, self.read = handle, 0
+
+        def readline(self, size: int = -1) -> bytes:
+            assert 0 < size <= MAX_LINE + 1, "an unbounded read"
+            data = self.handle.readline(size)
+            self.read += len(data)
+            return data
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            done.append(self.read)
+            self.handle.close()
+
+    monkeypatch.setattr(reader, "open_regular", lambda *a, **k: Counting(real_open(*a, **k)))
+    assert list_runs(tmp_path)[0].unresolved() == []
+    assert prune(tmp_path, max_bytes=1, keep_runs=1) == []
+    assert done == [MAX_LINE + 1, MAX_LINE + 1]  # one line's worth each time, then it stops
+
+
 def test_special_and_unreadable_entries_are_reported_never_block_never_pruned(env):
     d = env.journal_dir
     d.mkdir(parents=True)
@@ -260,10 +292,10 @@ def test_an_overlong_line_stops_reading_that_file_only(tmp_path):
     path = write_run(tmp_path, "20200101T000000-long", [header("l", ["uuid:a"])])
     with open(path, "ab") as handle:
         handle.write(b" " * (MAX_LINE + 10) + b"\n")
-        handle.write((json.dumps(intent("l", ["uuid:a"])) + "\n").encode())
+        handle.write((json.dumps(intent("l", ["uuid:b"])) + "\n").encode())
     run = read_run(path)
     assert not run.read_whole and run.bad_lines == 1 and "longer than" in run.problems[0]
-    assert set(run.orders) == {"uuid:a"}  # what came before still counts
+    assert set(run.orders) == {"uuid:a"}  # what came before counts; nothing after is read
     other = _settled(tmp_path, "20200102T000000")
     assert [r.path for r in list_runs(tmp_path)] == [path, other]
     assert read_run(other).problems == []
@@ -282,20 +314,46 @@ def test_a_huge_plan_is_written_on_short_lines_and_read_back_whole(tmp_path):
 
 
 def test_an_exchange_text_too_long_for_a_line_is_clipped_not_lost(tmp_path):
+    """Whatever an exchange sends (a market name of 8 MB, a huge message), the outcome line
+    stays readable: texts are clipped, the outcome itself is kept."""
+    from tui.core.errors import ErrorInfo
+    from tui.core.events import OrderResult, Outcome
+    from tui.core.journal import outcome_record
+    from tui.core.models.row import Exchange, OrderRow
+    from tui.core.refs import IdKind, OrderRef
+
+    uid = "0b5c1e0a-1111-4222-8333-444455556666"
+    huge = "x" * (MAX_LINE + 5)
+    row = OrderRow(Exchange.UPBIT, uid, IdKind.UUID, market=huge, state="wait", raw={})
+    result = OrderResult(
+        OrderRef.uuid(uid), Outcome.FAILED, row, ErrorInfo(400, "validation_error", huge, "")
+    )
+    path = write_run(tmp_path, "20250101T000000-c", [header("c", [f"uuid:{uid}"])])
+    append_records(path, [outcome_record(result)])
+    run = read_run(path)
+    assert run.problems == [] and run.orders[f"uuid:{uid}"].outcome == "failed"
+    assert len(run.orders[f"uuid:{uid}"].market) <= 2000
+    assert len(run.orders[f"uuid:{uid}"].error["message"]) <= 2000
+
+
+def test_a_lone_surrogate_from_an_exchange_is_recorded_not_fatal(tmp_path):
+    """JSON may escape half a surrogate pair (\\udc80): not encodable as UTF-8, yet the run
+    must be recorded (as the JSON escape), not end with an exception mid-run."""
     fake = FakeUpbit(1)
 
     def refuse(request):
         if request.method == "DELETE":
-            return FakeUpbit.error(400, "validation_error", "x" * (MAX_LINE + 5))
+            return FakeUpbit.error(400, "validation_error", "bad \udc80 text")
         return None
 
     fake.before = refuse
-    run_engine(fake, tmp_path)
+    report, _ = run_engine(fake, tmp_path)
+    assert report.counts["failed"] == 1
     (path,) = journal_files(tmp_path)
     run = read_run(path)
     assert run.problems == [] and run.finished
     (order,) = run.orders.values()
-    assert order.outcome == "failed" and len(order.error["message"]) <= 2000
+    assert order.error["message"] == "bad \udc80 text"
 
 
 def test_a_bad_line_is_reported_by_position_never_echoed(env):
