@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
 from tui.cli.common import Context
 from tui.cli.table import render
 from tui.core import decimal_json
 from tui.core.errors import EXIT_OK
-from tui.core.journal import list_runs
+from tui.core.journal import RunRecord, list_runs
 
-OUTCOMES = ("cancelled", "failed", "unknown", "not_sent", "open", "needs_manual_check")
+# Every outcome a run or a reconcile records, in the order shown, with its words on screen.
+OUTCOMES = {
+    "cancelled": "cancelled",
+    "failed": "failed",
+    "open": "still open",
+    "unknown": "unknown",
+    "needs_manual_check": "to check by hand",
+    "not_sent": "not sent",
+}
+
+
+def outcome_summary(counts: dict[str, int]) -> str:
+    """`600 cancelled, 200 still open`: every outcome there is, none hidden."""
+    known = [(OUTCOMES[k], counts[k]) for k in OUTCOMES if counts.get(k)]
+    other = [(k, v) for k, v in sorted(counts.items()) if k not in OUTCOMES and v]
+    return ", ".join(f"{n} {name}" for name, n in known + other) or "-"
+
+
+def print_warnings(runs: Sequence[RunRecord]) -> None:
+    """Each line of the journal that could not be used, as `file:line: why` on stderr."""
+    for run in runs:
+        for text in run.warnings():
+            print(f"ordertui: warning: {text}", file=sys.stderr)
 
 
 def run_journal(ctx: Context) -> int:
     directory = ctx.journal_dir()
     runs = list_runs(directory)
+    print_warnings(runs)
     if ctx.args.unresolved:
         items = [(run, order) for run in runs for order in run.unresolved()]
         if ctx.args.json:
@@ -34,12 +60,15 @@ def run_journal(ctx: Context) -> int:
                             }
                             for run, o in items
                         ],
+                        "problems": [text for run in runs for text in run.warnings()],
                     }
                 )
             )
             return EXIT_OK
+        damaged = sum(1 for run in runs if run.warnings())
+        note = f"; {damaged} with bad lines or unreadable: see the warnings" if damaged else ""
         if not items:
-            print(f"No unresolved orders ({len(runs)} run(s) in {directory}).")
+            print(f"No unresolved orders ({len(runs)} run(s) in {directory}{note}).")
             return EXIT_OK
         print(
             render(
@@ -78,6 +107,8 @@ def run_journal(ctx: Context) -> int:
                             "counts": r.counts,
                             "unresolved": len(r.unresolved()),
                             "bad_lines": r.bad_lines,
+                            "problems": r.warnings(),
+                            "readable": r.unreadable is None,
                             "file": str(r.path),
                         }
                         for r in runs
@@ -91,22 +122,30 @@ def run_journal(ctx: Context) -> int:
         return EXIT_OK
     rows = []
     for r in runs:
-        counts = r.counts
         status = "finished" if r.finished else "NOT FINISHED"
         if r.halted:
             status = "halted"
         elif r.aborted:
             status = "aborted"
+        if r.unreadable is not None:
+            status = "UNREADABLE"
+        elif r.bad_lines or not r.read_whole:
+            status += ", damaged"
         rows.append(
-            [r.run_id, r.target + (" [demo]" if r.demo else ""), status]
-            + [counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")]
-            + [len(r.unresolved())]
+            [
+                r.run_id,
+                r.target + (" [demo]" if r.demo else ""),
+                status,
+                len(r.orders),
+                outcome_summary(r.counts),
+                len(r.unresolved()),
+            ]
         )
     print(
         render(
-            ["run", "target", "status", "cancelled", "failed", "unknown", "not sent", "unresolved"],
+            ["run", "target", "status", "orders", "outcomes", "unresolved"],
             rows,
-            right=(3, 4, 5, 6, 7),
+            right=(3, 5),
         )
     )
     print(f"journal: {directory}")

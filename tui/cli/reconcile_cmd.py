@@ -7,6 +7,7 @@ import builtins
 import sys
 
 from tui.cli.common import Context, ask
+from tui.cli.journal_cmd import print_warnings
 from tui.cli.table import render
 from tui.core import decimal_json
 from tui.core.errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
@@ -17,6 +18,7 @@ from tui.core.reconcile import matching_runs, reconcile
 def run_reconcile(ctx: Context) -> int:
     profile = ctx.profile()
     runs = list_runs(ctx.journal_dir())
+    print_warnings(runs)  # each bad line, with its file and line; the rest of its run counts
     usable, skipped = matching_runs(runs, profile.exchange, profile.name, demo=profile.demo)
     pending = sum(len(r.unresolved()) for r in usable)
     if not pending:

@@ -20,11 +20,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from tui.core.errors import ConfigError
+from tui.core.safe_read import FileRefused, read_regular
 from tui.core.urls import check_base_url
 
 APP_NAME = "ordertui"
 REGIONS = ("kr", "sg", "id", "th")
 EXCHANGES = ("upbit", "b2trader")
+MAX_CONFIG_BYTES = 1_000_000
 
 ENV_UPBIT_ACCESS = "UPBIT_OPEN_API_ACCESS_KEY"
 ENV_UPBIT_SECRET = "UPBIT_OPEN_API_SECRET_KEY"
@@ -131,14 +133,10 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         if explicit:
             raise ConfigError(f"config file not found: {target}")
         return AppConfig(path=target)
-    if target.is_dir():
-        raise ConfigError(f"{target} is a directory, not a config file")
-    try:
-        raw = target.read_bytes()
-    except PermissionError:
-        raise ConfigError(f"cannot read {target}: permission denied") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {target}: {exc.strerror or exc}") from None
+    try:  # a FIFO would hang, /dev/zero never end: a regular file of at most 1 MB only
+        raw = read_regular(target, limit=MAX_CONFIG_BYTES, what="config file")
+    except FileRefused as exc:
+        raise ConfigError(exc.message) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

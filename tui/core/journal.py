@@ -5,27 +5,44 @@ written, flushed and fsynced. Outcomes follow as they are learnt. A crash (kill 
 loss) can therefore leave an order sent-but-unanswered, never sent-but-unrecorded; such
 orders show up as unresolved and `ordertui reconcile` settles them by look-up.
 
-Records (`type`): run, intent, outcome, finish, reconcile. Never any secret or header.
+Records (`type`): run, plan, intent, outcome, finish, reconcile (journal_records checks each
+when read). Never any secret or header.
 """
 
 from __future__ import annotations
 
-import json
+import errno
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+import stat
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tui.core import decimal_json
 from tui.core.events import OrderResult, RunReport
+from tui.core.journal_read import (  # noqa: F401 - the journal's reading side, re-exported
+    MAX_LINE,
+    SUFFIX,
+    OrderState,
+    RunRecord,
+    list_runs,
+    read_run,
+    ref_from_key,
+    run_files,
+)
 from tui.core.planner import Plan
 from tui.core.redact import Redactor
-from tui.core.refs import IdKind, OrderRef
+from tui.core.refs import OrderRef
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: appends are not locked against each other
+    fcntl = None  # type: ignore[assignment]
 
 FINAL_OUTCOMES = frozenset({"cancelled", "failed", "open", "not_sent"})
-SUFFIX = ".jsonl"
+PLAN_CHUNK = 1000  # planned references per line: every line stays far below MAX_LINE
+CLIP = 2000  # characters kept of any text an exchange sent (an error message, a state)
 
 
 def default_dir() -> Path:
@@ -40,11 +57,6 @@ def default_dir() -> Path:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def ref_from_key(key: str) -> OrderRef:
-    kind, _, value = key.partition(":")
-    return OrderRef(IdKind(kind), value)
 
 
 class Journal:
@@ -80,23 +92,30 @@ class Journal:
         self._run_id, self._exchange = run_id, exchange
         self.path = self.directory / f"{run_id}{SUFFIX}"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._handle = os.fdopen(fd, "a", encoding="utf-8")
+        # backslashreplace: a lone surrogate in an exchange's text is written as its JSON escape
+        self._handle = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
         _fsync_dir(self.directory)
-        self._write(
-            {
-                "type": "run",
-                "t": _now(),
-                "run_id": run_id,
-                "exchange": exchange,
-                "target": target,
-                "profile": self.profile,
-                "demo": self.demo,
-                "requests": plan.request_count,
-                "duplicates": plan.duplicates,
-                "refs": [r.key for r in plan.refs] + [r.key for r in plan.unsupported],
-            },
-            sync=True,
-        )
+        keys = [r.key for r in plan.refs] + [r.key for r in plan.unsupported]
+        header = {
+            "type": "run",
+            "t": _now(),
+            "run_id": run_id,
+            "exchange": exchange,
+            "target": target,
+            "profile": self.profile,
+            "demo": self.demo,
+            "requests": plan.request_count,
+            "duplicates": plan.duplicates,
+            "refs": keys[:PLAN_CHUNK],
+        }
+        # A plan of many orders goes on several lines, so no line is ever long (the reader
+        # refuses lines longer than MAX_LINE); all of them are durable before any request.
+        parts = [
+            {"type": "plan", "refs": keys[i : i + PLAN_CHUNK]}
+            for i in range(PLAN_CHUNK, len(keys), PLAN_CHUNK)
+        ]
+        for i, record in enumerate([header, *parts]):
+            self._write(record, sync=i == len(parts))
 
     def intent(self, request_id: str, endpoint: str, refs: tuple[OrderRef, ...]) -> None:
         # Self-describing: run, exchange and profile are repeated so that each intent alone says
@@ -162,26 +181,49 @@ def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any
     }
     row = result.row
     if row is not None and row.known:
-        record["id"] = row.id
-        record["market"] = row.market
-        record["state"] = row.state
+        record["id"] = _clip(row.id)
+        record["market"] = _clip(row.market)
+        record["state"] = _clip(row.state)
         if row.identifier:
-            record["identifier"] = row.identifier
+            record["identifier"] = _clip(row.identifier)
     if result.error is not None:
-        record["error"] = result.error.as_dict()
+        error = result.error.as_dict()
+        record["error"] = {k: _clip(v) if isinstance(v, str) else v for k, v in error.items()}
     return record
+
+
+def _clip(text: str | None) -> str | None:
+    """What an exchange sent, cut to CLIP characters: no answer can make a line too long."""
+    return text if text is None or len(text) <= CLIP else text[: CLIP - 1] + "…"
 
 
 def append_records(
     path: Path, records: Iterable[dict[str, Any]], redactor: Redactor | None = None
 ) -> None:
-    """Append records (e.g. reconcile results) to an existing run file, durably."""
+    """Append records (e.g. reconcile results) to an existing run file, durably.
+
+    A crash mid-write leaves a last line without its newline: the first record appended would
+    be glued onto it and lost with it. So, under an exclusive lock on the same handle, the last
+    byte is read first and a newline written before the records when it is missing."""
     scrub = (redactor or Redactor()).scrub
-    with open(path, "a", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(scrub(decimal_json.dumps(record)) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    data = "".join(scrub(decimal_json.dumps(record)) + "\n" for record in records)
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = "\n" + data  # the torn line stays a (reported) bad line; the records count
+        payload = data.encode("utf-8", errors="backslashreplace")
+        while payload:
+            payload = payload[os.write(fd, payload) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -197,162 +239,34 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-# ---- reading --------------------------------------------------------------------------------
-@dataclass(slots=True)
-class OrderState:
-    ref: str
-    outcome: str = "not_sent"  # latest known outcome
-    sent: bool = False  # an intent naming it was written
-    state: str | None = None  # exchange state last seen
-    market: str | None = None
-    id: str | None = None
-    error: dict[str, Any] | None = None
-    reconciled: bool = False
-    awaiting: bool = False  # an intent was written and no outcome followed it (yet)
-
-
-@dataclass(slots=True)
-class RunRecord:
-    path: Path
-    run_id: str = ""
-    exchange: str = ""
-    target: str = ""
-    profile: str | None = None
-    demo: bool = False
-    started: str | None = None
-    finished: bool = False
-    halted: str | None = None
-    aborted: bool = False
-    orders: dict[str, OrderState] = field(default_factory=dict)
-    bad_lines: int = 0
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for order in self.orders.values():
-            counts[order.outcome] = counts.get(order.outcome, 0) + 1
-        return counts
-
-    def unresolved(self) -> list[OrderState]:
-        """Unknown outcomes, and in a run that never finished every order not settled."""
-        out = []
-        for order in self.orders.values():
-            if order.outcome == "unknown" or order.outcome == "needs_manual_check":
-                out.append(order)
-            elif (
-                not self.finished
-                and not order.reconciled
-                and order.outcome not in ("cancelled", "failed")
-            ):
-                out.append(order)
-        return out
-
-
-def read_run(path: Path) -> RunRecord:
-    """Read one run file. A torn last line (crash mid-write) and any unreadable line are skipped."""
-    run = RunRecord(path=path, run_id=path.name.removesuffix(SUFFIX))
-    for record in _records(path, run):
-        kind = record.get("type")
-        if kind == "run":
-            run.run_id = str(record.get("run_id") or run.run_id)
-            run.exchange = str(record.get("exchange") or "")
-            run.target = str(record.get("target") or "")
-            run.profile = record.get("profile")
-            run.demo = bool(record.get("demo"))
-            run.started = record.get("t")
-            for key in record.get("refs") or []:
-                run.orders.setdefault(str(key), OrderState(str(key)))
-        elif kind == "intent":
-            if not run.exchange:  # the header line is unreadable: each intent says it too
-                run.exchange = str(record.get("exchange") or "")
-                run.profile = record.get("profile", run.profile)
-            for key in record.get("refs") or []:
-                order = run.orders.setdefault(str(key), OrderState(str(key)))
-                order.sent = True
-                order.awaiting = True
-        elif kind in ("outcome", "reconcile"):
-            key = str(record.get("ref") or "")
-            if not key:
-                continue
-            order = run.orders.setdefault(key, OrderState(key))
-            order.outcome = str(record.get("outcome") or order.outcome)
-            order.state = record.get("state") or order.state
-            order.market = record.get("market") or order.market
-            order.id = record.get("id") or order.id
-            order.error = record.get("error") if "error" in record else order.error
-            order.awaiting = False
-            if kind == "reconcile":
-                order.reconciled = True
-        elif kind == "finish":
-            run.finished = True
-            run.halted = record.get("halted")
-            run.aborted = bool(record.get("aborted"))
-    # A request went out and no outcome followed it in the file (a crash before the answer was
-    # written): whatever was known before, the exchange may have acted since. Unknown. An
-    # explicit outcome after the intent stands, `not_sent` included (a 418 or 429 means the
-    # exchange did not act).
-    for order in run.orders.values():
-        if order.awaiting:
-            order.outcome = "unknown"
-    return run
-
-
-def _records(path: Path, run: RunRecord) -> Iterator[dict[str, Any]]:
-    try:
-        data = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        run.bad_lines += 1
-        return
-    for line in data.split("\n"):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            run.bad_lines += 1  # a torn line: the crash happened while writing it
-            continue
-        if isinstance(record, dict):
-            yield record
-        else:
-            run.bad_lines += 1
-
-
-def run_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    files = [p for p in directory.iterdir() if p.suffix == SUFFIX and p.is_file()]
-    # Oldest first: names start with the start second; within one second, by creation order.
-    return sorted(files, key=lambda p: (p.name[:15], _mtime_ns(p), p.name))
-
-
-def _mtime_ns(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
-def list_runs(directory: Path) -> list[RunRecord]:
-    return [read_run(p) for p in run_files(directory)]
-
-
 def prune(directory: Path, *, max_bytes: int, keep_runs: int) -> list[Path]:
-    """Delete the oldest settled runs while over either cap. Runs with unresolved orders stay."""
-    files = run_files(directory)
-    sizes = {p: p.stat().st_size for p in files}
-    total = sum(sizes.values())
+    """Delete the oldest settled runs while over either cap.
+
+    Only a run that finished, was read whole and clean and has nothing unresolved is ever
+    deleted: a run still going on or cut short by a crash, a file with a bad line, a file that
+    cannot be read (or is no regular file) all stay. Reading stops at a file's first problem,
+    so a huge foreign file costs at most MAX_LINE bytes of reading."""
+    files: list[tuple[Path, int]] = []
+    for path in run_files(directory):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            files.append((path, info.st_size))
+    total = sum(size for _, size in files)
     removed: list[Path] = []
     count = len(files)
-    for path in files:  # oldest first (names start with the start time)
+    for path, size in files:  # oldest first (names start with the start time)
         if count < keep_runs and total <= max_bytes:
             break
-        if read_run(path).unresolved():
+        if not read_run(path, stop_at_problem=True).prunable:
             continue
         try:
             path.unlink()
         except OSError:
             continue
         removed.append(path)
-        total -= sizes[path]
+        total -= size
         count -= 1
     return removed

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from tui.core.models.b2trader import B2TraderOrder
 from tui.core.models.row import Exchange, OrderRow
 from tui.core.models.upbit import UpbitOrder
 from tui.core.refs import UUID_RE, IdKind, OrderRef, RefError
+from tui.core.safe_read import FileRefused, read_regular
 from tui.core.visible import visible
 
 UPBIT = Exchange.UPBIT
@@ -154,26 +154,11 @@ def read_input_file(path: str | Path) -> str:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         name = "standard input"
     else:
-        p = Path(path).expanduser()
-        name = str(p)
+        name = str(Path(path).expanduser())
         try:
-            if p.is_dir():
-                raise InputError(f"{name} is a directory, not a file")
-            info = p.stat()
-            if not stat.S_ISREG(info.st_mode):  # a FIFO would block forever, /dev/zero never end
-                raise InputError(f"{name} is not a regular file")
-            if info.st_size > MAX_INPUT_BYTES:
-                raise InputError(
-                    f"{name} is {info.st_size / 1e6:.0f} MB; the limit is {MAX_INPUT_BYTES // 1_000_000} MB"
-                )
-            with p.open("rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)  # bounded even if it grows meanwhile
-        except FileNotFoundError:
-            raise InputError(f"no such file: {name}") from None
-        except PermissionError:
-            raise InputError(f"cannot read {name}: permission denied") from None
-        except OSError as exc:
-            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+            data = read_regular(name, limit=MAX_INPUT_BYTES)
+        except FileRefused as exc:  # a FIFO would block forever, /dev/zero never end
+            raise InputError(exc.message) from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{name} is larger than {MAX_INPUT_BYTES // 1_000_000} MB")
     return decode_text(data, name)

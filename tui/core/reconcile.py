@@ -190,4 +190,8 @@ def _record(report: ReconcileReport, runs: Sequence[RunRecord], redactor: Redact
             }
         per_run.setdefault(item.run_id, []).append(record)
     for run_id, records in per_run.items():
-        append_records(paths[run_id], records, redactor)
+        try:
+            append_records(paths[run_id], records, redactor)
+        except OSError as exc:  # what was found is printed; the run stays unresolved in the file
+            why = exc.strerror or str(exc)
+            report.error = f"could not record the results in {paths[run_id]}: {why}"
