@@ -181,18 +181,18 @@ def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any
     }
     row = result.row
     if row is not None and row.known:
-        record["id"] = _clip(row.id)
-        record["market"] = _clip(row.market)
-        record["state"] = _clip(row.state)
+        record["id"] = clip_text(row.id)
+        record["market"] = clip_text(row.market)
+        record["state"] = clip_text(row.state)
         if row.identifier:
-            record["identifier"] = _clip(row.identifier)
+            record["identifier"] = clip_text(row.identifier)
     if result.error is not None:
         error = result.error.as_dict()
-        record["error"] = {k: _clip(v) if isinstance(v, str) else v for k, v in error.items()}
+        record["error"] = {k: clip_text(v) if isinstance(v, str) else v for k, v in error.items()}
     return record
 
 
-def _clip(text: str | None) -> str | None:
+def clip_text(text: str | None) -> str | None:
     """What an exchange sent, cut to CLIP characters: no answer can make a line too long."""
     return text if text is None or len(text) <= CLIP else text[: CLIP - 1] + "…"
 
