@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from tui.core import decimal_json
 from tui.core.events import OrderResult, RunReport
@@ -80,7 +80,7 @@ class Journal:
         self.max_bytes = int(max_mb * 1024 * 1024)
         self.keep_runs = keep_runs
         self.path: Path | None = None
-        self._handle = None
+        self._handle: TextIO | None = None
         self._since_sync = 0
         self._fsync_every = fsync_outcomes_every
         self._run_id = self._exchange = ""
@@ -96,7 +96,7 @@ class Journal:
         self._handle = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
         _fsync_dir(self.directory)
         keys = [r.key for r in plan.refs] + [r.key for r in plan.unsupported]
-        header = {
+        header: dict[str, Any] = {
             "type": "run",
             "t": _now(),
             "run_id": run_id,

@@ -97,11 +97,11 @@ async def reconcile(
     report = ReconcileReport()
     wanted: list[tuple[RunRecord, OrderRef, OrderRef]] = []  # (run, journal ref, ref to look up)
     for run in runs:
-        for order in run.unresolved():
-            ref = ref_from_key(order.ref)
+        for pending in run.unresolved():
+            ref = ref_from_key(pending.ref)
             lookup_ref = ref
-            if ref.kind is IdKind.IDENTIFIER and order.id:
-                lookup_ref = OrderRef(IdKind.UUID, order.id.lower())
+            if ref.kind is IdKind.IDENTIFIER and pending.id:
+                lookup_ref = OrderRef(IdKind.UUID, pending.id.lower())
             wanted.append((run, ref, lookup_ref))
     if client.lookup_max == 0:
         for run, ref, _ in wanted:
@@ -153,11 +153,11 @@ async def reconcile(
                 Settled(run.run_id, ref, "unknown", note="the look-up failed; try again")
             )
             continue
-        order = found.get(lookup_ref)
-        if order is None:
+        seen = found.get(lookup_ref)
+        if seen is None:
             report.settled.append(Settled(run.run_id, ref, "failed", note="order_not_found"))
             continue
-        row = OrderRow.from_order(order)
+        row = OrderRow.from_order(seen)
         report.settled.append(Settled(run.run_id, ref, state_outcome(row.state), row.state, row))
     _record(report, runs, redactor)
     return report
