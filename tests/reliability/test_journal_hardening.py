@@ -336,6 +336,20 @@ def test_an_exchange_text_too_long_for_a_line_is_clipped_not_lost(tmp_path):
     assert len(run.orders[f"uuid:{uid}"].error["message"]) <= 2000
 
 
+def test_a_long_text_in_a_look_up_answer_is_clipped_in_the_reconcile_record(tmp_path):
+    from .test_reconcile import crashed_run, run_reconcile
+
+    fake = FakeUpbit(1)
+    (uid,) = fake.uuids
+    fake.states[uid] = "w" * 100_000  # a state no exchange has: still open, by rule
+    path = crashed_run(tmp_path, "20250101T000000-long", [f"uuid:{uid}"])
+    report = run_reconcile(fake, list_runs(tmp_path))
+    assert report.counts == {"open": 1}
+    run = read_run(path)
+    assert run.problems == [] and run.orders[f"uuid:{uid}"].outcome == "open"
+    assert run.unresolved() == [] and len(run.orders[f"uuid:{uid}"].state) <= 2000
+
+
 def test_a_lone_surrogate_from_an_exchange_is_recorded_not_fatal(tmp_path):
     """JSON may escape half a surrogate pair (\\udc80): not encodable as UTF-8, yet the run
     must be recorded (as the JSON escape), not end with an exception mid-run."""

@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from tui.core import decimal_json
 from tui.core.events import OrderResult, RunReport
@@ -80,7 +80,7 @@ class Journal:
         self.max_bytes = int(max_mb * 1024 * 1024)
         self.keep_runs = keep_runs
         self.path: Path | None = None
-        self._handle = None
+        self._handle: TextIO | None = None
         self._since_sync = 0
         self._fsync_every = fsync_outcomes_every
         self._run_id = self._exchange = ""
@@ -96,7 +96,7 @@ class Journal:
         self._handle = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
         _fsync_dir(self.directory)
         keys = [r.key for r in plan.refs] + [r.key for r in plan.unsupported]
-        header = {
+        header: dict[str, Any] = {
             "type": "run",
             "t": _now(),
             "run_id": run_id,
@@ -181,18 +181,18 @@ def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any
     }
     row = result.row
     if row is not None and row.known:
-        record["id"] = _clip(row.id)
-        record["market"] = _clip(row.market)
-        record["state"] = _clip(row.state)
+        record["id"] = clip_text(row.id)
+        record["market"] = clip_text(row.market)
+        record["state"] = clip_text(row.state)
         if row.identifier:
-            record["identifier"] = _clip(row.identifier)
+            record["identifier"] = clip_text(row.identifier)
     if result.error is not None:
         error = result.error.as_dict()
-        record["error"] = {k: _clip(v) if isinstance(v, str) else v for k, v in error.items()}
+        record["error"] = {k: clip_text(v) if isinstance(v, str) else v for k, v in error.items()}
     return record
 
 
-def _clip(text: str | None) -> str | None:
+def clip_text(text: str | None) -> str | None:
     """What an exchange sent, cut to CLIP characters: no answer can make a line too long."""
     return text if text is None or len(text) <= CLIP else text[: CLIP - 1] + "…"
 

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from tui.core.journal_records import Finish, Intent, OutcomeRecord, PlanPart, RunHeader, check
+from tui.core.journal_records import (
+    Finish,
+    Intent,
+    OutcomeRecord,
+    PlanPart,
+    Record,
+    RunHeader,
+    check,
+)
 from tui.core.refs import IdKind, OrderRef
 from tui.core.safe_read import FileRefused, describe_size, open_regular
 
@@ -139,7 +147,7 @@ def read_run(path: Path, *, stop_at_problem: bool = False) -> RunRecord:
     return run
 
 
-def _apply(run: RunRecord, record: Any) -> None:
+def _apply(run: RunRecord, record: Record) -> None:
     if isinstance(record, RunHeader):
         run.run_id = record.run_id or run.run_id
         run.exchange = record.exchange or ""
@@ -178,13 +186,8 @@ def _apply(run: RunRecord, record: Any) -> None:
         run.aborted = record.aborted
 
 
-def _records(handle: BinaryIO, run: RunRecord) -> Iterator[Any]:
+def _records(handle: BinaryIO, run: RunRecord) -> Iterator[Record | None]:
     """Each record, or None for a bad line (counted and reported on `run`)."""
-
-    def bad(line_no: int, why: str) -> None:
-        run.bad_lines += 1
-        run.problem(line_no, why)
-
     line_no = 0
     while True:
         try:
@@ -198,31 +201,42 @@ def _records(handle: BinaryIO, run: RunRecord) -> Iterator[Any]:
             return
         line_no += 1
         if not raw.endswith(b"\n"):
+            run.bad_lines += 1
             if len(raw) > MAX_LINE:
                 run.read_whole = False
-                yield bad(
+                run.problem(
                     line_no,
                     f"a line longer than {describe_size(MAX_LINE)} is no journal record; "
                     "the rest of the file is not read",
                 )
-                return
-            yield bad(line_no, "torn last line (no newline: a crash while writing it); skipped")
+            else:
+                run.problem(
+                    line_no, "torn last line (no newline: a crash while writing it); skipped"
+                )
+            yield None
             return
         if not raw.strip():
             continue
-        try:
-            value = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            yield bad(line_no, "not UTF-8 text; skipped")
-        except ValueError:
-            yield bad(line_no, "not JSON; skipped")
-        else:
-            record, why = check(value)
-            yield record if record is not None else bad(line_no, f"bad record ({why}); skipped")
+        record, why = _parse(raw)
+        if record is None:
+            run.bad_lines += 1
+            run.problem(line_no, f"{why}; skipped")
+        yield record
         if run.bad_lines >= MAX_BAD_LINES:
             run.read_whole = False
             run.problem(line_no, f"{run.bad_lines} bad lines: the rest of the file is not read")
             return
+
+
+def _parse(raw: bytes) -> tuple[Record | None, str]:
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except ValueError:
+        return None, "not JSON"
+    record, why = check(value)
+    return record, f"bad record ({why})"
 
 
 def run_files(directory: Path) -> list[Path]:

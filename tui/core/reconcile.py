@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tui.core.engine import CLOSED_CANCELLED, CLOSED_FILLED, CLOSED_OTHER
 from tui.core.errors import Blocked, OrderTuiError
-from tui.core.journal import RunRecord, _now, append_records, ref_from_key
+from tui.core.journal import RunRecord, _now, append_records, clip_text, ref_from_key
 from tui.core.lookup import look_up
 from tui.core.models.row import OrderRow
 from tui.core.planner import chunks
@@ -97,11 +97,11 @@ async def reconcile(
     report = ReconcileReport()
     wanted: list[tuple[RunRecord, OrderRef, OrderRef]] = []  # (run, journal ref, ref to look up)
     for run in runs:
-        for order in run.unresolved():
-            ref = ref_from_key(order.ref)
+        for pending in run.unresolved():
+            ref = ref_from_key(pending.ref)
             lookup_ref = ref
-            if ref.kind is IdKind.IDENTIFIER and order.id:
-                lookup_ref = OrderRef(IdKind.UUID, order.id.lower())
+            if ref.kind is IdKind.IDENTIFIER and pending.id:
+                lookup_ref = OrderRef(IdKind.UUID, pending.id.lower())
             wanted.append((run, ref, lookup_ref))
     if client.lookup_max == 0:
         for run, ref, _ in wanted:
@@ -153,11 +153,11 @@ async def reconcile(
                 Settled(run.run_id, ref, "unknown", note="the look-up failed; try again")
             )
             continue
-        order = found.get(lookup_ref)
-        if order is None:
+        seen = found.get(lookup_ref)
+        if seen is None:
             report.settled.append(Settled(run.run_id, ref, "failed", note="order_not_found"))
             continue
-        row = OrderRow.from_order(order)
+        row = OrderRow.from_order(seen)
         report.settled.append(Settled(run.run_id, ref, state_outcome(row.state), row.state, row))
     _record(report, runs, redactor)
     return report
@@ -174,19 +174,19 @@ def _record(report: ReconcileReport, runs: Sequence[RunRecord], redactor: Redact
             "t": _now(),
             "ref": item.ref.key,
             "outcome": item.outcome,
-            "state": item.state,
+            "state": clip_text(item.state),  # what the exchange said: never a line too long
             "confirmed": True,
         }
         if item.row is not None:
-            record["id"] = item.row.id
-            record["market"] = item.row.market
+            record["id"] = clip_text(item.row.id)
+            record["market"] = clip_text(item.row.market)
         if item.outcome == "failed" and item.note == "order_not_found":
             record["error"] = {"status": 404, "name": "order_not_found", "message": "no such order"}
         elif item.outcome == "failed" and item.state:
             record["error"] = {
                 "status": None,
                 "name": "order_filled",
-                "message": f"the order is {item.state}",
+                "message": f"the order is {clip_text(item.state)}",
             }
         per_run.setdefault(item.run_id, []).append(record)
     for run_id, records in per_run.items():
