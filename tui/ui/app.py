@@ -10,6 +10,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from tui.core.config import Overrides
@@ -85,6 +86,13 @@ class OrderTuiApp(App):
             broken=loaded.broken,
         )
         self.theme = name
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, with input read by `PasteSafeParser`: a paste
+        is text, never key presses (see tui/ui/terminal_input.py)."""
+        from tui.ui.terminal_input import paste_safe_driver
+
+        return paste_safe_driver(super().get_driver_class())
 
     def get_default_screen(self) -> Screen:
         self.main = MainScreen()
