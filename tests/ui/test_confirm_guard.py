@@ -36,12 +36,11 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
-async def key_at(pilot, clock: Clock, key: str, at: float, character: str | None = None) -> None:
-    """A key as the driver delivers it, read from the terminal at time `at` (and handled
-    then: the clock moves on to `at`; a key typed ahead is handled later than it was read)."""
-    clock.now = max(clock.now, at)
-    if character is None:
-        character = {"enter": "\r", "escape": "\x1b"}.get(key, key if len(key) == 1 else None)
+async def key_at(pilot, clock: Clock, key: str, at: float, handled: float | None = None) -> None:
+    """A key as the driver delivers it, read from the terminal at time `at` and handled at
+    `handled` (by default then, or now for a key typed ahead): the clock moves on to it."""
+    clock.now = max(clock.now, at if handled is None else handled)
+    character = {"enter": "\r", "escape": "\x1b"}.get(key, key if len(key) == 1 else None)
     event = events.Key(key, character)
     event.time = at
     event.set_sender(pilot.app)
@@ -93,6 +92,21 @@ async def test_cancel_confirm_ignores_y_and_enter_until_the_guard_ends(make_app,
         )
         assert app.screen.report.counts["cancelled"] == 2
         assert len(cancelled(app)) == 2
+
+
+async def test_a_key_read_early_counts_as_early_however_late_it_is_handled(make_app, clock):
+    """A UI loop busy for seconds (a huge table, a slow disk) handles queued keys late: the
+    guard goes by when the key was read."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 40)
+        screen = await open_confirm(pilot, app, "c")
+        opened = clock.now
+        await key_at(pilot, clock, "y", opened + 0.1, handled=opened + 5.0)
+        assert app.screen is screen and cancelled(app) == []
+        await key_at(pilot, clock, "y", opened + 5.0)
+        await wait_for(pilot, lambda: app.main.running or app.screen is not screen)
+        assert app.screen is not screen
 
 
 async def test_escape_and_n_back_out_at_once(make_app, clock):
