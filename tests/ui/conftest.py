@@ -10,6 +10,16 @@ from collections.abc import Callable
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def confirm_guard_off(monkeypatch):
+    """The flows press `y` as soon as a question shows, as a user who read it would after
+    CONFIRM_GUARD_S. The guard itself is tested with a controlled clock in
+    test_confirm_guard.py, which turns it back on."""
+    from tui.ui.screens.guard import GuardedModal
+
+    monkeypatch.setattr(GuardedModal, "guard_interval", 0.0)
+
+
 @pytest.fixture
 def make_app(isolated_home, monkeypatch):
     """Build the app on a fresh demo simulator; sessions are closed after the test."""

@@ -7,9 +7,10 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from tui.core.config import Overrides
@@ -62,6 +63,7 @@ class OrderTuiApp(SafeOutput, App):
         self._rate_seen = 0.0
         self.rate_shown: tuple[int | None, int | None] = (None, None)  # what the meters show
         self._clock = time.monotonic
+        self.key_read_at: float | None = None  # the time stamp of the key last handled here
         self.quitting = False
         self._theme_ready = False
         self._applied_theme: str | None = None
@@ -86,6 +88,18 @@ class OrderTuiApp(SafeOutput, App):
             broken=loaded.broken,
         )
         self.theme = name
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, with input read by `PasteSafeParser`: a paste
+        is text, never key presses (see tui/ui/terminal_input.py)."""
+        from tui.ui.terminal_input import paste_safe_driver
+
+        return paste_safe_driver(super().get_driver_class())
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs just before the bindings this key may fire (App._on_key): a guarded question
+        # judges its confirming key by when the key was read (tui/ui/screens/guard.py).
+        self.key_read_at = event.time
 
     def get_default_screen(self) -> Screen:
         self.main = MainScreen()

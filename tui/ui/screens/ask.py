@@ -5,12 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 
+from tui.ui.screens.guard import GuardedModal
 from tui.ui.widgets.plain import Plain
 
 
-class AskScreen(ModalScreen[bool]):
+class AskScreen(GuardedModal):
+    """`y` answers yes only once the question has been shown for CONFIRM_GUARD_S (abort a
+    run, quit during one); `n` / `escape` answer no at once."""
+
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="ask.yes"),
         Binding("n", "answer(False)", "No", id="ask.no"),
@@ -29,4 +32,6 @@ class AskScreen(ModalScreen[bool]):
             yield Plain(f"y: {self.yes} · n / escape: {self.no}", id="keys")
 
     def action_answer(self, value: bool) -> None:
+        if value and not self.shown_long_enough():
+            return
         self.dismiss(value)

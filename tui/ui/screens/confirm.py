@@ -13,12 +13,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from tui.core.models.row import OrderRow
 from tui.core.planner import Plan
 from tui.ui.formatting import fmt_amount, safe_text
+from tui.ui.screens.guard import GuardedModal
 from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.status_bar import locked_by_currency
 
@@ -125,8 +125,9 @@ def summary_renderable(s: CancelSummary) -> Table:
     return table
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """`y` / `enter` confirms, `escape` / `n` backs out. Above 50 orders, type the count."""
+class ConfirmScreen(GuardedModal):
+    """`y` / `enter` confirms, `escape` / `n` backs out. Above 50 orders, type the count.
+    Confirming counts only once it has been shown for CONFIRM_GUARD_S (screens/guard.py)."""
 
     BINDINGS = [
         Binding("y", "confirm", "Cancel them", id="confirm.yes"),
@@ -165,8 +166,15 @@ class ConfirmScreen(ModalScreen[bool]):
             return False
         return True
 
+    def refused(self) -> None:
+        super().refused()
+        if self.summary.must_type:  # a burst's digits do not wait in the field for an enter
+            self.query_one("#typed", Input).value = ""
+
     @on(Input.Submitted, "#typed")
     def typed(self, event: Input.Submitted) -> None:
+        if not self.shown_long_enough():
+            return
         if event.value.strip() == str(self.summary.count):
             self.dismiss(True)
         else:
@@ -174,7 +182,7 @@ class ConfirmScreen(ModalScreen[bool]):
             event.input.value = ""
 
     def action_confirm(self) -> None:
-        if not self.summary.must_type:
+        if not self.summary.must_type and self.shown_long_enough():
             self.dismiss(True)
 
     def action_back(self) -> None:
