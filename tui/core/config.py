@@ -260,7 +260,9 @@ def write_private(path: Path, content: str) -> None:
 
 
 def config_to_toml(config: AppConfig) -> str:
-    import tomli_w
+    import tomlkit
+
+    from tui.core.config_edit import profile_entry
 
     data: dict[str, Any] = {}
     if config.default_profile:
@@ -268,17 +270,10 @@ def config_to_toml(config: AppConfig) -> str:
     if config.ui.theme:
         data["ui"] = {"theme": config.ui.theme}
     data["journal"] = config.journal.model_dump()
-    profiles: dict[str, Any] = {}
-    for name, prof in config.profiles.items():
-        entry: dict[str, Any] = {}
-        for key, value in prof.model_dump().items():
-            if value is None:
-                continue
-            entry[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
-        profiles[name] = entry
+    profiles = {name: profile_entry(prof) for name, prof in config.profiles.items()}
     if profiles:
         data["profiles"] = profiles
-    return tomli_w.dumps(data)
+    return tomlkit.dumps(data)
 
 
 def save_config(config: AppConfig, path: str | Path | None = None) -> Path:

@@ -235,13 +235,13 @@ def remembered_theme(path: Path | None = None) -> str | None:
 
 def remember_theme(name: str, path: Path | None = None) -> Path | None:
     """Write the chosen theme; failing to remember is not worth an error."""
-    import tomli_w
+    import tomlkit
 
     target = path or ui_state_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(tomli_w.dumps({"theme": name}), encoding="utf-8")
+        tmp.write_text(tomlkit.dumps({"theme": name}), encoding="utf-8")
         tmp.replace(target)
     except OSError:
         return None
