@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from tui.core.errors import ConfigError
+from tui.core.errors import ConfigError, error_text
 from tui.core.urls import check_base_url
 
 APP_NAME = "ordertui"
@@ -192,7 +192,7 @@ def _describe_validation(path: Path, text: str, exc: ValidationError) -> str:
             "token",
         )
         shown = f" (got {str(value)[:40]!r})" if plain else ""
-        what = f"{where}: {first.get('msg')}{shown}"
+        what = f"{where}: {error_text(first)}{shown}"
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     return f"{path}{_at(line)}: {what}{more}"
 
