@@ -34,6 +34,7 @@ from tui.core.errors import (
     RateLimited,
     ServerBusy,
     TransportError,
+    hint_for,
 )
 from tui.core.ports import RunControl
 from tui.core.ratelimit import RateLimits, parse_remaining_req
@@ -264,6 +265,15 @@ class HttpExchange:
             raise BadResponse(reply.status, "the answer is not JSON", body=_text(raw)) from None
 
     def _error(self, reply: Reply) -> ExchangeError:
+        error = self._classify(reply)
+        exchange = getattr(self, "exchange", None)
+        if exchange is not None and not (isinstance(error, Blocked) and error.block_seconds):
+            # The same error name can need other advice on another exchange (no regions on
+            # B2TRADER, for one).
+            error.hint = hint_for(error.name, error.status, exchange=str(exchange))
+        return error
+
+    def _classify(self, reply: Reply) -> ExchangeError:
         raw: bytes = reply.body
         text = _text(raw)
         try:
