@@ -28,6 +28,7 @@ from tui.core.models.b2trader import B2TraderOrder
 from tui.core.models.row import Exchange, OrderRow
 from tui.core.models.upbit import UpbitOrder
 from tui.core.refs import UUID_RE, IdKind, OrderRef, RefError
+from tui.core.sizes import mib
 
 UPBIT = Exchange.UPBIT
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -161,7 +162,7 @@ def read_input_file(path: str | Path) -> str:
                 raise InputError(f"{name} is not a regular file")
             if info.st_size > MAX_INPUT_BYTES:
                 raise InputError(
-                    f"{name} is {info.st_size / 1e6:.0f} MB; the limit is {MAX_INPUT_BYTES // 1_000_000} MB"
+                    f"{name} is {mib(info.st_size)}; the limit is {mib(MAX_INPUT_BYTES)}"
                 )
             with p.open("rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)  # bounded even if it grows meanwhile
@@ -172,7 +173,7 @@ def read_input_file(path: str | Path) -> str:
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{name} is larger than {MAX_INPUT_BYTES // 1_000_000} MB")
+        raise InputError(f"{name} is larger than the limit of {mib(MAX_INPUT_BYTES)}")
     return decode_text(data, name)
 
 

@@ -38,6 +38,7 @@ from tui.core.errors import (
 )
 from tui.core.ports import RunControl
 from tui.core.ratelimit import RateLimits, parse_remaining_req
+from tui.core.sizes import mib
 from tui.core.urls import check_base_url
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -225,7 +226,7 @@ class HttpExchange:
                 if size > MAX_BODY_BYTES:
                     raise BadResponse(
                         response.status_code,
-                        f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MB",
+                        f"answer larger than {mib(MAX_BODY_BYTES)}",
                     )
                 chunks.append(chunk)
         finally:
