@@ -1,8 +1,8 @@
 """Demo mode: the built-in exchange simulator on loopback, and profiles that talk to it.
 
-The app and `ordertui cancel --demo` talk to it over HTTP exactly as to a real exchange;
-only the B2TRADER book (which the real platform offers no REST listing of) is fetched from
-the simulator's own `/_sim/` path.
+The app and the commands talk to it over HTTP exactly as to a real exchange; only the
+B2TRADER book (which the real platform offers no REST listing of) is fetched from the
+simulator's own `/_sim/` path, by the TUI and `ordertui orders` alike, and labelled so.
 """
 
 from __future__ import annotations
@@ -14,9 +14,14 @@ from pydantic import SecretStr
 
 from tui.core.config import ResolvedProfile
 from tui.core.models.b2trader import B2TraderOrder
-from tui.core.models.row import OrderRow
 
 DEMO_PROFILE = "demo"
+# Said wherever the demo lists B2TRADER orders: the real platform documents no such list.
+DEMO_B2_BOOK_NOTE = (
+    "demo: the simulator's B2TRADER book; a real B2TRADER has no list of open orders"
+    " (add, paste or import order ids)"
+)
+DEMO_B2_BOOK_LABEL = "demo book (simulator only)"  # the same, where one line has little room
 
 
 @dataclass(slots=True)
@@ -29,16 +34,21 @@ class DemoSession:
     def base_url(self) -> str:
         return self.profile.base_url or ""
 
-    def b2trader_rows(self, timeout: float = 5.0) -> list[OrderRow]:
-        """The simulator's B2TRADER book, as the table's rows (demo only)."""
+    async def b2trader_orders(self, timeout: float = 5.0) -> list[B2TraderOrder]:
+        """The open orders of the simulator's B2TRADER book (demo only: see DEMO_B2_BOOK_NOTE).
+
+        The TUI and `ordertui orders --demo --exchange b2trader` both list the demo book through
+        this, so they give the same answer."""
         import httpx
 
         from tui.core import decimal_json
 
-        response = httpx.get(f"{self.base_url}/_sim/b2trader/orders", timeout=timeout)
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(f"{self.base_url}/_sim/b2trader/orders")
         response.raise_for_status()
         body = decimal_json.loads(response.content)
-        return [OrderRow.from_b2trader(B2TraderOrder.from_wire(o)) for o in body.get("orders", [])]
+        orders = [B2TraderOrder.from_wire(o) for o in body.get("orders", [])]
+        return [o for o in orders if o.is_open]
 
     def stop(self) -> None:
         self.server.stop()  # type: ignore[attr-defined]

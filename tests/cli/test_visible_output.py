@@ -161,6 +161,7 @@ def test_orders_table_shows_fields_visible_and_aligned(env, exchange):
     assert row.index("wait") == header.index("state")
 
 
+@pytest.mark.internal_errors_expected  # it logs an error on purpose, to read the log file
 def test_log_file_lines_show_outside_text_visible(tmp_path, monkeypatch):
     """The log file's handler (as `dispatch` sets it up for every command and the TUI)."""
     from tui.cli import logs

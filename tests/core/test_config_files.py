@@ -70,7 +70,7 @@ def test_config_over_the_size_limit_is_refused(isolated_home, tmp_path):
     one_line_exit_2(
         cli(["config", "--config", str(big), "show"], isolated_home),
         str(big),
-        "the limit is 1 MB",
+        "the limit is 1 MiB",
     )
     big.write_bytes(head + b" " * (MAX_CONFIG_BYTES - len(head) - 1) + b"\n")  # at the limit
     assert load_config(big).journal.max_mb == 50
@@ -140,7 +140,7 @@ def test_a_file_that_grows_after_the_check_is_still_bounded(tmp_path, monkeypatc
             self.handle.close()
 
     monkeypatch.setattr(safe_read.os, "fdopen", lambda *a, **k: Spy(real_fdopen(*a, **k)))
-    with pytest.raises(FileRefused, match="larger than 1 kB"):
+    with pytest.raises(FileRefused, match="larger than 1,000 bytes"):
         read_regular(path, limit=1000)
     assert asked == [1001]
 

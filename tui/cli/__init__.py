@@ -113,7 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     o = command("orders", "List open orders.")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")
-    o.add_argument("--json", action="store_true", help='print JSON ({"exchange", "orders": [...]})')
+    o.add_argument(
+        "--json",
+        action="store_true",
+        help='print JSON ({"exchange", "orders": [...], "partial", "unreadable"})',
+    )
 
     j = sub.add_parser(
         "journal",

@@ -20,10 +20,10 @@ from tui.core.config import (
     default_config_path,
     load_config,
     mask,
-    save_config,
     write_private,
 )
-from tui.core.errors import EXIT_OK, EXIT_USAGE, ConfigError, InputError
+from tui.core.config_edit import save_profile
+from tui.core.errors import EXIT_OK, EXIT_USAGE, ConfigError, InputError, validation_message
 
 
 def run_config(ctx: Context) -> int:
@@ -74,18 +74,14 @@ def _secret(env_key: str, prompt: str) -> SecretStr:
 
 def _add(ctx: Context, path: str) -> int:
     args = ctx.args
-    config = load_config(path) if os.path.exists(path) else AppConfig(path=Path(path))
+    target = Path(path)
+    config = load_config(path) if target.exists() else AppConfig(path=target)
     try:
         profile = _new_profile(args)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(
-            f"{'.'.join(str(p) for p in first.get('loc', ())) or 'profile'}: {first.get('msg')}"
-        ) from None
-    config.profiles[args.name] = profile
-    if args.default or not config.default_profile:
-        config.default_profile = args.name
-    target = save_config(config, path)
+        raise ConfigError(validation_message(exc, what="profile")) from None
+    make_default = bool(args.default or not config.default_profile)
+    save_profile(target, args.name, profile, make_default=make_default)
     print(f"Profile {args.name!r} saved to {target} (mode 600).")
     return EXIT_OK
 

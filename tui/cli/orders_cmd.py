@@ -1,14 +1,20 @@
-"""`ordertui orders`: list open orders."""
+"""`ordertui orders`: list open orders.
+
+A listing that stops at a failing page prints what the pages before it gave, says on stderr
+that the list is partial (which page, why) and exits 1. Unreadable orders are named the same
+way. In demo, B2TRADER lists the simulator's book, as the TUI does, and says so.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 from tui.cli.common import Context, stderr_is_tty
 from tui.cli.table import render
 from tui.core import decimal_json
-from tui.core.errors import EXIT_OK
+from tui.core.errors import EXIT_OK, EXIT_PARTIAL, ListingIncomplete, PartialResponse
 from tui.core.models.row import OrderRow
 
 
@@ -18,33 +24,78 @@ def run_orders(ctx: Context) -> int:
 
     client = make_client(profile)
     show_progress = stderr_is_tty() and not ctx.args.json
+    market = ctx.args.market
+    demo_book = profile.exchange == "b2trader" and profile.demo and ctx.demo_session is not None
 
     def on_page(page: int, total: int) -> None:
         if show_progress:
             sys.stderr.write(f"\rloading: page {page}, {total} orders   ")
             sys.stderr.flush()
 
-    async def load():
+    async def load() -> list[Any]:
         try:
-            return await client.list_open(market=ctx.args.market, on_page=on_page)
+            if demo_book:
+                orders = await ctx.demo_session.b2trader_orders()
+                return [o for o in orders if market is None or o.marketId == market]
+            return await client.list_open(market=market, on_page=on_page)
         finally:
             await client.aclose()
 
-    orders = asyncio.run(load())
+    notes: list[str] = []
+    code = EXIT_OK
+    stopped: dict[str, Any] | None = None
+    unreadable: list[dict[str, str | None]] = []
+    try:
+        orders = asyncio.run(load())
+    except ListingIncomplete as stop:
+        orders, code, unreadable = stop.orders, stop.exit_code, stop.unreadable
+        stopped = {"page": stop.page, "reason": stop.reason}
+        notes.append(f"ordertui: {stop.message}")
+        if stop.hint and stop.hint not in stop.message:
+            notes.append(f"  hint: {stop.hint}")
+    except PartialResponse as partial:
+        orders, code, unreadable = partial.orders, EXIT_PARTIAL, partial.unreadable
+    notes += _unreadable(unreadable)
     if show_progress:
         sys.stderr.write("\n")
+    if demo_book:
+        from tui.demo import DEMO_B2_BOOK_NOTE
+
+        notes.insert(0, f"ordertui: {DEMO_B2_BOOK_NOTE}")
     if ctx.args.json:
         print(
             decimal_json.dumps(
-                {"exchange": client.exchange.value, "orders": [o.raw for o in orders]}
+                {
+                    "exchange": client.exchange.value,
+                    "orders": [o.raw for o in orders],
+                    "partial": stopped,  # null, or the page that failed and why
+                    "unreadable": unreadable,  # ids of orders in the answers that were unreadable
+                }
             )
         )
-        return EXIT_OK
-    rows = [OrderRow.from_order(o) for o in orders]
+    else:
+        _print_table([OrderRow.from_order(o) for o in orders], client.exchange.value)
+        partial_word = " (partial list)" if code != EXIT_OK else ""
+        print(f"{len(orders)} open order(s) on {client.describe()}{partial_word}")
+    for note in notes:
+        print(note, file=sys.stderr)
+    return code
+
+
+def _unreadable(items: list[dict[str, str | None]]) -> list[str]:
+    if not items:
+        return []
+    ids = [next((v for v in item.values() if v), "(no id)") for item in items]
+    shown = ", ".join(str(i) for i in ids[:10]) + (" …" if len(ids) > 10 else "")
+    return [f"ordertui: {len(items)} order(s) could not be read and are not listed: {shown}"]
+
+
+def _print_table(rows: list[OrderRow], exchange: str) -> None:
+    id_header = "order id" if exchange == "b2trader" else "uuid"
     print(
         render(
             [
-                "uuid",
+                id_header,
                 "identifier",
                 "market",
                 "side",
@@ -73,5 +124,3 @@ def run_orders(ctx: Context) -> int:
             right=(5, 6, 7),
         )
     )
-    print(f"{len(rows)} open order(s) on {client.describe()}")
-    return EXIT_OK

@@ -19,14 +19,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from tui.core.errors import ConfigError
+from tui.core.errors import ConfigError, error_text
 from tui.core.safe_read import FileRefused, read_regular
 from tui.core.urls import check_base_url
 
 APP_NAME = "ordertui"
 REGIONS = ("kr", "sg", "id", "th")
 EXCHANGES = ("upbit", "b2trader")
-MAX_CONFIG_BYTES = 1_000_000
+MAX_CONFIG_BYTES = 1024 * 1024
 
 ENV_UPBIT_ACCESS = "UPBIT_OPEN_API_ACCESS_KEY"
 ENV_UPBIT_SECRET = "UPBIT_OPEN_API_SECRET_KEY"
@@ -190,7 +190,7 @@ def _describe_validation(path: Path, text: str, exc: ValidationError) -> str:
             "token",
         )
         shown = f" (got {str(value)[:40]!r})" if plain else ""
-        what = f"{where}: {first.get('msg')}{shown}"
+        what = f"{where}: {error_text(first)}{shown}"
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     return f"{path}{_at(line)}: {what}{more}"
 
@@ -258,7 +258,9 @@ def write_private(path: Path, content: str) -> None:
 
 
 def config_to_toml(config: AppConfig) -> str:
-    import tomli_w
+    import tomlkit
+
+    from tui.core.config_edit import profile_entry
 
     data: dict[str, Any] = {}
     if config.default_profile:
@@ -266,17 +268,10 @@ def config_to_toml(config: AppConfig) -> str:
     if config.ui.theme:
         data["ui"] = {"theme": config.ui.theme}
     data["journal"] = config.journal.model_dump()
-    profiles: dict[str, Any] = {}
-    for name, prof in config.profiles.items():
-        entry: dict[str, Any] = {}
-        for key, value in prof.model_dump().items():
-            if value is None:
-                continue
-            entry[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
-        profiles[name] = entry
+    profiles = {name: profile_entry(prof) for name, prof in config.profiles.items()}
     if profiles:
         data["profiles"] = profiles
-    return tomli_w.dumps(data)
+    return tomlkit.dumps(data)
 
 
 def save_config(config: AppConfig, path: str | Path | None = None) -> Path:

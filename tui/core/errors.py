@@ -44,7 +44,17 @@ HINTS: dict[str, str] = {
 }
 
 
-def hint_for(name: str | None, status: int | None = None) -> str:
+# Where B2TRADER's advice differs from Upbit's (same error name, no regions there).
+B2TRADER_HINTS: dict[str, str] = {
+    "order_not_found": "No such order on this account: check the order id and the account id.",
+}
+
+
+def hint_for(name: str | None, status: int | None = None, *, exchange: str | None = None) -> str:
+    if exchange == "b2trader" and name in B2TRADER_HINTS:
+        return B2TRADER_HINTS[name]
+    if exchange == "b2trader" and status == 404 and not name:
+        return B2TRADER_HINTS["order_not_found"]
     if name and name in HINTS:
         return HINTS[name]
     if status == 401:
@@ -206,6 +216,90 @@ class TransportError(OrderTuiError):
     def info(self) -> ErrorInfo:
         name = "timeout" if self.sent else "transport"
         return ErrorInfo(None, name, self.message, self.hint or "")
+
+
+class ListingIncomplete(OrderTuiError):
+    """A listing stopped at a page that still failed after its retries.
+
+    `orders` holds what the pages before it gave (set by whoever collected them), `page` the
+    page that failed, `cause` why, `unreadable` the ids of unreadable items of the loaded pages.
+    The list is partial: an order missing from it is not known to be absent.
+    """
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(
+        self,
+        *,
+        page: int,
+        cause: OrderTuiError,
+        orders: list | None = None,
+        unreadable: list[dict[str, str | None]] | None = None,
+    ) -> None:
+        self.page = page
+        self.cause = cause
+        self.reason = cause.message
+        self.orders = list(orders or [])
+        self.unreadable = list(unreadable or [])
+        super().__init__(
+            f"partial list: {len(self.orders):,} orders loaded, page {page} failed: {self.reason}",
+            hint=cause.hint,
+        )
+        if cause.exit_code == EXIT_AUTH:
+            self.exit_code = EXIT_AUTH  # refused or blocked mid-way: say so, as any command would
+
+    @property
+    def short_reason(self) -> str:
+        """A few words for a status line ("no answer", "503 service_unavailable")."""
+        cause = self.cause
+        if isinstance(cause, TransportError):
+            return "no answer" if cause.sent else "could not connect"
+        if isinstance(cause, ExchangeError):
+            return f"{cause.status or '-'} {cause.name}"
+        text = cause.message
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    def with_orders(self, orders: list) -> ListingIncomplete:
+        """The same stop, carrying the orders (or rows) collected before it."""
+        return ListingIncomplete(
+            page=self.page, cause=self.cause, orders=orders, unreadable=self.unreadable
+        )
+
+
+def validation_message(exc: Exception, *, what: str = "value") -> str:
+    """One line for a pydantic ValidationError: `loc: message` of the first problem.
+
+    A validator's own ValueError is shown as its message alone, without pydantic's
+    "Value error, " (or "Assertion failed, ") prefix; other errors keep pydantic's wording.
+    Anything that is not a ValidationError is shown as its text, cut to one line."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return " ".join(str(exc).split())[:200] or what
+    try:
+        items = errors()
+    except Exception:  # not pydantic's after all
+        items = []
+    if not items:
+        return " ".join(str(exc).split())[:200] or what
+    first = items[0]
+    loc = ".".join(str(p) for p in first.get("loc", ()))
+    message = error_text(first)
+    return f"{loc}: {message}" if loc else message
+
+
+def error_text(error: dict) -> str:
+    """The message of one pydantic error dict, without the "Value error, " prefix."""
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error") if isinstance(ctx, dict) else None
+    if error.get("type") in ("value_error", "assertion_error") and cause is not None:
+        text = str(cause)
+        if text:
+            return text
+    message = str(error.get("msg", "invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 class Aborted(OrderTuiError):

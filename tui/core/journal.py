@@ -55,6 +55,20 @@ def default_dir() -> Path:
     return data_dir() / "journal"
 
 
+def make_dir(directory: Path) -> None:
+    """Create the journal directory (0700) if needed. OSError naming what is in the way, where
+    mkdir alone would say "File exists" of a dangling symlink or a file."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError as exc:
+        blocker = Path(exc.filename or directory)
+        if blocker.is_symlink() and not blocker.exists():
+            reason = f"a symbolic link to {os.readlink(blocker)}, which does not exist"
+        else:
+            reason = "not a directory"
+        raise OSError(errno.ENOTDIR, reason, str(blocker)) from None
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -87,7 +101,7 @@ class Journal:
 
     # ---- RunRecorder ----------------------------------------------------------------------
     def start(self, run_id: str, exchange: str, target: str, plan: Plan) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_dir(self.directory)
         prune(self.directory, max_bytes=self.max_bytes, keep_runs=self.keep_runs)
         self._run_id, self._exchange = run_id, exchange
         self.path = self.directory / f"{run_id}{SUFFIX}"

@@ -28,6 +28,7 @@ from tui.core.models.row import Exchange, OrderRow
 from tui.core.models.upbit import UpbitOrder
 from tui.core.refs import UUID_RE, IdKind, OrderRef, RefError
 from tui.core.safe_read import FileRefused, read_regular
+from tui.core.sizes import mib
 from tui.core.visible import visible
 
 UPBIT = Exchange.UPBIT
@@ -160,7 +161,7 @@ def read_input_file(path: str | Path) -> str:
         except FileRefused as exc:  # a FIFO would block forever, /dev/zero never end
             raise InputError(exc.message) from None
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{name} is larger than {MAX_INPUT_BYTES // 1_000_000} MB")
+        raise InputError(f"{name} is larger than the limit of {mib(MAX_INPUT_BYTES)}")
     return decode_text(data, name)
 
 

@@ -14,6 +14,8 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from tui.core.sizes import mib
+
 _OPEN_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)
@@ -32,11 +34,8 @@ class FileRefused(Exception):
 
 
 def describe_size(size: int) -> str:
-    if size >= 1_000_000:
-        return f"{size / 1e6:.0f} MB"
-    if size >= 1_000:
-        return f"{size / 1e3:.0f} kB"
-    return f"{size} bytes"
+    """Limits are binary, so they are said in MiB (one place: `tui.core.sizes`)."""
+    return mib(size)
 
 
 def _kind(mode: int) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tui.core.errors import BadResponse, InputError
+from tui.core.errors import BadResponse, InputError, validation_message
 from tui.core.models.b2trader import B2TraderOrder
 from tui.core.models.row import Exchange
 from tui.core.ports import BatchCancelResult, CancelAck, Endpoints, RunControl
@@ -117,7 +117,9 @@ class B2TraderClient(HttpExchange):
             order = B2TraderOrder.from_wire(body)
         except ValueError as exc:
             raise BadResponse(
-                reply.status, f"unexpected order object: {str(exc)[:200]}", body=str(body)[:500]
+                reply.status,
+                f"unexpected order object: {validation_message(exc)}",
+                body=str(body)[:500],
             ) from None
         return CancelAck(ref, order.orderId.upper(), order.marketId, None, order)
 

@@ -34,9 +34,11 @@ from tui.core.errors import (
     RateLimited,
     ServerBusy,
     TransportError,
+    hint_for,
 )
 from tui.core.ports import RunControl
 from tui.core.ratelimit import RateLimits, parse_remaining_req
+from tui.core.sizes import mib
 from tui.core.urls import check_base_url
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -224,7 +226,7 @@ class HttpExchange:
                 if size > MAX_BODY_BYTES:
                     raise BadResponse(
                         response.status_code,
-                        f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MB",
+                        f"answer larger than {mib(MAX_BODY_BYTES)}",
                     )
                 chunks.append(chunk)
         finally:
@@ -264,6 +266,15 @@ class HttpExchange:
             raise BadResponse(reply.status, "the answer is not JSON", body=_text(raw)) from None
 
     def _error(self, reply: Reply) -> ExchangeError:
+        error = self._classify(reply)
+        exchange = getattr(self, "exchange", None)
+        if exchange is not None and not (isinstance(error, Blocked) and error.block_seconds):
+            # The same error name can need other advice on another exchange (no regions on
+            # B2TRADER, for one).
+            error.hint = hint_for(error.name, error.status, exchange=str(exchange))
+        return error
+
+    def _classify(self, reply: Reply) -> ExchangeError:
         raw: bytes = reply.body
         text = _text(raw)
         try:

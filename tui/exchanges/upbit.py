@@ -9,13 +9,21 @@ from typing import Any
 import httpx
 
 from tui.core.bulk import gc_paused
-from tui.core.errors import BadResponse, InputError, PartialResponse
+from tui.core.errors import (
+    BadResponse,
+    InputError,
+    ListingIncomplete,
+    OrderTuiError,
+    PartialResponse,
+    validation_message,
+)
 from tui.core.models.row import Exchange
 from tui.core.models.upbit import UpbitBatchCancel, UpbitOrder
 from tui.core.ports import BatchCancelResult, CancelAck, Endpoints, RunControl
 from tui.core.ratelimit import RateLimits
 from tui.core.refs import IdKind, OrderRef
 from tui.exchanges.http import HttpExchange, Params, Reply, RetryPolicy
+from tui.exchanges.paging import PAGE_RETRY, fetch_page
 from tui.exchanges.upbit_auth import make_token
 
 log = logging.getLogger(__name__)
@@ -67,6 +75,7 @@ class UpbitClient(HttpExchange):
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
+        page_retry: RetryPolicy | None = None,
     ) -> None:
         if not access_key or not secret_key:
             raise InputError("Upbit needs an access key and a secret key")
@@ -78,6 +87,7 @@ class UpbitClient(HttpExchange):
         self._access_key = access_key
         self._secret_key = secret_key
         self.algorithm = algorithm
+        self.page_retry = page_retry or PAGE_RETRY
 
     def __repr__(self) -> str:
         return f"UpbitClient({self.describe()})"
@@ -129,7 +139,7 @@ class UpbitClient(HttpExchange):
         except ValueError as exc:
             raise BadResponse(
                 reply.status,
-                f"unexpected batch-cancel answer: {_first_error(exc)}",
+                f"unexpected batch-cancel answer: {validation_message(exc)}",
                 body=str(body)[:500],
             ) from None
         by_value = {r.value: r for r in refs}
@@ -190,9 +200,13 @@ class UpbitClient(HttpExchange):
     ) -> AsyncIterator[list[UpbitOrder]]:
         """GET /v1/orders/open page by page (wait and watch), each order once.
 
-        A caller can turn each page into rows and let the models go: a 100k listing then never
-        holds 100k models at once. Unreadable orders do not stop the listing: after the last
-        page, PartialResponse (with no orders: they were yielded) names the unreadable ones."""
+        A caller can turn each page into rows and let the models go (a 100k listing never holds
+        100k models). A failing page is tried again (paging.fetch_page); one that still fails
+        after page 1 ends the listing with ListingIncomplete (which page, why). Unreadable
+        orders do not stop it: after the last page, PartialResponse names them. (Both carry no
+        orders: those were yielded.) Pages are by number: an order created meanwhile shifts later
+        pages down (it comes twice: dropped by uuid); one closed meanwhile shifts them up, and
+        the order then moved across a page boundary is only seen by the next load."""
         unreadable: list[dict[str, str | None]] = []
         seen: set[str] = set()
         page = 1
@@ -207,25 +221,35 @@ class UpbitClient(HttpExchange):
                 ("limit", str(page_limit)),
                 ("order_by", order_by),
             ]
-            reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
             try:
-                batch = _parse_orders(self.decode(reply), reply)
-            except PartialResponse as partial:
-                batch = partial.orders
-                unreadable += partial.unreadable
-                count = len(batch) + len(partial.unreadable)
-            else:
-                count = len(batch)
-            fresh = [
-                o for o in batch if o.uuid not in seen
-            ]  # pages shift when orders close meanwhile
+                status, batch, bad = await fetch_page(
+                    lambda params=params: self._open_page(params),
+                    page=page,
+                    policy=self.page_retry,
+                )
+            except OrderTuiError as exc:
+                if page == 1:
+                    raise  # nothing loaded: the error itself is the answer
+                raise ListingIncomplete(page=page, cause=exc, unreadable=unreadable) from None
+            unreadable += bad
+            fresh = [o for o in batch if o.uuid not in seen]
             seen.update(o.uuid for o in fresh)
             yield fresh
-            if count < page_limit:
+            if len(batch) + len(bad) < page_limit:
                 if unreadable:
-                    raise PartialResponse(reply.status, [], unreadable)
+                    raise PartialResponse(status, [], unreadable)
                 return
             page += 1
+
+    async def _open_page(
+        self, params: Params
+    ) -> tuple[int, list[UpbitOrder], list[dict[str, str | None]]]:
+        """One page: (status, readable orders, ids of the unreadable ones)."""
+        reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
+        try:
+            return reply.status, _parse_orders(self.decode(reply), reply), []
+        except PartialResponse as partial:
+            return reply.status, partial.orders, partial.unreadable
 
     async def list_open(
         self,
@@ -236,7 +260,9 @@ class UpbitClient(HttpExchange):
         page_limit: int = OPEN_PAGE_MAX,
     ) -> list[UpbitOrder]:
         """Every open order (all pages). on_page(page, total_so_far). Unreadable orders: a
-        PartialResponse at the end carries every readable order and the ids of the others."""
+        PartialResponse at the end carries every readable order and the ids of the others.
+        A page that still failed after its retries: ListingIncomplete carries the orders of
+        the pages before it."""
         orders: list[UpbitOrder] = []
         page = 0
         try:
@@ -247,6 +273,8 @@ class UpbitClient(HttpExchange):
                 page += 1
                 if on_page is not None:
                     on_page(page, len(orders))
+        except ListingIncomplete as stop:
+            raise stop.with_orders(orders) from None
         except PartialResponse as partial:
             raise PartialResponse(partial.status, orders, partial.unreadable) from None
         return orders
@@ -295,7 +323,7 @@ class UpbitClient(HttpExchange):
             parsed = UpbitBatchCancel.model_validate(body)
         except ValueError as exc:
             raise BadResponse(
-                reply.status, f"unexpected cancel-all answer: {_first_error(exc)}"
+                reply.status, f"unexpected cancel-all answer: {validation_message(exc)}"
             ) from None
         result = BatchCancelResult()
         for entries, target in (
@@ -331,21 +359,14 @@ def _one_kind(refs: Sequence[OrderRef], most: int) -> IdKind:
     return kind
 
 
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{loc}: {first.get('msg')}" if loc else str(first.get("msg"))
-    return str(exc)[:200]
-
-
 def _parse_order(body: Any, reply: Reply) -> UpbitOrder:
     try:
         return UpbitOrder.from_wire(body)
     except ValueError as exc:
         raise BadResponse(
-            reply.status, f"unexpected order object: {_first_error(exc)}", body=str(body)[:500]
+            reply.status,
+            f"unexpected order object: {validation_message(exc)}",
+            body=str(body)[:500],
         ) from None
 
 
@@ -365,7 +386,7 @@ def _parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
             try:
                 orders.append(UpbitOrder.from_wire(item))
             except ValueError as exc:
-                log.warning("unreadable order in a list answer: %s", _first_error(exc))
+                log.warning("unreadable order in a list answer: %s", validation_message(exc))
                 ids = item if isinstance(item, dict) else {}
                 unreadable.append({key: _text_id(ids.get(key)) for key in ("uuid", "identifier")})
     if unreadable:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.config import AppConfig, Overrides, ResolvedProfile
-from tui.core.errors import ConfigError, OrderTuiError, PartialResponse
+from tui.core.errors import ConfigError, ListingIncomplete, OrderTuiError, PartialResponse
 from tui.core.redact import Redactor
 from tui.core.refs import OrderRef
 from tui.ui.runner import ExchangeRunner, RateState
@@ -35,6 +35,16 @@ class ProfileInfo:
         if self.exchange == "b2trader":
             return f"B2TRADER · account {self.account_id or '—'}"
         return f"Upbit · {self.region}"
+
+
+@dataclass(slots=True)
+class Loaded:
+    """What a load of open orders gave: the rows, and what the user must be told about them."""
+
+    rows: list
+    partial: ListingIncomplete | None = None  # a page failed: `rows` are the pages before it
+    note: str | None = None  # e.g. the demo's B2TRADER book is the simulator's own
+    label: str | None = None  # the note in a few words, for the status line
 
 
 def journal_dir() -> Path:
@@ -217,18 +227,26 @@ class Session:
                 loop.create_task(client.aclose())
 
     # ---- exchange calls (coroutines for the exchange loop) -------------------------------
-    async def list_open(self, on_page: Callable[[int, int], None] | None = None) -> list:
-        """Open orders as table rows. B2TRADER has no listing: in demo the simulator's book is used."""
+    async def list_open(self, on_page: Callable[[int, int], None] | None = None) -> Loaded:
+        """Open orders as table rows. B2TRADER has no listing: in demo the simulator's book is
+        listed (as `ordertui orders --demo` does), labelled as such."""
         from tui.core.models.row import OrderRow
 
         client = self._client()
         if self.profile is not None and self.profile.exchange == "b2trader":
             if self.demo_session is not None and self.profile.demo:
-                return self.demo_session.b2trader_rows()
+                from tui.demo import DEMO_B2_BOOK_LABEL, DEMO_B2_BOOK_NOTE
+
+                orders = await self.demo_session.b2trader_orders()
+                return Loaded(
+                    OrderRow.many(orders), note=DEMO_B2_BOOK_NOTE, label=DEMO_B2_BOOK_LABEL
+                )
         if not hasattr(client, "iter_open"):
-            return OrderRow.many(await client.list_open(on_page=on_page))
+            return Loaded(OrderRow.many(await client.list_open(on_page=on_page)))
         rows: list[OrderRow] = []
         page = 0
+        unreadable: list[dict[str, str | None]] = []
+        partial: ListingIncomplete | None = None
         try:
             # Page by page: each page's models become rows and go, so a huge listing never
             # holds every model at once.
@@ -238,12 +256,17 @@ class Session:
                 if on_page is not None:
                     on_page(page, len(rows))
         except PartialResponse as exc:
-            # An unreadable order stays in the table as a bare id ("unknown" fields) rather
-            # than silently missing from it.
-            for item in exc.unreadable:
-                if item.get("uuid"):
-                    rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
-        return rows
+            unreadable = exc.unreadable
+        except ListingIncomplete as exc:
+            # The pages read stay: a failure at page 10 must not empty the table.
+            unreadable = exc.unreadable
+            partial = exc.with_orders(rows)
+        # An unreadable order stays in the table as a bare id ("unknown" fields) rather
+        # than silently missing from it.
+        for item in unreadable:
+            if item.get("uuid"):
+                rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
+        return Loaded(rows, partial=partial)
 
     async def lookup(
         self, refs: Sequence[OrderRef], on_progress: Callable[[int, int], None] | None = None

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tui.core.errors import error_text
+
 DEFAULT_THEME = "ordertui-dark"
 COLOR_FIELDS = (
     "primary",
@@ -179,7 +181,7 @@ def read_theme_file(path: Path) -> ThemeFile:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "file"
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ValueError(f"{where}: {first.get('msg', 'invalid')}{more}") from None
+        raise ValueError(f"{where}: {error_text(first)}{more}") from None
 
 
 def load_themes(*, user_dir: Path | None = None, shipped_dir: Path | None = None) -> LoadedThemes:
@@ -235,13 +237,13 @@ def remembered_theme(path: Path | None = None) -> str | None:
 
 def remember_theme(name: str, path: Path | None = None) -> Path | None:
     """Write the chosen theme; failing to remember is not worth an error."""
-    import tomli_w
+    import tomlkit
 
     target = path or ui_state_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(tomli_w.dumps({"theme": name}), encoding="utf-8")
+        tmp.write_text(tomlkit.dumps({"theme": name}), encoding="utf-8")
         tmp.replace(target)
     except OSError:
         return None

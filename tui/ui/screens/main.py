@@ -161,20 +161,34 @@ class MainScreen(Screen):
         ticker = self.set_interval(0.1, self._show_page)
         started = time.monotonic()
         try:
-            rows = await session.runner.run(session.list_open(on_page=on_page))
+            loaded = await session.runner.run(session.list_open(on_page=on_page))
         except Exception as exc:
             status.set_note("")
             self.app.report_error("Could not load open orders", exc)
             return
         finally:
             ticker.stop()
+        rows = loaded.rows
         keep = [r for r in self.table.all_rows() if not r.known]  # ids added by hand stay
         self.table.set_rows(rows + keep)
         self.app.after_big_load(len(rows))
-        status.set_note("")
+        if loaded.partial is not None:
+            stop = loaded.partial
+            # The rows read stay, and the note stays until the next load: the list is not whole.
+            head = f"partial list: {len(stop.orders):,} orders loaded, page {stop.page} failed: "
+            status.set_note(f"{head}{stop.short_reason} (r to retry)")
+            self.notify(
+                f"{head}{stop.reason} (r to retry)",
+                title="Open orders: partial list",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        status.set_note(loaded.label or "")
         self.notify(
             f"Loaded {len(rows):,} open order{'s' if len(rows) != 1 else ''} "
-            f"in {time.monotonic() - started:.1f} s.",
+            f"in {time.monotonic() - started:.1f} s."
+            + (f" ({loaded.note})" if loaded.note else ""),
             timeout=3,
         )
 
