@@ -414,6 +414,12 @@ def test_warm_prepares_float_keys_then_search_text():
     assert model.keys.short["price"] is True
     model.sort("created", reverse=True)
     assert keys(model)[0] == upbit_row(49).key
+    model.sort("price")
+    assert model.keys._asc["price"][4] is None
+    assert model.warm() and not model.warm()  # one step: the descending order, then done
+    made = model.keys._asc["price"][4]
+    model.sort("price", reverse=True)
+    assert keys(model) == reference(model) and model.keys._asc["price"][4] is made
 
 
 def test_the_model_runs_without_textual():
