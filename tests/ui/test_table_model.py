@@ -320,6 +320,24 @@ def key_calls_to_update(n: int, changed: int = 50) -> int:
     return calls
 
 
+def test_a_batch_of_updates_rebuilds_the_block_index_at_most_once(monkeypatch):
+    model = model_of(bare_rows(20_000))
+    model.sort("price")
+    model.set_filter("krw-btc")
+    rebuilt = 0
+    accumulate = blocks.accumulate
+
+    def counted(*args, **kwargs):
+        nonlocal rebuilt
+        rebuilt += 1
+        return accumulate(*args, **kwargs)
+
+    monkeypatch.setattr(blocks, "accumulate", counted)
+    model.update_fields({model.rows[i * 97].key: {"price": Decimal(i)} for i in range(200)})
+    assert rebuilt <= 2  # the order and the view, once each (for the cursor), not per row
+    assert keys(model) == reference(model)
+
+
 def test_an_update_costs_changed_rows_times_log_n_not_all_rows():
     small, large = key_calls_to_update(1_024), key_calls_to_update(65_536)
     # 64 times the rows: a cost in all rows would grow 64-fold, log n grows by ~1.6.
@@ -382,21 +400,24 @@ def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops, sha
 
 
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 500)), max_size=400))
-def test_blocks_behave_like_a_list(ops):
+def test_blocks_behave_like_a_sorted_list(ops):
     saved = blocks.BLOCK
     blocks.BLOCK = 3
     try:
         seq, plain = Blocks(range(0, 20, 2)), list(range(0, 20, 2))
         for insert, value in ops:
+            where = seq.locate(lambda x: x, value)
+            assert seq.search(lambda x: x, value) == bisect_left(plain, value)
             if insert or not plain:
-                index = seq.search(lambda x: x, value)
-                assert index == bisect_left(plain, value)
-                seq.insert(index, value)
-                plain.insert(index, value)
+                seq.insert_at(*where, value)
+                plain.insert(bisect_left(plain, value), value)
+            elif seq.item_at(*where) == value:
+                seq.pop_at(*where)
+                plain.remove(value)
             else:
-                assert seq.pop(value % len(plain)) == plain.pop(value % len(plain))
+                assert value not in plain
             assert seq.tolist() == plain and len(seq) == len(plain)
-        assert [seq[i] for i in range(len(plain))] == plain
+            assert [seq[i] for i in range(len(plain))] == plain
         assert seq.slice(2, 9) == plain[2:9]
     finally:
         blocks.BLOCK = saved
@@ -414,6 +435,12 @@ def test_warm_prepares_float_keys_then_search_text():
     assert model.keys.short["price"] is True
     model.sort("created", reverse=True)
     assert keys(model)[0] == upbit_row(49).key
+    model.sort("price")
+    assert model.keys._asc["price"][4] is None
+    assert model.warm() and not model.warm()  # one step: the descending order, then done
+    made = model.keys._asc["price"][4]
+    model.sort("price", reverse=True)
+    assert keys(model) == reference(model) and model.keys._asc["price"][4] is made
 
 
 def test_the_model_runs_without_textual():

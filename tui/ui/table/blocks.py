@@ -2,9 +2,10 @@
 
 A flat list of 100k positions costs a 400 KB memmove for every insert or delete in the middle
 (measured: ~36 µs each), so a live update of a few hundred rows would cost as much as sorting
-again. Here an insert or delete moves at most one block (`BLOCK` items) and rebuilds the index
-of block starts (one C-speed `accumulate` over ~100 lengths): O(log n + BLOCK) per item.
-Reading item `i` is a bisect over the block starts; iterating is `chain.from_iterable`.
+again. Here an insert or delete by key (`locate`, then `insert_at` / `pop_at`) moves at most
+one block (`BLOCK` items): O(log n + BLOCK) per item. Reading item `i` is a bisect over the
+block starts, an index rebuilt (one C-speed `accumulate` over ~100 lengths) only when read
+after a change, so a batch of changes pays for it once. Iterating is `chain.from_iterable`.
 
 The sequence does not know its order: `search(key, target)` finds where an item goes, given
 the key function the items are in ascending order of (the model's sort key).
@@ -72,40 +73,15 @@ class Blocks:
         items = chain(self._blocks[block][offset:], chain.from_iterable(self._blocks[block + 1 :]))
         return list(islice(items, stop - start))
 
-    def insert(self, index: int, value: int) -> None:
-        """Put `value` before item `index` (at the end when `index` is past it)."""
-        blocks = self._blocks
-        if not blocks:
-            blocks.append([value])
-        else:
-            if index >= self._len:
-                block = len(blocks) - 1
-                blocks[block].append(value)
-            else:
-                block, offset = self._locate(max(0, index))
-                blocks[block].insert(offset, value)
-            self._split(block)
-        self._len += 1
-        self._starts = None
-
     def _split(self, block: int) -> None:
         items = self._blocks[block]
         if len(items) > 2 * BLOCK:
             self._blocks[block : block + 1] = [items[:BLOCK], items[BLOCK:]]
 
-    def pop(self, index: int) -> int:
-        block, offset = self._locate(index)
-        items = self._blocks[block]
-        value = items.pop(offset)
-        if not items:
-            del self._blocks[block]
-        self._len -= 1
-        self._starts = None
-        return value
-
-    def search(self, key: Callable[[int], Any], target: Any) -> int:
-        """The index of the first item whose `key(item)` is not below `target`, for items in
-        ascending order of `key` (as `bisect_left`). O(log n) calls of `key`."""
+    def locate(self, key: Callable[[int], Any], target: Any) -> tuple[int, int]:
+        """(block, offset) of the first item whose `key(item)` is not below `target`, for items
+        in ascending order of `key` (as `bisect_left`); (number of blocks, 0) past the end.
+        O(log n) calls of `key`, and no use of the index of block starts."""
         blocks = self._blocks
         lo, hi = 0, len(blocks)
         while lo < hi:  # the first block whose last item is not below
@@ -115,5 +91,37 @@ class Blocks:
             else:
                 hi = mid
         if lo == len(blocks):
-            return self._len
-        return self._index()[lo] + bisect_left(blocks[lo], target, key=key)
+            return lo, 0
+        return lo, bisect_left(blocks[lo], target, key=key)
+
+    def search(self, key: Callable[[int], Any], target: Any) -> int:
+        """`locate` as an index into the whole sequence."""
+        block, offset = self.locate(key, target)
+        return self._len if block == len(self._blocks) else self._index()[block] + offset
+
+    def item_at(self, block: int, offset: int) -> int | None:
+        """The item `locate` pointed at (None past the end)."""
+        return self._blocks[block][offset] if block < len(self._blocks) else None
+
+    def pop_at(self, block: int, offset: int) -> int:
+        items = self._blocks[block]
+        value = items.pop(offset)
+        if not items:
+            del self._blocks[block]
+        self._len -= 1
+        self._starts = None
+        return value
+
+    def insert_at(self, block: int, offset: int, value: int) -> None:
+        """Put `value` where `locate` pointed (at the very end past it)."""
+        blocks = self._blocks
+        if not blocks:
+            blocks.append([value])
+        elif block == len(blocks):
+            blocks[-1].append(value)
+            self._split(len(blocks) - 1)
+        else:
+            blocks[block].insert(offset, value)
+            self._split(block)
+        self._len += 1
+        self._starts = None

@@ -136,7 +136,7 @@ class LiveUpdates:
 
     # ---- internals ------------------------------------------------------------------------------
     def _insert(self, seq: Blocks, pos: int, key: Any) -> None:
-        seq.insert(seq.search(self._keyfn, key), pos)
+        seq.insert_at(*seq.locate(self._keyfn, key), pos)
 
     def _write(self, pos: int, row: OrderRow, mark: Any) -> None:
         if row is not self.rows[pos]:
@@ -210,8 +210,8 @@ class LiveUpdates:
         return True if shifts else UNCHANGED
 
     def _take(self, seq: Blocks, pos: int, key: Any) -> bool:
-        index = self._find(seq, pos, key)
-        if index is None:
+        block, offset = seq.locate(self._keyfn, key)
+        if seq.item_at(block, offset) != pos:
             return False
-        seq.pop(index)
+        seq.pop_at(block, offset)
         return True

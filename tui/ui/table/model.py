@@ -208,8 +208,8 @@ class TableModel(LiveUpdates, Selection):
 
     # ---- idle preparation -----------------------------------------------------------------------
     def warm(self, chunk: int = 8000) -> bool:
-        """Prepare float sort keys, then search text, `chunk` rows at a time (a few ms).
-        Returns False when everything is ready."""
+        """Prepare float sort keys, then search text, `chunk` rows at a time (a few ms), then
+        the other direction of the current sort. Returns False when everything is ready."""
         n = len(self.rows)
         for column in FLOAT_KEYED:
             if not self.keys.ready(column, n):
@@ -219,7 +219,8 @@ class TableModel(LiveUpdates, Selection):
             start = len(self._hay)
             self._hay.extend(map(haystack, self.rows[start : start + chunk]))
             return True
-        return False
+        by = self._sort_column
+        return by is not None and self.keys.prepare_descending(by, self.data_version)
 
     # ---- internals ------------------------------------------------------------------------------
     def _append(self, rows: Iterable[OrderRow], changed: dict[int, OrderRow]) -> None:

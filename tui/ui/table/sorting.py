@@ -159,6 +159,15 @@ class SortKeys:
             present = self._descending(column, present, fast)
         return present + missing if missing else list(present)
 
+    def prepare_descending(self, column: str, version: int) -> bool:
+        """Make the descending order of the ascending one made last (idle time, so a flip of
+        the sort direction is a copy). True when there was something to do."""
+        entry = self._asc.get(column)
+        if entry is None or entry[0] != version or entry[4] is not None:
+            return False
+        self._descending(column, entry[1], entry[3])
+        return True
+
     def _descending(self, column: str, present: list[int], fast: list[Any]) -> list[int]:
         """Values descending, equal ones in position order; made once per ascending order.
 

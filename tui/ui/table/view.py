@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rich.style import Style
 from textual import events
 from textual.reactive import Reactive
 from textual.strip import Strip
@@ -161,6 +160,7 @@ class OrderTable(OrderTableBase):
             reverse = column is not None and column == model.sort_column and not model.sort_reverse
         model.sort(column, reverse)
         self._changed()
+        self._schedule_warm()  # the other direction, while idle
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose id, identifier, market, side, type or state contain every word
@@ -359,13 +359,6 @@ class OrderTable(OrderTableBase):
             self._warming = False
 
     # ---- painting ---------------------------------------------------------------------------------
-    def _table_styles(self) -> dict[str, Style]:
-        get = self.get_component_rich_style
-        styles = {"base": self.rich_style}
-        for name in self.COMPONENT_CLASSES:
-            styles[name.removeprefix("order-table--")] = get(name, partial=True)
-        return styles
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self.painter.style_generation += 1

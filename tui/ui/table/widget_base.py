@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -129,6 +130,14 @@ class OrderTableBase(ScrollView, can_focus=True):
         @property
         def control(self) -> OrderTable:
             return self.table
+
+    def _table_styles(self) -> dict[str, Style]:
+        """The rich style of each component class, by its short name ("cursor", "state-done")."""
+        get = self.get_component_rich_style
+        styles = {"base": self.rich_style}
+        for name in self.COMPONENT_CLASSES:
+            styles[name.removeprefix("order-table--")] = get(name, partial=True)
+        return styles
 
     # ---- scrolling ----------------------------------------------------------------------------
     @property
