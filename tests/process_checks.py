@@ -6,6 +6,8 @@ run to a surprise") and the look-up that follows fixes the result; the HTTP clie
 passes through `ProcessChecks` (an autouse fixture in tests/conftest.py), which fails it when:
 
 - an engine run in this process counted an internal error (`RunReport.internal_errors`);
+- the app caught an exception that is not an OrderTuiError or OSError and only showed it
+  (`OrderTuiApp.report_error`);
 - ordertui logged an ERROR in this process (loggers `tui.*` and `ordertui`), e.g. the
   traceback of an engine catch-all, a broken event listener, the CLI's "internal error";
 - a log file of a CLI subprocess under the test's tmp_path holds an ERROR line, or a journal
@@ -60,6 +62,7 @@ class ProcessChecks:
         self.servers: list[Any] = []
         self._undo: list[tuple[Any, str, Any]] = []
         self.tmp_path: Path | None = None
+        self.app_errors: list[str] = []
 
     # ---- what a test may read ----------------------------------------------------------------
     @property
@@ -94,6 +97,32 @@ class ProcessChecks:
 
         self._patch(CancelEngine, "run", run)
         self._patch(SimulatorServer, "start", start)
+        self._watch_app_errors()
+
+    def _watch_app_errors(self) -> None:
+        """The app shows what it catches as a notification (report_error); an exception that is
+        not one of ours (OrderTuiError) or the system's (OSError) is a bug it hid."""
+        import sys
+
+        app_module = sys.modules.get("tui.ui.app")
+        if app_module is None:  # the app is imported lazily; tests that use it import it first
+            try:
+                import tui.ui.app as app_module
+            except ImportError:
+                return
+        from tui.core.errors import OrderTuiError
+
+        cls = app_module.OrderTuiApp
+        real = cls.report_error
+        caught = self.app_errors
+
+        @functools.wraps(real)
+        def report_error(app, title, exc):  # type: ignore[no-untyped-def]
+            if not isinstance(exc, OrderTuiError | OSError):
+                caught.append(f"{title}: {type(exc).__name__}: {str(exc)[:200]}")
+            return real(app, title, exc)
+
+        self._patch(cls, "report_error", report_error)
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self._undo.append((owner, name, owner.__dict__[name]))
@@ -124,6 +153,7 @@ class ProcessChecks:
                         "internal error(s)"
                     )
             out += [f"logged {r.levelname}: {_describe(r)}" for r in self.handler.records]
+            out += [f"the app caught and only showed: {e}" for e in self.app_errors]
             out += self._artefact_problems()
         if not allowed("rate_limited_expected"):
             for server in self.servers:

@@ -149,3 +149,44 @@ def test_a_reading_under_the_prefixed_name_slows_the_default_group(reported):
     assert limits.window("exchange.default") is limits.window("default")
     cancel_all = limits.window("exchange.order-cancel-all")
     assert (cancel_all.limit, cancel_all.period) == (1, 2.0)
+
+
+def test_a_deferred_slot_counts_from_when_it_is_sent():
+    """A slot granted with deferred=True is held until `sent()`, and its window starts then:
+    requests that leave late (behind a burst's fsyncs) cannot crowd the next second."""
+    clock = FakeClock()
+    window = SlidingWindow(3, 1.0, margin=0.0, clock=clock)
+    gone: list[float] = []
+
+    async def go():
+        for _ in range(3):
+            await window.acquire(deferred=True)
+        assert window.remaining() == 0  # held, though none has left yet
+        clock.now += 0.5  # they leave half a second after being granted
+        for _ in range(3):
+            window.sent()
+        await window.acquire(deferred=True)
+        gone.append(clock.now)
+        window.sent()
+
+    run_with_fake_sleep(clock, go())
+    # the fourth waits a full window after the three left, not after they were granted
+    assert gone == [pytest.approx(1000.0 + 0.5 + 1.0)]
+
+
+def test_a_held_slot_never_expires_while_waiting_to_leave():
+    clock = FakeClock()
+    window = SlidingWindow(2, 1.0, margin=0.0, clock=clock)
+
+    async def go():
+        await window.acquire(deferred=True)
+        await window.acquire(deferred=True)
+        clock.now += 5.0  # long after a window: still held, still counted
+        assert window.remaining() == 0 and window.delay() > 0
+        window.sent()
+        assert window.remaining() == 0  # one sent just now, one still held
+        window.sent()
+        clock.now += 1.0
+        assert window.remaining() == 2
+
+    run_with_fake_sleep(clock, go())

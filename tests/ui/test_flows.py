@@ -179,7 +179,11 @@ async def test_paste_preview_lists_bad_lines_and_adds_the_good_ones(make_app):
         )
         app.main.post_message(events.Paste(pasted))
         await wait_for(
-            pilot, lambda: isinstance(app.screen, PastePreviewScreen), what="paste preview"
+            pilot,
+            lambda: (
+                isinstance(app.screen, PastePreviewScreen) and "orders found" in screen_text(app)
+            ),  # up and painted
+            what="paste preview",
         )
         # The screen is pushed before its first frame is composed: wait for that frame.
         await wait_for(pilot, lambda: "orders found" in screen_text(app), what="preview painted")
@@ -189,9 +193,8 @@ async def test_paste_preview_lists_bad_lines_and_adds_the_good_ones(make_app):
         assert "line 2" in text and "line 5" in text
         assert "1 duplicate" in text
         await pilot.press("enter")
-        await pilot.pause(0.1)
         table = app.main.table
-        assert table.row_count == 5
+        await wait_for(pilot, lambda: table.row_count == 5, what="the two added rows")
         added = table.get_row("uuid:2f1a5b3c-1111-4222-8333-444455556666")
         assert added is not None and not added.known
         assert table.get_row("identifier:bot-77") is not None
@@ -313,6 +316,8 @@ async def test_quit_during_a_run_asks_then_aborts_and_records(make_app):
     app = make_app(orders=1500, latency_ms=100)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app, 1500)
+        exchange = app.session.demo_session.server.config
+        exchange.latency_ms = 1500  # answers take 0.75-2.25 s: the run outlasts the question
         await pilot.press("a", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("1", "5", "0", "0", "enter")
@@ -324,6 +329,7 @@ async def test_quit_during_a_run_asks_then_aborts_and_records(make_app):
             pilot, lambda: "Abort it and quit?" in screen_text(app), what="quit question"
         )
         assert app.main.running  # asking stopped nothing
+        exchange.latency_ms = 0  # what is sent from now on is answered at once
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.is_running, timeout=30, what="exit")
     journal = sorted(Path(os.environ["ORDERTUI_JOURNAL_DIR"]).glob("*.jsonl"))[-1]
@@ -376,12 +382,15 @@ async def test_abort_question_closes_when_the_run_ends_first(make_app):
     app = make_app(orders=900, latency_ms=100)  # 45 batches at 30/s: about 1.5 s of run
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app, 900)
+        exchange = app.session.demo_session.server.config
+        exchange.latency_ms = 1500  # answers take 0.75-2.25 s: the run outlasts the question
         await pilot.press("a", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("9", "0", "0", "enter")
         await wait_for(pilot, lambda: app.main.running, what="the run to start")
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
+        exchange.latency_ms = 0  # now let it finish on its own
         # Unanswered: the run finishes, the results come up, and the question is gone.
         await wait_for(
             pilot,

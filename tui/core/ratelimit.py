@@ -3,7 +3,9 @@
 Upbit counts requests per account over a second (`default` group: 30/s; cancel-all:
 1 per 2 s). The limiter never lets more than `limit` requests start inside any window of
 `period + margin` seconds; the margin absorbs network jitter between our send time and the
-server's arrival time. What the server reports in `Remaining-Req` is folded in, so other
+server's arrival time. A slot taken with `acquire(deferred=True)` counts from the moment
+`sent()` says the request leaves (after its journal intent is fsynced), not from when it was
+granted: stamps taken before a burst's fsyncs let 40+ requests reach the exchange in a second. What the server reports in `Remaining-Req` is folded in, so other
 clients of the same account slow us down instead of pushing us into 429s.
 """
 
@@ -75,6 +77,7 @@ class SlidingWindow:
         self.window = period + margin
         self._clock = clock
         self._starts: deque[float] = deque()
+        self._pending = 0  # granted with deferred=True, not sent yet: they count until sent
         self._lock = asyncio.Lock()
         self._blocked_until = 0.0
         self._strikes = 0
@@ -90,23 +93,31 @@ class SlidingWindow:
 
     def remaining(self) -> int:
         self._prune(self._clock())
-        return max(self.limit - len(self._starts), 0)
+        return max(self.limit - len(self._starts) - self._pending, 0)
 
     def delay(self) -> float:
         """Seconds until the next acquisition may go (0 when it may go now)."""
         now = self._clock()
         self._prune(now)
         wait = max(self._blocked_until - now, 0.0)
-        if len(self._starts) >= self.limit:
-            # The oldest start that must expire so that one slot frees up.
-            oldest = self._starts[len(self._starts) - self.limit]
-            wait = max(wait, oldest + self.window - now)
+        used = len(self._starts) + self._pending
+        if used >= self.limit:
+            index = used - self.limit  # the start that must expire so that one slot frees up
+            if index < len(self._starts):
+                wait = max(wait, self._starts[index] + self.window - now)
+            else:  # every slot is held by a request about to leave: look again shortly
+                wait = max(wait, self.MAX_SLEEP)
         return wait
 
     # ---- use --------------------------------------------------------------------------
-    async def acquire(self, stop: Callable[[], None] | None = None) -> None:
+    async def acquire(
+        self, stop: Callable[[], None] | None = None, *, deferred: bool = False
+    ) -> None:
         """Wait for a slot. `stop()` is called between short sleeps and may raise (an abort),
-        and a halt wakes every waiter, so a long pause never hides a Ctrl+C or a 418."""
+        and a halt wakes every waiter, so a long pause never hides a Ctrl+C or a 418.
+
+        deferred=True: the slot is held, and counted from when `sent()` is called (once for
+        each such acquire, also when the request is not sent after all)."""
         async with self._lock:
             while True:
                 if self._halted is not None:
@@ -115,11 +126,19 @@ class SlidingWindow:
                     stop()
                 wait = self.delay()
                 if wait <= 0:
-                    self._starts.append(self._clock())
+                    if deferred:
+                        self._pending += 1
+                    else:
+                        self._starts.append(self._clock())
                     return
                 step = min(wait, self.MAX_SLEEP)
                 self.waited_s += step
                 await asyncio.sleep(step)
+
+    def sent(self) -> None:
+        """A request granted with deferred=True leaves now: its slot counts from this moment."""
+        self._pending = max(self._pending - 1, 0)
+        self._starts.append(self._clock())  # the clock only moves on: the deque stays in order
 
     def observe(self, server_remaining: int) -> None:
         """The server says `server_remaining` requests are left in its current second.
@@ -191,8 +210,17 @@ class RateLimits:
             self._windows[group] = win
         return win
 
-    async def acquire(self, group: str = "default", stop: Callable[[], None] | None = None) -> None:
-        await self.window(group).acquire(stop)
+    async def acquire(
+        self,
+        group: str = "default",
+        stop: Callable[[], None] | None = None,
+        *,
+        deferred: bool = False,
+    ) -> None:
+        await self.window(group).acquire(stop, deferred=deferred)
+
+    def sent(self, group: str = "default") -> None:
+        self.window(group).sent()
 
     def observe(self, info: RemainingReq) -> None:
         win = self.window(info.group)

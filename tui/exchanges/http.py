@@ -18,7 +18,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -73,6 +73,25 @@ class RetryPolicy:
         """Full-jitter capped exponential: somewhere in [cap/2, cap]."""
         cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return cap * (0.5 + random.random() / 2)
+
+
+class _Stamp:
+    """One granted rate-limit slot: stamped once, when the request's headers have been written
+    (httpcore's trace), or when the attempt ends without that (mock transports, failures)."""
+
+    __slots__ = ("_limits", "_group", "_done")
+
+    def __init__(self, limits: RateLimits, group: str) -> None:
+        self._limits, self._group, self._done = limits, group, False
+
+    def spent(self) -> None:
+        if not self._done:
+            self._done = True
+            self._limits.sent(self._group)
+
+    async def on_trace(self, name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_headers.complete"):
+            self.spent()
 
 
 @dataclass(slots=True)
@@ -154,16 +173,22 @@ class HttpExchange:
         while True:
             attempts += 1
             await self.limits.acquire(
-                group, stop=control.ensure_running if control is not None else None
+                group, stop=control.ensure_running if control is not None else None, deferred=True
             )
-            # Sign before announcing the send: a signing failure must not be journaled as sent.
-            headers = self.auth_headers(method, path, params)
-            if control is not None:
-                control.check()
-            started = time.monotonic()
+            # The slot counts from when the request's headers are on the wire, not from when it
+            # was granted: in a burst, the other requests' signing and fsynced intents run on this
+            # loop first, and stamps taken at the grant let 35-45 requests reach the exchange in
+            # one second. Until then the slot counts as taken; a slot taken is spent (also when
+            # the request never leaves).
+            stamp = _Stamp(self.limits, group)
             try:
+                # Sign before announcing the send: a signing failure must not be journaled as sent.
+                headers = self.auth_headers(method, path, params)
+                if control is not None:
+                    control.check()  # writes and fsyncs the intent
+                started = time.monotonic()
                 self.requests_sent += 1
-                reply = await self._send(method, url, headers, started)
+                reply = await self._send(method, url, headers, started, stamp.on_trace)
             except NOT_SENT_ERRORS as exc:
                 if attempts < policy.max_attempts:
                     await asyncio.sleep(policy.backoff(attempts))
@@ -178,6 +203,8 @@ class HttpExchange:
                 raise TransportError(
                     f"{method} {path}: no answer ({_describe(exc)})", sent=True
                 ) from None
+            finally:
+                stamp.spent()
 
             self._observe(reply.headers)
             status = reply.status
@@ -215,8 +242,17 @@ class HttpExchange:
             raise error
 
     # ---- internals ----------------------------------------------------------------------
-    async def _send(self, method: str, url: str, headers: dict[str, str], started: float) -> Reply:
-        request = self._client.build_request(method, url, headers=headers)
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        started: float,
+        trace: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
+    ) -> Reply:
+        request = self._client.build_request(
+            method, url, headers=headers, extensions={"trace": trace} if trace else None
+        )
         response = await self._client.send(request, stream=True)
         try:
             chunks: list[bytes] = []
