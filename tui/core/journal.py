@@ -169,6 +169,8 @@ def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any
             record["identifier"] = row.identifier
     if result.error is not None:
         record["error"] = result.error.as_dict()
+    if result.same_as:
+        record["same_as"] = result.same_as  # the same order as that ref: counted there
     return record
 
 
@@ -225,6 +227,7 @@ class RunRecord:
     aborted: bool = False
     orders: dict[str, OrderState] = field(default_factory=dict)
     bad_lines: int = 0
+    aliases: dict[str, str] = field(default_factory=dict)  # ref -> the ref of the same order
 
     @property
     def counts(self) -> dict[str, int]:
@@ -272,7 +275,11 @@ def read_run(path: Path) -> RunRecord:
                 order.awaiting = True
         elif kind in ("outcome", "reconcile"):
             key = str(record.get("ref") or "")
-            if not key:
+            if not key or key in run.aliases:
+                continue
+            if record.get("same_as"):  # one order named twice: it counts under the other ref
+                run.aliases[key] = str(record["same_as"])
+                run.orders.pop(key, None)
                 continue
             order = run.orders.setdefault(key, OrderState(key))
             order.outcome = str(record.get("outcome") or order.outcome)
