@@ -256,22 +256,26 @@ def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
     print("Nothing was sent.")
 
 
-def print_summary(report: RunReport, target: str, scrub=lambda text: text, file=None) -> None:
-    """The counts line, then one line per order not cancelled (to stdout unless `file`).
-
-    A dead stream (a terminal that hung up, a pipe nobody reads) ends the printing quietly.
-    """
+def print_summary(
+    report: RunReport, target: str, scrub=lambda text: text, file=None, most: int | None = None
+) -> None:
+    """The counts line, then one line per order not cancelled (at most `most` of each kind),
+    to stdout unless `file`. On a dead stream (a terminal that hung up, a pipe nobody reads)
+    the lines go to the void instead of raising."""
 
     def print(text: str) -> None:  # noqa: A001 - every line of the summary goes out scrubbed
         terminal.write(file or sys.stdout, scrub(text) + "\n")
 
-    c = report.counts
-    print(
-        f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
-        + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
-        + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})"
-    )
-    for result in report.by_outcome(Outcome.FAILED):
+    def listed(outcome: Outcome, label: str, line) -> None:
+        results = report.by_outcome(outcome)
+        shown = results if most is None else results[:most]
+        for result in shown:
+            line(result)
+        if len(shown) < len(results):
+            more = len(results) - len(shown)
+            print(f"  ... and {more} more {label} (all in the journal, run {report.run_id})")
+
+    def failed(result) -> None:
         err = result.error
         market = f" {result.row.market}" if result.row and result.row.market else ""
         print(
@@ -279,9 +283,21 @@ def print_summary(report: RunReport, target: str, scrub=lambda text: text, file=
         )
         if err and err.hint:
             print(f"          hint: {err.hint}")
-    for result in report.by_outcome(Outcome.UNKNOWN):
-        print(f"  unknown {result.ref.value}: outcome not known yet; run `ordertui reconcile`")
-    for result in report.by_outcome(Outcome.NOT_SENT):
-        print(f"  not sent {result.ref.value}")
+
+    c = report.counts
+    print(
+        f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
+        + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
+        + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})"
+    )
+    listed(Outcome.FAILED, "failed", failed)
+    listed(
+        Outcome.UNKNOWN,
+        "unknown",
+        lambda r: print(
+            f"  unknown {r.ref.value}: outcome not known yet; run `ordertui reconcile`"
+        ),
+    )
+    listed(Outcome.NOT_SENT, "not sent", lambda r: print(f"  not sent {r.ref.value}"))
     if report.halted:
         print(f"Run halted: {report.halted}")

@@ -4,8 +4,9 @@ window) or the reader of a pipe went away.
 Writing to a hung-up terminal fails with EIO, to a pipe nobody reads with EPIPE, and reading
 a hung-up terminal returns end-of-file at once, forever. None of that may cost a run its
 journal, its exit code, or put a traceback anywhere: the dead descriptor is pointed at
-/dev/null (standard input at a pipe that never has data, so a reader waits instead of
-spinning on end-of-file) and the program carries on writing into the void.
+/dev/null and the program carries on writing into the void. (Standard input gets /dev/null
+too: end-of-file, as from the hung-up terminal, but a read can never block. A reader that
+polls it must stop reading, as the TUI's input thread is told to.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ STDIO = (0, 1, 2)
 DEAD_ERRNOS = frozenset({errno.EIO, errno.EPIPE, errno.ENXIO, errno.EBADF})
 
 _was_tty: dict[int, bool] = {}
-_kept: list[int] = []  # write ends of the pipes given to a detached stdin: kept open, never used
 
 
 def remember() -> None:
@@ -41,17 +41,11 @@ def detach_hung_up() -> list[int]:
 
 
 def detach(fd: int) -> None:
-    """Replace a dead standard descriptor: stdin by an empty pipe, stdout/stderr by /dev/null."""
+    """Point a dead standard descriptor at /dev/null."""
     try:
-        if fd == 0:
-            read_end, write_end = os.pipe()
-            os.dup2(read_end, 0)
-            os.close(read_end)
-            _kept.append(write_end)  # open: no data and no end-of-file, ever
-        else:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, fd)
-            os.close(null)
+        null = os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
     except OSError:
         pass
 
