@@ -6,12 +6,17 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.common import Context, ask, stderr_is_tty
 from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
 from tui.core.events import Event, OrderOutcome, Outcome, RunReport
 from tui.core.refs import IdKind, OrderRef, RefError
+
+if TYPE_CHECKING:
+    from tui.core.engine import CancelEngine
 
 
 def collect_refs(ctx: Context) -> list[OrderRef]:
@@ -124,7 +129,7 @@ class Stopper:
     terminal is gone: its descriptors are pointed at /dev/null before anything is written.
     """
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: CancelEngine) -> None:
         self.engine = engine
         self.signals: list[int] = []
 
@@ -170,7 +175,7 @@ class Stopper:
                 pass
 
 
-async def _run(engine, refs, client, stopper: Stopper) -> RunReport:
+async def _run(engine: CancelEngine, refs, client, stopper: Stopper) -> RunReport:
     loop = asyncio.get_running_loop()
     stopper.install(loop)
     try:
@@ -257,7 +262,11 @@ def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
 
 
 def print_summary(
-    report: RunReport, target: str, scrub=lambda text: text, file=None, most: int | None = None
+    report: RunReport,
+    target: str,
+    scrub: Callable[[str], str] = lambda text: text,
+    file: Any = None,
+    most: int | None = None,
 ) -> None:
     """The counts line, then one line per order not cancelled (at most `most` of each kind),
     to stdout unless `file`. On a dead stream (a terminal that hung up, a pipe nobody reads)

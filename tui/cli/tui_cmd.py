@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui.cli.common import Context
 from tui.core import terminal
 from tui.core.errors import EXIT_PARTIAL
+
+if TYPE_CHECKING:
+    from tui.ui.quitting import QuitDuringRun
 
 # Orders listed per outcome when the app quits during a run (the rest are in the journal):
 # the summary should fit on the screen the app just gave back.
@@ -30,7 +34,7 @@ def run_tui(ctx: Context) -> int:
     )
 
 
-def report_quit_during_run(quit, scrub: Callable[[str], str]) -> int:
+def report_quit_during_run(quit: QuitDuringRun, scrub: Callable[[str], str]) -> int:
     """The app quit during a cancel run: say on stderr what was cancelled and what was not
     (the same summary as `ordertui cancel`); exit 1 unless every order was cancelled."""
     from tui.cli.cancel_cmd import exit_code, print_summary
