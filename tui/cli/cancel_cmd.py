@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import builtins
 import signal
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.common import Context, ask, stderr_is_tty
-from tui.core import decimal_json
+from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
 from tui.core.events import Event, OrderOutcome, Outcome, RunReport
 from tui.core.refs import IdKind, OrderRef, RefError
 from tui.core.visible import visible
+
+if TYPE_CHECKING:
+    from tui.core.engine import CancelEngine
 
 
 def collect_refs(ctx: Context) -> list[OrderRef]:
@@ -81,7 +85,11 @@ def run_cancel(ctx: Context) -> int:
         engine.recorder = ctx.journal(profile)
         progress = _Progress(len(plan.refs), enabled=stderr_is_tty() and not args.json)
         engine.on_event = progress.on_event
-        report = asyncio.run(_run(engine, refs, client))
+        stopper = Stopper(engine)
+        try:
+            report = asyncio.run(_run(engine, refs, client, stopper))
+        finally:
+            stopper.settle()
         progress.done()
     finally:
         if not client_closed(client):
@@ -90,9 +98,10 @@ def run_cancel(ctx: Context) -> int:
         from tui.core.export import report_to_dict
 
         # Scrubbed: an exchange may echo our token or access key back in an answer.
-        print(ctx.redactor.scrub(decimal_json.dumps(report_to_dict(report), indent=None)))
+        text = ctx.redactor.scrub(decimal_json.dumps(report_to_dict(report), indent=None))
+        terminal.write(sys.stdout, text + "\n")
     else:
-        _print_summary(report, client.describe(), ctx.redactor.scrub)
+        print_summary(report, client.describe(), ctx.redactor.scrub)
     return exit_code(report)
 
 
@@ -101,36 +110,79 @@ def client_closed(client) -> bool:
     return inner is None or inner.is_closed
 
 
-async def _run(engine, refs, client) -> RunReport:
-    loop = asyncio.get_running_loop()
-    presses = 0
+# What stops a run: Ctrl+C, a polite kill, the terminal closing (an SSH drop). All three take
+# the same path: nothing new is sent, the requests in flight finish and are recorded, the
+# journal gets the run's end, the summary is printed (where it still can be) and the exit
+# code says what happened (1 when anything was not cancelled).
+STOP_SIGNALS: dict[int, str] = {
+    signal.SIGINT: "Ctrl+C",
+    signal.SIGTERM: "SIGTERM",
+    signal.SIGHUP: "SIGHUP: the terminal closed",
+}
 
-    def on_sigint() -> None:
-        nonlocal presses
-        presses += 1
-        engine.abort("aborted (Ctrl+C)")
-        if presses == 1:
-            print(
-                "\nordertui: aborting: no new requests; waiting for those in flight...",
-                file=sys.stderr,
+
+class Stopper:
+    """Turns the stop signals into one abort of the engine.
+
+    A second signal changes nothing: the requests in flight are still waited for (each is
+    bounded by the client's timeout and is never retried after the abort), because their
+    answers are what the journal must record; it only says so again. After a SIGHUP the
+    terminal is gone: its descriptors are pointed at /dev/null before anything is written.
+    """
+
+    def __init__(self, engine: CancelEngine) -> None:
+        self.engine = engine
+        self.signals: list[int] = []
+
+    def on_signal(self, signum: int) -> None:
+        if signum == signal.SIGHUP:
+            terminal.detach_hung_up()
+        self.signals.append(signum)
+        if len(self.signals) == 1:
+            self.engine.abort(f"aborted ({STOP_SIGNALS.get(signum, signum)})")
+            terminal.write(
+                sys.stderr,
+                "\nordertui: aborting: no new requests; waiting for those in flight...\n",
             )
         else:
-            print(
-                "ordertui: still waiting for requests in flight (their outcome is being recorded)",
-                file=sys.stderr,
+            terminal.write(
+                sys.stderr,
+                "ordertui: still waiting for requests in flight (their outcome is being recorded)\n",
             )
 
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError):
-        pass
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        for signum in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.on_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def remove(self, loop: asyncio.AbstractEventLoop) -> None:
+        for signum in STOP_SIGNALS:
+            try:
+                loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def settle(self) -> None:
+        """Once a signal stopped the run, later ones must not cut the summary or the exit
+        code short: the run is over and journaled, so they are ignored from here on."""
+        if not self.signals:
+            return
+        for signum in STOP_SIGNALS:
+            try:
+                signal.signal(signum, signal.SIG_IGN)
+            except (ValueError, OSError):
+                pass
+
+
+async def _run(engine: CancelEngine, refs, client, stopper: Stopper) -> RunReport:
+    loop = asyncio.get_running_loop()
+    stopper.install(loop)
     try:
         return await engine.run(refs)
     finally:
-        try:
-            loop.remove_signal_handler(signal.SIGINT)
-        except (NotImplementedError, RuntimeError):
-            pass
+        stopper.remove(loop)
         await client.aclose()
 
 
@@ -167,17 +219,18 @@ class _Progress:
         for outcome in self.seen.values():
             counts[outcome] += 1
         done = counts[Outcome.CANCELLED] + counts[Outcome.FAILED]
-        sys.stderr.write(
+        line = (
             f"\rcancelling: {done}/{self.total} settled, {counts[Outcome.CANCELLED]} cancelled, "
             f"{counts[Outcome.FAILED]} failed, {counts[Outcome.UNKNOWN]} unknown "
             f"({time.monotonic() - self.started:.1f} s)   "
         )
-        sys.stderr.flush()
+        # The terminal may be gone (SIGHUP): then the progress line stops, the run does not.
+        self.enabled = terminal.write(sys.stderr, line)
 
     def done(self) -> None:
         if self.enabled:
             self._draw()
-            sys.stderr.write("\n")
+            terminal.write(sys.stderr, "\n")
 
 
 def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
@@ -209,17 +262,30 @@ def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
     print("Nothing was sent.")
 
 
-def _print_summary(report: RunReport, target: str, scrub=lambda text: text) -> None:
-    def print(text: str) -> None:  # noqa: A001 - every line of the summary goes out scrubbed
-        builtins.print(visible(scrub(text)))  # one line each, quoting the exchange's messages
+def print_summary(
+    report: RunReport,
+    target: str,
+    scrub: Callable[[str], str] = lambda text: text,
+    file: Any = None,
+    most: int | None = None,
+) -> None:
+    """The counts line, then one line per order not cancelled (at most `most` of each kind),
+    to stdout unless `file`. On a dead stream (a terminal that hung up, a pipe nobody reads)
+    the lines go to the void instead of raising."""
 
-    c = report.counts
-    print(
-        f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
-        + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
-        + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})"
-    )
-    for result in report.by_outcome(Outcome.FAILED):
+    def print(text: str) -> None:  # noqa: A001 - every line of the summary goes out scrubbed
+        terminal.write(file or sys.stdout, visible(scrub(text)) + "\n")  # one line each
+
+    def listed(outcome: Outcome, label: str, line) -> None:
+        results = report.by_outcome(outcome)
+        shown = results if most is None else results[:most]
+        for result in shown:
+            line(result)
+        if len(shown) < len(results):
+            more = len(results) - len(shown)
+            print(f"  ... and {more} more {label} (all in the journal, run {report.run_id})")
+
+    def failed(result) -> None:
         err = result.error
         market = f" {result.row.market}" if result.row and result.row.market else ""
         print(
@@ -227,9 +293,21 @@ def _print_summary(report: RunReport, target: str, scrub=lambda text: text) -> N
         )
         if err and err.hint:
             print(f"          hint: {err.hint}")
-    for result in report.by_outcome(Outcome.UNKNOWN):
-        print(f"  unknown {result.ref.value}: outcome not known yet; run `ordertui reconcile`")
-    for result in report.by_outcome(Outcome.NOT_SENT):
-        print(f"  not sent {result.ref.value}")
+
+    c = report.counts
+    print(
+        f"{target}: {c['cancelled']} cancelled, {c['failed']} failed, {c['unknown']} unknown"
+        + (f", {c['not_sent']} not sent" if c["not_sent"] else "")
+        + f" ({report.requests} requests, {report.elapsed_s:.2f} s; run {report.run_id})"
+    )
+    listed(Outcome.FAILED, "failed", failed)
+    listed(
+        Outcome.UNKNOWN,
+        "unknown",
+        lambda r: print(
+            f"  unknown {r.ref.value}: outcome not known yet; run `ordertui reconcile`"
+        ),
+    )
+    listed(Outcome.NOT_SENT, "not sent", lambda r: print(f"  not sent {r.ref.value}"))
     if report.halted:
         print(f"Run halted: {report.halted}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.core.errors import EXIT_USAGE, OrderTuiError
+from tui.core import terminal
+from tui.core.errors import EXIT_PARTIAL, EXIT_USAGE, OrderTuiError
 from tui.core.visible import visible
 
 
@@ -13,6 +14,7 @@ def dispatch(args: argparse.Namespace) -> int:
     from tui.cli.common import Context
     from tui.cli.logs import setup_logging
 
+    terminal.remember()  # which streams are a terminal, to tell a hung-up one later
     redactor = setup_logging()
     if args.command is not None:  # the TUI draws on the terminal itself; it shows no secrets
         from tui.cli.logs import ScrubbingStream
@@ -26,21 +28,31 @@ def dispatch(args: argparse.Namespace) -> int:
         ctx.fail(exc)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("ordertui: interrupted", file=sys.stderr)
+        terminal.write(sys.stderr, "ordertui: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 1
     except Exception as exc:  # never a traceback on the user's screen: it goes to the log file
+        if isinstance(exc, BrokenPipeError) or (
+            terminal.is_dead_stream_error(exc) and terminal.detach_hung_up()
+        ):
+            # The pipe's reader left or the terminal hung up while we printed: nobody is
+            # there to read an error (the journal has what a run did).
+            return EXIT_PARTIAL
         import logging
 
         from tui.cli.logs import log_path
 
         logging.getLogger("ordertui").exception("internal error")
         message = visible(redactor.scrub(f"{type(exc).__name__}: {exc}")[:300])
-        print(f"ordertui: internal error: {message} (details in {log_path()})", file=sys.stderr)
+        terminal.write(
+            sys.stderr, f"ordertui: internal error: {message} (details in {log_path()})\n"
+        )
         return 70
     finally:
         ctx.close()
+        # What is still buffered goes out now, or to the void if the stream died: a failed
+        # flush at interpreter exit would turn any exit code into 120.
+        terminal.flush(sys.stdout)
+        terminal.flush(sys.stderr)
 
 
 COMMANDS: dict[str | None, tuple[str, str]] = {

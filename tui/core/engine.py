@@ -53,6 +53,7 @@ from tui.core.planner import Plan, chunks, plan_cancels
 from tui.core.ports import CancelAck, ExchangeClient, Order, RequestGate, RunControl
 from tui.core.recorder import NullRecorder, RunRecorder
 from tui.core.refs import IdKind, OrderRef
+from tui.core.same_order import merge_same_orders
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,8 @@ class CancelEngine:
                     reason = self._halted or self.control.reason or "not sent"
                     track.result.error = info("not_sent", reason)
                     self._publish(track.result)
+            for result in merge_same_orders(report):  # its uuid and its identifier: one order
+                self._publish(result)
             report.requests = self._counters.requests
             report.elapsed_s = time.monotonic() - self._counters.started
             report.halted = self._halted

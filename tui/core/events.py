@@ -28,6 +28,7 @@ class OrderResult:
     error: ErrorInfo | None = None
     attempts: int = 0
     confirmed: bool = False  # final state seen in a look-up
+    same_as: str | None = None  # the key of the result that speaks for this order (same_order)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {self.ref.kind.value: self.ref.value}
@@ -108,6 +109,9 @@ class RunReport:
     # Unexpected exceptions the engine caught so the run could go on (a bug, not the exchange):
     # each is logged with its traceback. Zero in every healthy run.
     internal_errors: int = 0
+    # refs found to name an order another ref names (uuid and identifier): their key -> the
+    # key of the result in `results` that speaks for the order (see core.same_order)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def by_outcome(self, outcome: Outcome) -> list[OrderResult]:
         return [r for r in self.results.values() if r.outcome is outcome]

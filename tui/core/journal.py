@@ -203,6 +203,8 @@ def outcome_record(result: OrderResult, *, source: str = "run") -> dict[str, Any
     if result.error is not None:
         error = result.error.as_dict()
         record["error"] = {k: clip_text(v) if isinstance(v, str) else v for k, v in error.items()}
+    if result.same_as:
+        record["same_as"] = result.same_as  # the same order as that ref: counted there
     return record
 
 

@@ -69,6 +69,7 @@ class RunRecord:
     aborted: bool = False
     orders: dict[str, OrderState] = field(default_factory=dict)
     bad_lines: int = 0
+    aliases: dict[str, str] = field(default_factory=dict)  # ref -> the ref of the same order
     problems: list[str] = field(default_factory=list)  # `file:line: why`, the first few
     problem_count: int = 0
     unreadable: str | None = None  # why the file could not be read at all
@@ -170,6 +171,12 @@ def _apply(run: RunRecord, record: Record) -> None:
             order.sent = True
             order.awaiting = True
     elif isinstance(record, OutcomeRecord):
+        if record.ref in run.aliases:
+            return
+        if record.same_as:  # one order named twice (uuid and identifier): it counts there
+            run.aliases[record.ref] = record.same_as
+            run.orders.pop(record.ref, None)
+            return
         order = run.orders.setdefault(record.ref, OrderState(record.ref))
         order.outcome = record.outcome
         order.state = record.state or order.state

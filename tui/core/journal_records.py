@@ -75,6 +75,7 @@ class OutcomeRecord(_Record):
     market: str | None = None
     id: str | None = None
     error: ErrorRecord | None = None
+    same_as: RefKey | None = None  # the same order as that ref: its outcome counts there
 
 
 class Finish(_Record):

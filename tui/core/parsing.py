@@ -9,6 +9,8 @@ Accepted, tried in this order:
 3. Free text: every UUID found is an Upbit uuid, every ULID a B2TRADER order id, and a line
    `identifier:VALUE` names an Upbit identifier.
 Every non-blank line (or JSON item) that yields nothing is reported with its line number.
+A CSV/TSV table that cannot be read safely (a field past the csv module's 131,072-character
+limit, i.e. an unclosed quote swallowing the rest) raises InputError: nothing is guessed.
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ class _Collector:
 
 # ---- entry points ------------------------------------------------------------------------------
 def parse_text(text: str) -> ParseResult:
-    """Parse pasted or imported text. Never raises for content; reports what it ignored."""
+    """Parse pasted or imported text; reports what it ignored. Raises only InputError, for a
+    table it cannot read safely (see the module's docstring)."""
     with gc_paused():
         return _parse_text(text)
 
@@ -260,7 +263,7 @@ def _parse_table(text: str) -> ParseResult | None:
         return None
     out = _Collector("tsv" if delim == "\t" else "csv")
     reader = csv.reader(io.StringIO("\n".join(lines[first + 1 :])), delimiter=delim or ",")
-    for offset, record in enumerate(reader):
+    for offset, record in enumerate(_records(reader, first + 2)):
         line_no = first + 2 + offset
         if not any(cell.strip() for cell in record):
             continue
@@ -283,6 +286,30 @@ def _parse_table(text: str) -> ParseResult | None:
                 line_no, (delim or ",").join(record), reasons[0] if reasons else "no id in this row"
             )
     return out.result
+
+
+def _records(reader, first_line: int):
+    """The CSV records; a field past the csv module's limit is an input error, not a crash.
+
+    It almost always means an unclosed quote that swallowed the rest of the file: reading on
+    would drop every order after it without a word, so the whole input is refused.
+    """
+    start = first_line
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            if "field larger than field limit" in str(exc):
+                raise InputError(
+                    f"line {start}: a CSV field is longer than {limit:,} characters "
+                    "(an unclosed quote?); nothing was read"
+                ) from None
+            raise InputError(f"line {start}: unreadable CSV ({exc}); nothing was read") from None
+        start = first_line + reader.line_num
+        yield record
 
 
 def _ref_for(kind: IdKind | None, value: str) -> OrderRef:

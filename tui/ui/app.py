@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events, work
@@ -14,6 +14,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from tui.core.config import Overrides
+from tui.ui.quitting import QuitDuringRun, StopSignals, abort_and_quit
 from tui.ui.safe_output import SafeOutput
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
@@ -65,6 +66,7 @@ class OrderTuiApp(SafeOutput, App):
         self._clock = time.monotonic
         self.key_read_at: float | None = None  # the time stamp of the key last handled here
         self.quitting = False
+        self.quit_during_run: QuitDuringRun | None = None  # once the app quit while a run was going
         self._theme_ready = False
         self._applied_theme: str | None = None
         super().__init__()
@@ -373,18 +375,7 @@ class OrderTuiApp(SafeOutput, App):
         )
 
     async def _abort_and_quit(self) -> None:
-        import asyncio
-
-        main = self.main
-        self.quitting = True
-        engine = main._engine
-        if engine is not None:
-            self.session.runner.call_soon(engine.abort, "aborted: the app was closed")
-        for _ in range(200):  # up to ~10 s for in-flight requests to come back
-            if not main.running:
-                break
-            await asyncio.sleep(0.05)
-        self.exit()
+        await abort_and_quit(self, "aborted: the app was closed")
 
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen
@@ -586,12 +577,15 @@ def run_app(
     import_path: str | None = None,
     demo: bool | None = None,
     profile_name: str | None = None,
+    on_quit_during_run: Callable[[QuitDuringRun, Callable[[str], str]], int] | None = None,
 ) -> int:
     """Run the TUI until the user quits. Returns the exit code (0).
 
     `overrides` are the command line's global options (profile, exchange, region, base URL,
     account id, --demo); `profile_name` and `demo` are shortcuts for callers without them.
     With no credentials configured, the app runs in demo mode on the built-in simulator.
+    When the app quit during a cancel run (`q` answered "abort", SIGHUP, SIGTERM),
+    `on_quit_during_run(quit, scrub)` reports it and returns the exit code (1 without it).
     """
     over = overrides or Overrides()
     if profile_name and not over.profile:
@@ -599,8 +593,16 @@ def run_app(
     session = Session(config_path=config_path, overrides=over, demo=demo)
     session.load_config()
     app = OrderTuiApp(session, theme=theme, import_path=import_path)
+    signals = StopSignals(app)
+    signals.install()
     try:
         app.run()
     finally:
+        signals.uninstall()
         session.close()
+    quit_during_run = app.quit_during_run
+    if quit_during_run is not None:
+        if on_quit_during_run is None:
+            return 1
+        return on_quit_during_run(quit_during_run, session.redactor.scrub)
     return app.return_code or 0
