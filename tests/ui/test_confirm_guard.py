@@ -8,6 +8,7 @@ import pytest
 from textual import events
 
 from tests.ui.conftest import loaded, screen_text, sim_fill, sim_truth, wait_for
+from tui.ui.screens import guard
 from tui.ui.screens.ask import AskScreen
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.guard import CONFIRM_GUARD_S, GuardedModal, key_clock
@@ -32,7 +33,7 @@ def clock(monkeypatch) -> Clock:
     the test says."""
     clock = Clock()
     monkeypatch.setattr(GuardedModal, "guard_interval", CONFIRM_GUARD_S)
-    monkeypatch.setattr(GuardedModal, "clock", staticmethod(lambda: clock.now))
+    monkeypatch.setattr(guard, "key_clock", lambda: clock.now)
     return clock
 
 

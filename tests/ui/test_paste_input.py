@@ -283,3 +283,40 @@ async def test_the_linux_driver_reads_raw_bytes_through_it(make_app, keep_signal
     assert [m.key for m in received if isinstance(m, events.Key)] == ["x", "q"]
     pasted = harmless(head + "\ufffd" + "thanks" + tail)
     assert [m.text for m in received if isinstance(m, events.Paste)] == [pasted]
+
+
+class PacketReader:
+    """What textual-serve sends the app on stdin: packets of the browser terminal's bytes."""
+
+    def __init__(self, *payloads: bytes) -> None:
+        self.packets = [b"D" + len(p).to_bytes(4, "big") + p for p in payloads]
+        self.closed = False
+
+    def __iter__(self):
+        yield from self.packets
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_the_web_driver_reads_the_browser_bytes_through_it(make_app, monkeypatch):
+    import textual.drivers.web_driver as web_driver
+
+    head, tail = ISSUE_TEXT.split("thanks")
+    reader = PacketReader(
+        b"x" + (PASTE_START + head).encode() + b"\xff",
+        ("thanks" + tail + PASTE_END[:3]).encode(),
+        (PASTE_END[3:] + "q").encode(),
+    )
+    monkeypatch.setattr(web_driver, "InputReader", lambda: reader)
+    monkeypatch.setattr(constants, "DRIVER", "textual.drivers.web_driver:WebDriver")
+    app = make_app()
+    driver = app.driver_class(app, debug=False, mouse=False, size=(80, 24))
+    assert isinstance(driver, PasteSafeWebDriver)
+    received: list = []
+    driver.process_message = received.append
+    driver.run_input_thread()  # reads the packets above, then ends
+    assert reader.closed
+    assert [m.key for m in received if isinstance(m, events.Key)] == ["x", "q"]
+    pasted = harmless(head + "\ufffd" + "thanks" + tail)
+    assert [m.text for m in received if isinstance(m, events.Paste)] == [pasted]

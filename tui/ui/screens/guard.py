@@ -10,7 +10,6 @@ bytes were read, so a UI loop slow to process queued keys does not shorten the g
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar, Final
 
 from textual._time import get_time
@@ -29,21 +28,20 @@ class GuardedModal(ModalScreen[bool]):
     """A yes/no modal whose confirming actions call `shown_long_enough` first."""
 
     guard_interval: ClassVar[float] = CONFIRM_GUARD_S
-    clock: ClassVar[Callable[[], float]] = staticmethod(key_clock)
 
     _shown_at: float | None = None
     _told = False
 
     def on_screen_resume(self) -> None:
         # Again when the screen comes back from under another: it may have been hidden a while.
-        self._shown_at = self.clock()
+        self._shown_at = key_clock()
         self._told = False
 
     def on_screen_suspend(self) -> None:
         self._shown_at = None
 
     def too_soon(self, at: float) -> bool:
-        """Did something at time `at` (on `clock`) come before the guard ended?"""
+        """Did something at time `at` (on `key_clock`) come before the guard ended?"""
         if self.guard_interval <= 0:
             return False
         return self._shown_at is None or at - self._shown_at < self.guard_interval
@@ -54,7 +52,7 @@ class GuardedModal(ModalScreen[bool]):
         the app (`key_read_at`, noted just before Textual runs a key's bindings), not from
         this screen: Textual runs the bindings of the screen current when a key has bubbled
         up, so a key sent to the screen below can confirm this one without passing here."""
-        at = self.clock()
+        at = key_clock()
         key_read_at = getattr(self.app, "key_read_at", None)
         if key_read_at is not None:  # the key that runs this action, when it was read
             at = min(at, key_read_at)
