@@ -283,7 +283,10 @@ async def bench_ours(rows: list[OrderRow], size: tuple[int, int]) -> dict:
         await pilot.pause()
 
         # Warm: after the table used idle time to prepare search text and float sort keys.
+        deadline = time.perf_counter() + 60
         while table._warming:
+            if time.perf_counter() > deadline or app._exit_renderables or not app.is_running:
+                raise RuntimeError("the table's idle warm-up did not finish")
             await asyncio.sleep(0.01)
         out["warm_up_s"] = time.perf_counter() - warm_started  # includes the sort and pause above
 
