@@ -106,9 +106,9 @@ def sim(make_sim) -> object:
     return make_sim(seed=7)
 
 
-def sim_env(server, home: Path) -> dict[str, str]:
-    """Environment for an `ordertui` subprocess talking to `server` from an isolated home."""
-    creds = server.credentials["upbit"]
+def home_env(home: Path, **extra: str) -> dict[str, str]:
+    """Environment for an `ordertui` subprocess in an isolated home: this machine's variables
+    without any exchange credentials or ordertui settings, user directories under `home`."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -120,10 +120,19 @@ def sim_env(server, home: Path) -> dict[str, str]:
             "XDG_CONFIG_HOME": str(home / ".config"),
             "XDG_DATA_HOME": str(home / ".local/share"),
             "XDG_STATE_HOME": str(home / ".local/state"),
-            "UPBIT_OPEN_API_ACCESS_KEY": creds["access_key"],
-            "UPBIT_OPEN_API_SECRET_KEY": creds["secret_key"],
-            "UPBIT_OPEN_API_SERVER_URL": server.base_url,
-            "PYTHONWARNINGS": "ignore",
+            **extra,
         }
     )
     return env
+
+
+def sim_env(server, home: Path) -> dict[str, str]:
+    """Environment for an `ordertui` subprocess talking to `server` from an isolated home."""
+    creds = server.credentials["upbit"]
+    return home_env(
+        home,
+        UPBIT_OPEN_API_ACCESS_KEY=creds["access_key"],
+        UPBIT_OPEN_API_SECRET_KEY=creds["secret_key"],
+        UPBIT_OPEN_API_SERVER_URL=server.base_url,
+        PYTHONWARNINGS="ignore",
+    )

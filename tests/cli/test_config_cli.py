@@ -3,7 +3,6 @@ B2TRADER profile gets no jwt_algorithm, and a refused value reads as one plain l
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -12,24 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import home_env
 from tui.core.config import TEMPLATE, load_config
 
 
 def run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("UPBIT_", "B2TRADER_", "ORDERTUI_"))
-    }
-    base.update(
-        {
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local/share"),
-            "XDG_STATE_HOME": str(home / ".local/state"),
-            **env,
-        }
-    )
+    base = home_env(home, **env)
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
         env=base,

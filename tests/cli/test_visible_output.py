@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import hostile_exchange as hostile
+from tests.conftest import home_env
 from tests.hostile_exchange import HostileExchange, raw_found
 
 UUID = "0b2a3c4d-1111-4222-8333-444455556666"
@@ -41,22 +41,11 @@ def run(args: list[str], env: dict[str, str], *, stdin: str | None = None):
 
 @pytest.fixture
 def env(isolated_home) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("UPBIT_", "B2TRADER_", "ORDERTUI_"))
-    }
-    env.update(
-        {
-            "HOME": str(isolated_home),
-            "XDG_CONFIG_HOME": str(isolated_home / ".config"),
-            "XDG_DATA_HOME": str(isolated_home / ".local/share"),
-            "XDG_STATE_HOME": str(isolated_home / ".local/state"),
-            "ORDERTUI_LOG_FILE": str(isolated_home / "ordertui.log"),
-            "PYTHONWARNINGS": "ignore",
-        }
+    return home_env(
+        isolated_home,
+        ORDERTUI_LOG_FILE=str(isolated_home / "ordertui.log"),
+        PYTHONWARNINGS="ignore",
     )
-    return env
 
 
 def assert_clean(text: str, where: str) -> None:
