@@ -94,6 +94,17 @@ def test_sort_by_created_and_by_text_columns_is_deterministic():
             assert keys(model) == first
 
 
+def test_equal_ids_of_two_kinds_keep_insertion_order_when_sorted_descending():
+    same = [
+        OrderRow(Exchange.B2TRADER, "ORDER-7", IdKind.ORDER_ID),
+        OrderRow(Exchange.UPBIT, "ORDER-7", IdKind.IDENTIFIER, "ORDER-7"),
+        OrderRow(Exchange.UPBIT, "ORDER-1", IdKind.IDENTIFIER, "ORDER-1"),
+    ]
+    model = model_of(same)
+    model.sort("id", reverse=True)
+    assert keys(model) == [same[0].key, same[1].key, same[2].key] == reference(model)
+
+
 def test_the_ascending_order_is_reused_until_the_data_changes():
     model = model_of(upbit_rows(30))
     model.sort("price")

@@ -156,7 +156,9 @@ class SortKeys:
             return rest + picked if reverse else picked + rest
         present, missing, fast = self._ascending(column, rows, marks, version)
         if reverse:
-            present = self._descending(column, present, fast)
+            # Ids of one kind are the rows' keys: never equal.
+            distinct = column == "id" and len(set(map(attrgetter("id_kind"), rows))) == 1
+            present = self._descending(column, present, fast, distinct)
         return present + missing if missing else list(present)
 
     def prepare_descending(self, column: str, version: int) -> bool:
@@ -168,7 +170,9 @@ class SortKeys:
         self._descending(column, entry[1], entry[3])
         return True
 
-    def _descending(self, column: str, present: list[int], fast: list[Any]) -> list[int]:
+    def _descending(
+        self, column: str, present: list[int], fast: list[Any], distinct: bool = False
+    ) -> list[int]:
         """Values descending, equal ones in position order; made once per ascending order.
 
         Without ties that is the ascending order reversed (O(n)); ties are adjacent in it, so
@@ -177,7 +181,7 @@ class SortKeys:
         entry = self._asc[column]
         if entry[4] is not None:
             return entry[4]
-        values = list(map(fast.__getitem__, present))
+        values = [] if distinct else list(map(fast.__getitem__, present))
         if any(map(eq, values, islice(values, 1, None))):
             desc = sorted(present, key=fast.__getitem__, reverse=True)
         else:
