@@ -59,6 +59,7 @@ async def shoot(out: Path) -> list[Path]:
     from tui.core.config import Overrides
     from tui.ui.app import OrderTuiApp
     from tui.ui.screens.confirm import ConfirmScreen
+    from tui.ui.screens.guard import CONFIRM_GUARD_S
     from tui.ui.screens.results import ResultsScreen
     from tui.ui.session import Session
 
@@ -85,6 +86,7 @@ async def shoot(out: Path) -> list[Path]:
             await pilot.pause(0.2)
             freeze(app)
             written.append(Path(app.save_screenshot(filename="confirm.svg", path=str(out))))
+            await pilot.pause(CONFIRM_GUARD_S + 0.1)  # the confirm ignores keys until it was read
             await pilot.press("y")
             await wait_for(
                 pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready
