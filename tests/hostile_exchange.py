@@ -7,10 +7,11 @@ and answers look-ups with the order. Used by the CLI and TUI tests of what reach
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import urlsplit
+
+from tests.json_server import JsonExchange
 
 TITLE = "\x1b]0;PWNED\x07"  # OSC 0: sets the terminal's title (BEL-terminated)
 CLEAR = "\x1b[2J"  # CSI 2J: clears the screen
@@ -51,49 +52,19 @@ def order() -> dict:
     }
 
 
-class HostileExchange:
+class HostileExchange(JsonExchange):
     def __init__(self) -> None:
         self.requests: list[str] = []
-        outer = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def _answer(self) -> None:
-                path = urlsplit(self.path).path
-                outer.requests.append(f"{self.command} {path}")
-                if self.command == "DELETE":
-                    error = {"name": ERROR_NAME, "message": ERROR_MESSAGE}
-                    self._send(400, {"error": error})
-                elif path == "/v1/order":
-                    self._send(200, order())
-                else:  # /v1/orders/open and /v1/orders/uuids
-                    self._send(200, [order()])
-
-            do_GET = do_DELETE = _answer
-
-            def _send(self, status: int, body) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> HostileExchange:
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request: BaseHTTPRequestHandler) -> tuple[int, Any]:
+        path = urlsplit(request.path).path
+        self.requests.append(f"{request.command} {path}")
+        if request.command == "DELETE":
+            return 400, {"error": {"name": ERROR_NAME, "message": ERROR_MESSAGE}}
+        if path == "/v1/order":
+            return 200, order()
+        return 200, [order()]  # /v1/orders/open and /v1/orders/uuids
 
 
 def raw_found(text: str) -> list[str]:

@@ -8,8 +8,11 @@ import json
 import re
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.json_server import JsonExchange
 
 _BEARER = re.compile(rb"(?im)^authorization:\s*bearer\s+(\S+)\r?$")
 
@@ -81,87 +84,46 @@ class RecordingRelay:
                 s.close()
 
 
-class EchoingExchange:
+class EchoingExchange(JsonExchange):
     """An 'exchange' that puts the caller's Authorization header (and the access key inside its
     JWT) into every answer: in error messages, and in extra fields of order objects."""
 
     def __init__(self, uuids: list[str]) -> None:
         self.uuids = uuids
         self.tokens: list[str] = []
-        outer = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def _answer(self) -> None:
-                auth = self.headers.get("Authorization", "")
-                token = auth.split(None, 1)[-1]
-                outer.tokens.append(token)
-                access = _jwt_access_key(token)
-                url = urlsplit(self.path)
-                query = parse_qs(url.query)
-                echo = f"your request carried {auth} for access key {access}"
-                if self.command == "DELETE" and url.path == "/v1/order":
-                    self._send(400, {"error": {"name": "validation_error", "message": echo}})
-                elif self.command == "DELETE":
-                    ids = query.get("uuids[]", [])
-                    self._send(
-                        200,
-                        {
-                            "success": {
-                                "count": len(ids),
-                                "orders": [
-                                    {"uuid": u, "market": "KRW-BTC", "note": echo} for u in ids
-                                ],
-                            },
-                            "failed": {"count": 0, "orders": []},
-                        },
-                    )
-                else:
-                    ids = query.get("uuids[]", []) or outer.uuids
-                    self._send(
-                        200,
-                        [
-                            {
-                                "uuid": u,
-                                "market": "KRW-BTC",
-                                "side": "bid",
-                                "ord_type": "limit",
-                                "state": "cancel"
-                                if self.command == "GET" and url.path.endswith("uuids")
-                                else "wait",
-                                "price": "1",
-                                "volume": "1",
-                                "debug": echo,
-                            }
-                            for u in ids
-                        ],
-                    )
-
-            do_GET = do_DELETE = _answer
-
-            def _send(self, status: int, body) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> EchoingExchange:
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request: BaseHTTPRequestHandler) -> tuple[int, Any]:
+        auth = request.headers.get("Authorization", "")
+        token = auth.split(None, 1)[-1]
+        self.tokens.append(token)
+        access = _jwt_access_key(token)
+        url = urlsplit(request.path)
+        query = parse_qs(url.query)
+        echo = f"your request carried {auth} for access key {access}"
+        if request.command == "DELETE" and url.path == "/v1/order":
+            return 400, {"error": {"name": "validation_error", "message": echo}}
+        if request.command == "DELETE":
+            ids = query.get("uuids[]", [])
+            orders = [{"uuid": u, "market": "KRW-BTC", "note": echo} for u in ids]
+            return 200, {
+                "success": {"count": len(ids), "orders": orders},
+                "failed": {"count": 0, "orders": []},
+            }
+        looked_up = request.command == "GET" and url.path.endswith("uuids")
+        return 200, [
+            {
+                "uuid": u,
+                "market": "KRW-BTC",
+                "side": "bid",
+                "ord_type": "limit",
+                "state": "cancel" if looked_up else "wait",
+                "price": "1",
+                "volume": "1",
+                "debug": echo,
+            }
+            for u in query.get("uuids[]", []) or self.uuids
+        ]
 
 
 def _jwt_access_key(token: str) -> str:
