@@ -1,10 +1,14 @@
-"""Fixtures: an isolated home (real simulators come from tests/conftest.py's make_sim)."""
+"""Fixtures: an isolated home, and a simulator in its own process (in-process simulators come
+from tests/conftest.py's make_sim)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from .helpers import Env
+from .sim_process import SimProcess
 
 
 @pytest.fixture
@@ -19,3 +23,20 @@ def env(tmp_path, monkeypatch) -> Env:
         if key not in e.vars:
             monkeypatch.delenv(key, raising=False)
     return e
+
+
+@pytest.fixture
+def make_sim_process() -> Iterator[Callable[..., SimProcess]]:
+    """make(**`ordertui simulate` options) -> a simulator in its own process; all stopped after."""
+    started: list[SimProcess] = []
+
+    def make(**options: object) -> SimProcess:
+        sim = SimProcess(**options)
+        started.append(sim)
+        return sim
+
+    try:
+        yield make
+    finally:
+        for sim in started:
+            sim.stop()
