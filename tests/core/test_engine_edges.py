@@ -11,6 +11,8 @@ import asyncio
 import httpx
 import pytest
 
+from tests.reliability.fake_upbit import mock_client
+from tests.reliability.fake_upbit import order as upbit_order
 from tui.core.engine import CancelEngine, EngineOptions
 from tui.core.errors import Blocked
 from tui.core.events import Outcome
@@ -18,29 +20,14 @@ from tui.core.ratelimit import SlidingWindow
 from tui.core.refs import OrderRef
 from tui.exchanges.b2trader import B2TraderClient
 from tui.exchanges.http import RetryPolicy
-from tui.exchanges.upbit import UpbitClient
 
 U = "cdd92199-2897-4e14-9448-f923320408ad"
 FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002)
 QUICK = EngineOptions(settle_delays=(0.01, 0.01, 0.01))
 
 
-def order(uid=U, state="wait", **extra):
-    return {
-        "uuid": uid,
-        "side": "bid",
-        "ord_type": "limit",
-        "price": "100.0",
-        "state": state,
-        "market": "KRW-BTC",
-        "created_at": "2025-07-04T15:00:00+09:00",
-        "volume": "1.0",
-        "remaining_volume": "1.0",
-        "executed_volume": "0.0",
-        "locked": "100.0",
-        "trades_count": 0,
-        **extra,
-    }
+def order(uid: str = U, state: str = "wait", **extra) -> dict:
+    return upbit_order(uid, state, **extra)
 
 
 class Exchange:
@@ -60,13 +47,7 @@ class Exchange:
 
 def run(exchange, refs, options=QUICK):
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://api.upbit.test",
-            transport=httpx.MockTransport(exchange),
-            retry=FAST,
-        )
+        client = mock_client(exchange, retry=FAST)
         try:
             return await CancelEngine(client, options=options).run(refs)
         finally:
@@ -246,12 +227,8 @@ def test_orders_refused_by_the_rate_limit_every_time_are_not_sent_not_failed():
     )
 
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://api.upbit.test",
-            transport=httpx.MockTransport(exchange),
-            retry=RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001),
+        client = mock_client(
+            exchange, retry=RetryPolicy(max_attempts=2, max_rate_limited=2, base_delay=0.001)
         )
         try:
             return await CancelEngine(client, options=QUICK).run([OrderRef.uuid(U)])

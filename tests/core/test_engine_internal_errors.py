@@ -11,32 +11,15 @@ import logging
 import httpx
 import pytest
 
+from tests.reliability.fake_upbit import mock_client, order
 from tui.core.engine import CancelEngine, EngineOptions
 from tui.core.events import Notice, Outcome
 from tui.core.refs import OrderRef
 from tui.exchanges.http import RetryPolicy
-from tui.exchanges.upbit import UpbitClient
 
 U = "cdd92199-2897-4e14-9448-f923320408ad"
 FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002)
 QUICK = EngineOptions(settle_delays=(0.01, 0.01, 0.01))
-
-
-def order(uid: str, state: str = "wait") -> dict:
-    return {
-        "uuid": uid,
-        "side": "bid",
-        "ord_type": "limit",
-        "price": "100.0",
-        "state": state,
-        "market": "KRW-BTC",
-        "created_at": "2025-07-04T15:00:00+09:00",
-        "volume": "1.0",
-        "remaining_volume": "1.0",
-        "executed_volume": "0.0",
-        "locked": "100.0",
-        "trades_count": 0,
-    }
 
 
 def _exchange(request: httpx.Request) -> httpx.Response:
@@ -47,13 +30,7 @@ def _exchange(request: httpx.Request) -> httpx.Response:
 
 def _run(*, break_answer: bool, on_event=None):
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://api.upbit.test",
-            transport=httpx.MockTransport(_exchange),
-            retry=FAST,
-        )
+        client = mock_client(_exchange, retry=FAST)
         if break_answer:
             real = client.cancel_one
 

@@ -12,7 +12,21 @@ from collections.abc import Callable
 
 import httpx
 
+from tui.exchanges.upbit import UpbitClient
+
 OPEN = ("wait", "watch")
+BASE_URL = "https://upbit.test"
+
+
+def mock_client(
+    handler: Callable[[httpx.Request], httpx.Response] | httpx.BaseTransport, **options
+) -> UpbitClient:
+    """An UpbitClient with dummy keys whose requests go to `handler` (httpx.MockTransport) or
+    to a transport; `options` are UpbitClient's (retry, limits, ...)."""
+    transport = (
+        handler if isinstance(handler, httpx.BaseTransport) else httpx.MockTransport(handler)
+    )
+    return UpbitClient("a" * 40, "s" * 40, base_url=BASE_URL, transport=transport, **options)
 
 
 def order(uuid: str, state: str = "wait", **extra) -> dict:

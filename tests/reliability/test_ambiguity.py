@@ -15,9 +15,8 @@ from tui.core.journal import Journal, read_run
 from tui.core.ratelimit import RateLimits
 from tui.core.refs import OrderRef
 from tui.exchanges.http import RetryPolicy
-from tui.exchanges.upbit import UpbitClient
 
-from .fake_upbit import FakeUpbit
+from .fake_upbit import FakeUpbit, mock_client
 from .helpers import journal_files, records
 
 QUICK = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=0.01)
@@ -27,13 +26,8 @@ def run(fake: FakeUpbit, refs=None, journal_dir=None):
     recorder = Journal(journal_dir) if journal_dir else None
 
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://upbit.test",
-            transport=fake.transport(),
-            retry=QUICK,
-            limits=RateLimits({"default": (1000, 0.01)}, margin=0.0),
+        client = mock_client(
+            fake.transport(), retry=QUICK, limits=RateLimits({"default": (1000, 0.01)}, margin=0.0)
         )
         engine = CancelEngine(
             client, recorder=recorder, options=EngineOptions(settle_delays=(0.0, 0.0, 0.0))

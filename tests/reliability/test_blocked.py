@@ -14,8 +14,8 @@ import pytest
 from tui.core.engine import CancelEngine, EngineOptions
 from tui.core.journal import Journal, read_run
 from tui.core.refs import OrderRef
-from tui.exchanges.upbit import UpbitClient
 
+from .fake_upbit import mock_client
 from .helpers import journal_files, last_json_line, run_cli
 
 BAN_SECONDS = 30
@@ -106,12 +106,7 @@ def test_engine_sends_nothing_after_418(env, how):
         )
 
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://upbit.test",
-            transport=httpx.MockTransport(handler),
-        )
+        client = mock_client(handler)
         engine = CancelEngine(
             client, recorder=Journal(env.journal_dir), options=EngineOptions(max_in_flight=1)
         )

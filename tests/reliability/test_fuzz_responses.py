@@ -25,7 +25,7 @@ from tui.exchanges.b2trader import B2TraderClient
 from tui.exchanges.http import MAX_BODY_BYTES, RetryPolicy
 from tui.exchanges.upbit import UpbitClient
 
-from .fake_upbit import order
+from .fake_upbit import mock_client, order
 from .fuzzing import FUZZ, FUZZ_HEAVY
 
 FAST = RetryPolicy(
@@ -167,14 +167,7 @@ def _client(cls, answer_list):
 
     transport = httpx.MockTransport(handler)
     if cls is UpbitClient:
-        return UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://upbit.test",
-            transport=transport,
-            retry=FAST,
-            limits=quick_limits(),
-        )
+        return mock_client(transport, retry=FAST, limits=quick_limits())
     return B2TraderClient(
         "https://broker.test",
         "token-token-token",
@@ -242,14 +235,7 @@ def test_engine_run_survives_any_answers(answer_list, n):
 # ---- specific hostile answers ----------------------------------------------------------------
 def _run_with(handler, refs):
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://upbit.test",
-            transport=httpx.MockTransport(handler),
-            retry=FAST,
-            limits=quick_limits(),
-        )
+        client = mock_client(handler, retry=FAST, limits=quick_limits())
         try:
             return await CancelEngine(client, options=EngineOptions(settle_delays=(0, 0, 0))).run(
                 refs
@@ -299,13 +285,7 @@ def test_a_huge_answer_is_cut_off_and_settled_by_look_up():
         return httpx.Response(200, json=[order(ref.value, "cancel")])
 
     async def direct():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://upbit.test",
-            transport=httpx.MockTransport(handler),
-            retry=FAST,
-        )
+        client = mock_client(handler, retry=FAST)
         try:
             with pytest.raises(BadResponse, match="larger than"):
                 await client.cancel_one(ref)
@@ -374,12 +354,7 @@ def test_a_hostile_retry_after_never_stalls_the_run(retry_after, pause):
         return httpx.Response(200, json=[order(ref.value, "cancel")])
 
     async def go():
-        client = UpbitClient(
-            "a" * 40,
-            "s" * 40,
-            base_url="https://upbit.test",
-            transport=httpx.MockTransport(handler),
-        )
+        client = mock_client(handler)
         client.limits.penalize = lambda group, seconds=None: (
             pauses.append(seconds) or 0.0
         )  # record, don't wait
