@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .activity import Trickle
 from .config import SimConfig
 from .state import SimState
 
@@ -75,6 +76,7 @@ class SimulatorServer:
         self._stop_requested = threading.Event()
         self._error: BaseException | None = None
         self._base_url: str | None = None
+        self.trickle = Trickle(self.state)  # --new-order-rate
 
     @property
     def credentials(self) -> dict:
@@ -115,6 +117,7 @@ class SimulatorServer:
         self.port = port
         self._thread = threading.Thread(target=self._serve, name="ordertui-simulator", daemon=True)
         self._thread.start()
+        self.trickle.start()
         if wait:
             self.wait_ready(timeout)
         return self
@@ -174,6 +177,7 @@ class SimulatorServer:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and join the thread; idempotent, bounded by `timeout`."""
         self._stop_requested.set()
+        self.trickle.stop()
         thread = self._thread
         if thread is None:
             return
