@@ -172,14 +172,16 @@ class OrderStream:
                     yield event
                 reason = "the exchange ended the stream"
             except StreamOff as off:
-                yield self._set(StreamState.OFF, off.reason)
+                yield self._set(StreamState.OFF, off.reason, cause="refused")
                 return
             except StreamLost as lost:
                 reason = lost.reason
             except websockets.InvalidStatus as err:
                 code = err.response.status_code
                 if code in (401, 403):
-                    yield self._set(StreamState.OFF, f"refused: HTTP {code} (check the key/token)")
+                    yield self._set(
+                        StreamState.OFF, f"refused: HTTP {code} (check the key/token)", cause="auth"
+                    )
                     return
                 reason = self.describe_error(err)
             except (OSError, TimeoutError, websockets.WebSocketException) as err:
@@ -188,7 +190,11 @@ class OrderStream:
                 break
             attempt += 1
             if self.max_attempts is not None and attempt > self.max_attempts:
-                yield self._set(StreamState.OFF, f"gave up after {attempt - 1} attempts: {reason}")
+                yield self._set(
+                    StreamState.OFF,
+                    f"gave up after {attempt - 1} attempts: {reason}",
+                    cause="gave_up",
+                )
                 return
             delay = self.backoff.delay(attempt)
             log.info(
@@ -199,7 +205,7 @@ class OrderStream:
                 await asyncio.wait_for(self._closed.wait(), delay)
             except TimeoutError:
                 pass
-        yield self._set(StreamState.OFF, "stopped")
+        yield self._set(StreamState.OFF, "stopped", cause="stopped")
 
     async def aclose(self) -> None:
         """Stop: the iterator ends with off("stopped") after the current wait."""

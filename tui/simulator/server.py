@@ -28,6 +28,10 @@ class _QuietDrops(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
+        # uvicorn logs this after every WebSocket upgrade refused with an HTTP denial response
+        # (the streams' 401s), which completes no handshake by design.
+        if record.msg == "ASGI callable returned without completing handshake.":
+            return False
         return type(exc).__name__ != "SimulatedDrop"
 
 

@@ -63,6 +63,9 @@ class StreamStatus(_Frozen):
     reason: str | None = None
     attempt: int = 0  # reconnect attempts since the stream was last live
     retry_in: float | None = None  # seconds until the next attempt (reconnecting)
+    # Why an off stream stopped: "auth" (credentials refused), "refused" (the request or
+    # account was refused), "gave_up" (max_attempts), "stopped" (aclose); None otherwise.
+    cause: str | None = None
 
     def line(self) -> str:
         text = f"stream {self.exchange.value}: {self.state.value}"
