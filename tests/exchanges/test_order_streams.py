@@ -301,3 +301,23 @@ async def test_b2_token_never_in_logs_reasons_or_urls(sim, caplog):
     assert "access_token=[redacted]" in caplog.text  # the request line was logged, scrubbed
     assert token not in text
     assert token[-20:] not in text
+
+
+async def test_aclose_ends_a_live_stream_at_once(sim):
+    for stream in (upbit_stream(sim), b2_stream(sim)):
+        events = stream.watch_orders().__aiter__()
+        while True:
+            event = await asyncio.wait_for(events.__anext__(), TIMEOUT)
+            if isinstance(event, StreamStatus) and event.state is StreamState.LIVE:
+                break
+        pending = asyncio.ensure_future(events.__anext__())  # blocked on the connection
+        await asyncio.sleep(0)
+        await stream.aclose()
+        while True:
+            event = await asyncio.wait_for(pending, TIMEOUT)
+            if isinstance(event, StreamStatus) and event.state is StreamState.OFF:
+                break
+            pending = asyncio.ensure_future(events.__anext__())
+        assert event.cause == "stopped"
+        with pytest.raises(StopAsyncIteration):
+            await events.__anext__()

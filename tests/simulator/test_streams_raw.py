@@ -222,3 +222,35 @@ async def test_b2_server_pings(make_sim):
         await ws.send('{"protocol":"json","version":1}' + RS)
         await recv_records(ws)
         assert (await recv_type(ws, 6)) == {"type": 6}
+
+
+async def test_trickle_streams_new_orders_and_trades(make_sim):
+    sim = make_sim(new_order_rate=50, trade_rate=50)
+    ws = await upbit_subscribed(sim)
+    try:
+        states: set[str] = set()
+        while not {"wait", "trade"} <= states:
+            states.add((await recv_json(ws))["state"])
+    finally:
+        await ws.close()
+    sim.stop()  # the trickle thread stops with the server
+    assert not sim.trickle._thread.is_alive()
+
+
+def test_simulate_cli_accepts_the_stream_flags():
+    from tui.simulator.cli import build_parser
+
+    args = build_parser().parse_args(
+        [
+            "--new-order-rate",
+            "2",
+            "--trade-rate",
+            "0.5",
+            "--stream-drop-rate",
+            "0.1",
+            "--stream-idle-timeout",
+            "5",
+        ]
+    )
+    assert (args.new_order_rate, args.trade_rate, args.stream_drop_rate) == (2.0, 0.5, 0.1)
+    assert args.stream_idle_timeout == 5.0

@@ -98,7 +98,7 @@ class B2TraderOrderStream(OrderStream):
         return f"{self.url}?access_token={quote(self._token, safe='')}"
 
     async def _session(self) -> AsyncIterator[StreamEvent]:
-        async with self._connect(self._secret_url()) as ws:
+        async with self._connected(self._secret_url()) as ws:
             framing = SignalRFraming()
             await ws.send(HANDSHAKE)
             first = await self._records(ws, framing)

@@ -15,6 +15,7 @@ library's exceptions (which may quote the URL).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Iterable
@@ -112,6 +113,7 @@ class OrderStream:
         self.status = StreamStatus(exchange=self.exchange, state=StreamState.OFF, reason="idle")
         self.connects = 0  # successful connections (tests and benchmarks)
         self._closed = asyncio.Event()
+        self._ws: Any = None  # the open connection, if any
         self._ws_logger = _ScrubbingLogger(logging.getLogger("tui.exchanges.ws"), self.redactor)
 
     @property
@@ -140,6 +142,18 @@ class OrderStream:
         """Why a connection that ended cleanly (no exception) ended."""
         reason = f": {ws.close_reason}" if ws.close_reason else ""
         return self.scrub(f"closed by the exchange (code {ws.close_code}{reason})")[:200]
+
+    @contextlib.asynccontextmanager
+    async def _connected(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[Any]:
+        """One connection, remembered so that `aclose()` can end it at once."""
+        async with self._connect(url, headers) as ws:
+            self._ws = ws
+            try:
+                yield ws
+            finally:
+                self._ws = None
 
     def _connect(self, url: str, headers: dict[str, str] | None = None) -> Any:
         return websockets.connect(
@@ -208,8 +222,12 @@ class OrderStream:
         yield self._set(StreamState.OFF, "stopped", cause="stopped")
 
     async def aclose(self) -> None:
-        """Stop: the iterator ends with off("stopped") after the current wait."""
+        """Stop: the open connection is closed and the iterator ends with off("stopped")."""
         self._closed.set()
+        ws = self._ws
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()
 
 
 async def keepalive(send: Any, message: str, interval: float) -> None:

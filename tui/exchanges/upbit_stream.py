@@ -90,7 +90,7 @@ class UpbitOrderStream(OrderStream):
         token = make_token(self._access_key, self._secret_key, algorithm=self.algorithm)
         headers = {"Authorization": f"Bearer {token}"}
         self.redactor.add(token)
-        async with self._connect(self.url, headers) as ws:
+        async with self._connected(self.url, headers) as ws:
             await ws.send(json.dumps(self.request()))
             await ws.send("PING")
             pinger = asyncio.ensure_future(keepalive(ws.send, "PING", self.ping_interval))

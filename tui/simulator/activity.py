@@ -3,7 +3,8 @@
 `trade()` fills part of an open order (Upbit: a `trade` event, the order stays
 `wait`; B2TRADER: remainingAmount drops, the open set is re-sent); filling the
 rest closes it as `/_sim/fill` would. `Trickle` adds `new_order_rate` orders per
-second on each exchange from a daemon thread (seeded, so a run repeats).
+second on each exchange and `trade_rate` trades per second from a daemon thread
+(seeded, so a run repeats): what makes a demo look alive.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ def _volume(volume: object, remaining: Decimal) -> Decimal:
 
 
 class Trickle:
-    """Adds new orders (one per exchange per tick, Poisson-spaced) until stopped."""
+    """From a daemon thread until stopped, Poisson-spaced and seeded: `new_order_rate` new
+    orders per second (one per exchange each time) and `trade_rate` trades per second (a
+    random open order of each exchange fills in part, or in full one time in three)."""
 
     def __init__(self, state: SimState) -> None:
         self.state = state
@@ -92,7 +95,9 @@ class Trickle:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Trickle:
-        if self._thread is None and float(self.state.config.new_order_rate) > 0:
+        cfg = self.state.config
+        busy = float(cfg.new_order_rate) > 0 or float(cfg.trade_rate) > 0
+        if self._thread is None and busy:
             self._thread = threading.Thread(
                 target=self._run, name="ordertui-simulator-trickle", daemon=True
             )
@@ -104,9 +109,47 @@ class Trickle:
         if self._thread is not None:
             self._thread.join(2.0)
 
+    def _next(self, rate: float, now: float) -> float:
+        return now + self._rng.expovariate(rate) if rate > 0 else float("inf")
+
     def _run(self) -> None:
-        while not self._stop.wait(self._rng.expovariate(float(self.state.config.new_order_rate))):
-            self.add_one()
+        cfg = self.state.config
+        now = time.monotonic()
+        due_new = self._next(float(cfg.new_order_rate), now)
+        due_trade = self._next(float(cfg.trade_rate), now)
+        while not self._stop.wait(max(0.0, min(due_new, due_trade) - time.monotonic())):
+            now = time.monotonic()
+            if now >= due_new:
+                self.add_one()
+                due_new = self._next(float(cfg.new_order_rate), now)
+            if now >= due_trade:
+                self.trade_one()
+                due_trade = self._next(float(cfg.trade_rate), now)
+
+    def trade_one(self) -> None:
+        rng = self._rng
+        picks: list[str] = []
+        with self.state.lock:  # a few random draws, not a scan: books may hold 100k orders
+            opens = self.state.upbit.open
+            for _ in range(5 if opens else 0):
+                u = opens[rng.randrange(len(opens))]
+                if u.volume is not None:
+                    picks.append(u.uuid)
+                    break
+            b2 = list(self.state.b2.by_id.values())
+            for _ in range(20 if b2 else 0):
+                b = b2[rng.randrange(len(b2))]
+                if b.cancellable:
+                    picks.append(b.order_id)
+                    break
+        for order_id in picks:
+            try:
+                if rng.random() < 1 / 3:
+                    self.state.fill(order_id)
+                else:
+                    trade(self.state, order_id)
+            except (KeyError, ValueError):  # closed meanwhile by a client: skip this one
+                continue
 
     def add_one(self) -> tuple[dict, dict]:
         rng = self._rng

@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="new open orders per second on each exchange (seeded), streamed as they arrive",
     )
     p.add_argument(
+        "--trade-rate",
+        type=_non_negative(float),
+        default=0.0,
+        metavar="N",
+        help="trades per second on each exchange (seeded partial or full fills), streamed",
+    )
+    p.add_argument(
         "--stream-drop-rate",
         type=_rate,
         default=0.0,
@@ -145,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             drop_rate=args.drop_rate,
             fill_rate=args.fill_rate,
             new_order_rate=args.new_order_rate,
+            trade_rate=args.trade_rate,
             stream_drop_rate=args.stream_drop_rate,
             stream_idle_timeout=args.stream_idle_timeout,
         ).validate()

@@ -36,6 +36,7 @@ class SimConfig:
     signalr_client_timeout: float = 30.0  # B2TRADER: close after this long without a message
     stream_drop_rate: float = 0.0  # share of stream messages replaced by a dropped connection
     new_order_rate: float = 0.0  # new orders per second on each exchange (a seeded trickle)
+    trade_rate: float = 0.0  # trades per second on each exchange (partial or full fills)
 
     def validate(self) -> SimConfig:
         """Raise ValueError (one readable line) for a setting out of range."""
@@ -60,6 +61,7 @@ class SimConfig:
             "ban_max_seconds",
             "cancel_all_interval",
             "new_order_rate",
+            "trade_rate",
         ):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative")
