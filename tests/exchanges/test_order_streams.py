@@ -321,3 +321,20 @@ async def test_aclose_ends_a_live_stream_at_once(sim):
         assert event.cause == "stopped"
         with pytest.raises(StopAsyncIteration):
             await events.__anext__()
+
+
+def test_stream_urls_use_the_region_host_and_refuse_plain_ws_off_loopback():
+    from tui.core.errors import ConfigError
+    from tui.exchanges.stream_base import ws_url
+
+    assert UpbitOrderStream("a", "b").url == "wss://api.upbit.com/websocket/v1/private"
+    for region in ("sg", "id", "th"):
+        url = UpbitOrderStream("a", "b", region=region).url
+        assert url == f"wss://{region}-api.upbit.com/websocket/v1/private"
+    assert ws_url("http://127.0.0.1:8123", "/x") == "ws://127.0.0.1:8123/x"
+    assert ws_url("https://broker.example.com/", "/x") == "wss://broker.example.com/x"
+    with pytest.raises(ConfigError, match="plain http"):
+        ws_url("http://broker.example.com", "/x")
+    stream = B2TraderOrderStream("https://broker.example.com", "tok-secret-123", "acc")
+    assert "tok-secret-123" not in repr(stream) + stream.shown_url
+    assert stream.url == "wss://broker.example.com/frontoffice/ws/v4/account"
