@@ -100,3 +100,16 @@ def test_watch_b2trader_text_lines_and_sigterm(sim, isolated_home):
         assert token not in "".join(proc.out_lines + proc.err_lines)
     finally:
         proc.kill()
+
+
+def test_watch_demo_shows_the_trickle(isolated_home):
+    from tests.conftest import home_env
+
+    proc = Proc(["watch", "--demo", "--json"], home_env(isolated_home, PYTHONWARNINGS="ignore"))
+    try:
+        line = json.loads(proc.line(lambda line: '"type": "order"' in line))
+        assert line["exchange"] == "upbit" and line["state"] in ("wait", "trade", "done")
+        proc.p.send_signal(signal.SIGINT)
+        assert proc.finish() == 0
+    finally:
+        proc.kill()

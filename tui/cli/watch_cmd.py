@@ -52,8 +52,19 @@ def _stream(ctx: Context, markets: list[str] | None = None, **options: Any):
     return make_order_stream(ctx.profile(), markets=markets or [], **options)
 
 
+DEMO_NEW_ORDER_RATE = 0.2  # per second: a demo to watch gets a slow, seeded trickle
+DEMO_TRADE_RATE = 0.5
+
+
 def run_watch(ctx: Context) -> int:
     stream = _stream(ctx, list(ctx.args.market or []))
+    if ctx.demo_session is not None:  # `watch --demo`: make the built-in simulator's book move
+        server: Any = ctx.demo_session.server
+        server.config.new_order_rate = DEMO_NEW_ORDER_RATE
+        server.config.trade_rate = DEMO_TRADE_RATE
+        server.trickle.start()
+        printer_note = "demo: the simulator adds orders and fills some now and then"
+        print(f"ordertui: {printer_note}", file=sys.stderr, flush=True)
     printer = Printer(json_lines=bool(ctx.args.json))
     return asyncio.run(_watch(stream, printer))
 

@@ -110,10 +110,11 @@ class OrderEvent(_Frozen):
         fields["ord_type"] = event.get("order_type")
         # `trade` is a partial fill: the REST state of such an order is still wait.
         fields["state"] = "wait" if state == "trade" else state
-        if isinstance(event.get("trades_count"), Decimal | int):
-            fields["trades_count"] = int(event["trades_count"])
+        count = event.get("trades_count")
+        if isinstance(count, Decimal | int) and not isinstance(count, bool) and 0 <= count < 10**9:
+            fields["trades_count"] = int(count)
         ts = event.get("order_timestamp")
-        if isinstance(ts, Decimal | int) and not isinstance(ts, bool):
+        if isinstance(ts, Decimal | int) and not isinstance(ts, bool) and 0 < ts < 10**14:
             fields["created_at"] = datetime.fromtimestamp(int(ts) / 1000, UTC)
         order = UpbitOrder._adopt(fields)
         market = fields["market"] if isinstance(fields["market"], str) else None
