@@ -122,18 +122,32 @@ def test_demo_b2trader_lists_the_demo_book_as_the_tui_does(sim, isolated_home):
     assert "12 open order(s) on B2TRADER" in text.stdout
 
 
-def test_a_real_b2trader_still_says_it_has_no_list(sim, isolated_home):
+def test_a_real_b2trader_lists_from_its_open_orders_stream(sim, isolated_home):
+    """B2TRADER has no REST list: `orders` takes the stream's first OpenOrders snapshot."""
     env = sim_env(sim, isolated_home)
+    token = sim.credentials["b2trader"]["token"]
+    account = sim.credentials["b2trader"]["account_id"]
     env.update(
         {
-            "B2TRADER_TOKEN": sim.credentials["b2trader"]["token"],
-            "B2TRADER_ACCOUNT_ID": sim.credentials["b2trader"]["account_id"],
+            "B2TRADER_TOKEN": token,
+            "B2TRADER_ACCOUNT_ID": account,
             "B2TRADER_BASE_URL": sim.base_url,
         }
     )
     for key in ("UPBIT_OPEN_API_ACCESS_KEY", "UPBIT_OPEN_API_SECRET_KEY"):
         env.pop(key)
-    done = run_cli(["orders", "--exchange", "b2trader"], env)
-    assert done.returncode == 2
-    assert "B2TRADER documents no list of open orders" in done.stderr
-    assert done.stdout == ""
+    expected = [
+        o.order_id for o in sim.state.b2.ordered() if o.account_id == account and o.cancellable
+    ]
+    done = run_cli(["orders", "--exchange", "b2trader", "--json"], env)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert [o["orderId"] for o in body["orders"]] == expected
+    text = run_cli(["orders", "--exchange", "b2trader"], env)
+    assert text.returncode == 0, text.stderr
+    assert f"{len(expected)} open order(s) on B2TRADER" in text.stdout
+    assert token not in done.stdout + done.stderr + text.stdout + text.stderr
+
+    env["B2TRADER_TOKEN"] = "not-the-token"
+    refused = run_cli(["orders", "--exchange", "b2trader"], env)
+    assert refused.returncode == 3 and "401" in refused.stderr

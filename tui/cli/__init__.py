@@ -111,12 +111,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--json", action="store_true", help="print one JSON object with the results")
 
-    o = command("orders", "List open orders.")
+    o = command("orders", "List open orders (B2TRADER: from its open-orders stream).")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")
     o.add_argument(
         "--json",
         action="store_true",
         help='print JSON ({"exchange", "orders": [...], "partial", "unreadable"})',
+    )
+
+    w = command(
+        "watch",
+        "Print one line per order event from the exchange's live stream until Ctrl+C"
+        " (reconnects by itself; stream state on stderr).",
+    )
+    w.add_argument(
+        "--market",
+        action="append",
+        default=[],
+        metavar="M",
+        help="only this market, e.g. KRW-BTC (repeatable; Upbit)",
+    )
+    w.add_argument(
+        "--json", action="store_true", help="JSON lines (amounts as strings), one per event"
     )
 
     j = sub.add_parser(

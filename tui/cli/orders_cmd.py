@@ -37,7 +37,12 @@ def run_orders(ctx: Context) -> int:
             if demo_book:
                 orders = await ctx.demo_session.b2trader_orders()
                 return [o for o in orders if market is None or o.marketId == market]
-            return await client.list_open(market=market, on_page=on_page)
+            if profile.exchange == "b2trader":  # no REST list: the stream's first snapshot
+                from tui.cli.watch_cmd import first_snapshot
+
+                orders = await first_snapshot(ctx)
+                return [o for o in orders if market is None or o.marketId == market]
+            return list(await client.list_open(market=market, on_page=on_page))
         finally:
             await client.aclose()
 

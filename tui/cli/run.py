@@ -59,6 +59,7 @@ COMMANDS: dict[str | None, tuple[str, str]] = {
     None: ("tui.cli.tui_cmd", "run_tui"),
     "cancel": ("tui.cli.cancel_cmd", "run_cancel"),
     "orders": ("tui.cli.orders_cmd", "run_orders"),
+    "watch": ("tui.cli.watch_cmd", "run_watch"),
     "journal": ("tui.cli.journal_cmd", "run_journal"),
     "reconcile": ("tui.cli.reconcile_cmd", "run_reconcile"),
     "serve": ("tui.cli.tui_cmd", "run_serve"),

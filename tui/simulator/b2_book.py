@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -95,6 +96,8 @@ class B2Book:
     def __init__(self) -> None:
         self.by_id: dict[str, B2Order] = {}
         self._seq = 0
+        # Told of every order added or changed (the stream hub); called with the state lock held.
+        self.listener: Callable[[B2Order], None] | None = None
 
     def add(self, order: B2Order) -> B2Order:
         if order.order_id in self.by_id:
@@ -102,7 +105,13 @@ class B2Book:
         self._seq += 1
         order.seq = self._seq
         self.by_id[order.order_id] = order
+        self.changed(order)
         return order
+
+    def changed(self, order: B2Order) -> None:
+        """Call after changing an order in place (cancel, fill, trade)."""
+        if self.listener is not None:
+            self.listener(order)
 
     def get(self, order_id: str) -> B2Order | None:
         return self.by_id.get(order_id)

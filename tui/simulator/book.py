@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -138,6 +138,8 @@ class UpbitBook:
         self.open: list[UpbitOrder] = []  # sorted, wait + watch only
         self.open_by_market: dict[str, list[UpbitOrder]] = {}
         self._seq = 0
+        # Told of every order added or closed (the stream hub); called with the state lock held.
+        self.listener: Callable[[UpbitOrder], None] | None = None
 
     def add(self, order: UpbitOrder) -> UpbitOrder:
         if order.uuid in self.by_uuid:
@@ -153,6 +155,8 @@ class UpbitBook:
         if order.is_open:
             _insort(self.open, order)
             _insort(self.open_by_market.setdefault(order.market, []), order)
+        if self.listener is not None:
+            self.listener(order)
         return order
 
     def find(self, uuid: str | None = None, identifier: str | None = None) -> UpbitOrder | None:
@@ -172,6 +176,8 @@ class UpbitBook:
             order.mark_done()
         else:
             order.mark_cancelled()
+        if self.listener is not None:
+            self.listener(order)
 
     def page_open(
         self, *, market: str | None, states: frozenset[str], desc: bool, offset: int, limit: int

@@ -90,6 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--fill-rate", type=_rate, default=0.0, help="share of orders filled before a cancel lands"
     )
     p.add_argument(
+        "--new-order-rate",
+        type=_non_negative(float),
+        default=0.0,
+        metavar="N",
+        help="new open orders per second on each exchange (seeded), streamed as they arrive",
+    )
+    p.add_argument(
+        "--trade-rate",
+        type=_non_negative(float),
+        default=0.0,
+        metavar="N",
+        help="trades per second on each exchange (seeded partial or full fills), streamed",
+    )
+    p.add_argument(
+        "--stream-drop-rate",
+        type=_rate,
+        default=0.0,
+        help="share of stream messages lost with their connection dropped (clients reconnect)",
+    )
+    p.add_argument(
+        "--stream-idle-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="Upbit stream: close a connection silent this long (default 120)",
+    )
+    p.add_argument(
         "--exit-after",
         type=_non_negative(float),
         default=None,
@@ -124,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             fail_rate=args.fail_rate,
             drop_rate=args.drop_rate,
             fill_rate=args.fill_rate,
+            new_order_rate=args.new_order_rate,
+            trade_rate=args.trade_rate,
+            stream_drop_rate=args.stream_drop_rate,
+            stream_idle_timeout=args.stream_idle_timeout,
         ).validate()
         server = SimulatorServer(config, host=args.host, port=args.port)
     except ValueError as err:

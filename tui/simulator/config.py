@@ -30,6 +30,13 @@ class SimConfig:
     ban_window: float = 10.0
     ban_max_seconds: float = 600.0
     cancel_all_interval: float = 2.0  # DELETE /v1/orders/open: 1 call per this many seconds
+    # Streams (tui/simulator/upbit_stream.py, b2trader_stream.py).
+    stream_idle_timeout: float = 120.0  # Upbit: close after this long without a client message
+    signalr_ping_interval: float = 15.0  # B2TRADER: server ping (type 6) every this many seconds
+    signalr_client_timeout: float = 30.0  # B2TRADER: close after this long without a message
+    stream_drop_rate: float = 0.0  # share of stream messages replaced by a dropped connection
+    new_order_rate: float = 0.0  # new orders per second on each exchange (a seeded trickle)
+    trade_rate: float = 0.0  # trades per second on each exchange (partial or full fills)
 
     def validate(self) -> SimConfig:
         """Raise ValueError (one readable line) for a setting out of range."""
@@ -43,7 +50,7 @@ class SimConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer")
-        for name in ("fail_rate", "drop_rate", "fill_rate"):
+        for name in ("fail_rate", "drop_rate", "fill_rate", "stream_drop_rate"):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
@@ -53,9 +60,14 @@ class SimConfig:
             "ban_window",
             "ban_max_seconds",
             "cancel_all_interval",
+            "new_order_rate",
+            "trade_rate",
         ):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative")
+        for name in ("stream_idle_timeout", "signalr_ping_interval", "signalr_client_timeout"):
+            if float(getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must be positive")
         return self
 
     @property

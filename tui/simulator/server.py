@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .activity import Trickle
 from .config import SimConfig
 from .state import SimState
 
@@ -27,6 +28,10 @@ class _QuietDrops(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
+        # uvicorn logs this after every WebSocket upgrade refused with an HTTP denial response
+        # (the streams' 401s), which completes no handshake by design.
+        if record.msg == "ASGI callable returned without completing handshake.":
+            return False
         return type(exc).__name__ != "SimulatedDrop"
 
 
@@ -75,6 +80,7 @@ class SimulatorServer:
         self._stop_requested = threading.Event()
         self._error: BaseException | None = None
         self._base_url: str | None = None
+        self.trickle = Trickle(self.state)  # --new-order-rate
 
     @property
     def credentials(self) -> dict:
@@ -115,6 +121,7 @@ class SimulatorServer:
         self.port = port
         self._thread = threading.Thread(target=self._serve, name="ordertui-simulator", daemon=True)
         self._thread.start()
+        self.trickle.start()
         if wait:
             self.wait_ready(timeout)
         return self
@@ -174,6 +181,7 @@ class SimulatorServer:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and join the thread; idempotent, bounded by `timeout`."""
         self._stop_requested.set()
+        self.trickle.stop()
         thread = self._thread
         if thread is None:
             return

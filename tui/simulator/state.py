@@ -20,6 +20,7 @@ from .book import OPEN_STATES, UpbitBook, UpbitOrder
 from .config import SimConfig
 from .decimals import ZERO, dec, q8
 from .demo_book import BASE_TS, build_b2_orders, build_upbit_orders, ulid
+from .events import StreamHub
 from .faults import Faults
 from .ratelimit import RateLimiter
 from .stats import SimStats
@@ -125,6 +126,10 @@ class SimState:
             if gc_was_enabled:
                 gc.enable()
         self._added = 0
+        # Every change of either book from here on is published to the streams.
+        self.events = StreamHub(cfg)
+        self.upbit.listener = self.events.upbit_changed
+        self.b2.listener = self.events.b2_changed
 
     # ---- truth queries (thread-safe; return copies) ---------------------------------
 
@@ -191,6 +196,7 @@ class SimState:
             if not b.cancellable:
                 raise ValueError(f"order {b.order_id} is {b.status}")
             b.mark_completed(_now_us())
+            self.b2.changed(b)
             self.stats.fills += 1
             return b.wire()
 
@@ -332,9 +338,11 @@ class SimState:
             return order.status
         if self.faults.fills_first(order.order_id):
             order.mark_completed(_now_us())
+            self.b2.changed(order)
             self.stats.fills += 1
             return order.status
         order.mark_cancelled(_now_us())
+        self.b2.changed(order)
         self.stats.b2_cancels += 1
         return None
 
