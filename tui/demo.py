@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from tui.core.config import ResolvedProfile
 from tui.core.models.b2trader import B2TraderOrder
+from tui.core.resolve import ResolvedProfile
 
 DEMO_PROFILE = "demo"
 # Said wherever the demo lists B2TRADER orders: the real platform documents no such list.

@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.core.config import REGIONS, AppConfig, Overrides, ResolvedProfile, load_config, resolve
+from tui.core.config import REGIONS, AppConfig, Overrides
+from tui.core.config_read import load_config
 from tui.core.errors import InputError, OrderTuiError
 from tui.core.redact import Redactor
+from tui.core.resolve import ResolvedProfile, resolve
 from tui.core.visible import visible
 
 

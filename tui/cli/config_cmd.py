@@ -14,16 +14,15 @@ from tui.core.config import (
     ENV_B2_TOKEN,
     ENV_UPBIT_ACCESS,
     ENV_UPBIT_SECRET,
-    TEMPLATE,
     AppConfig,
     Profile,
-    default_config_path,
-    load_config,
     mask,
-    write_private,
 )
 from tui.core.config_edit import save_profile
+from tui.core.config_read import load_config
+from tui.core.config_write import TEMPLATE, write_private
 from tui.core.errors import EXIT_OK, EXIT_USAGE, ConfigError, InputError, validation_message
+from tui.core.paths import default_config_path
 
 
 def run_config(ctx: Context) -> int:

@@ -61,7 +61,7 @@ class ScrubbingStream:
 
 
 def log_path() -> Path:
-    from tui.core.config import state_dir
+    from tui.core.paths import state_dir
 
     override = os.environ.get("ORDERTUI_LOG_FILE")
     return Path(override) if override else state_dir() / "ordertui.log"

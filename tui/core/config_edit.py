@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from tui.core.config import TEMPLATE, AppConfig, Profile, write_private
+from tui.core.config import AppConfig, Profile
+from tui.core.config_write import TEMPLATE, write_private
 from tui.core.errors import ConfigError, validation_message
 
 

@@ -50,7 +50,7 @@ def default_dir() -> Path:
     override = os.environ.get("ORDERTUI_JOURNAL_DIR")
     if override:
         return Path(override)
-    from tui.core.config import data_dir
+    from tui.core.paths import data_dir
 
     return data_dir() / "journal"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from tui.core.config import ResolvedProfile
 from tui.core.errors import ConfigError
 from tui.core.ports import ExchangeClient
+from tui.core.resolve import ResolvedProfile
 from tui.exchanges.b2trader import DEFAULT_RPS, B2TraderClient
 from tui.exchanges.upbit import UpbitClient
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.core.config import AppConfig, Overrides, ResolvedProfile
+from tui.core.config import AppConfig, Overrides
 from tui.core.errors import ConfigError, ListingIncomplete, OrderTuiError, PartialResponse
 from tui.core.redact import Redactor
 from tui.core.refs import OrderRef
+from tui.core.resolve import ResolvedProfile
 from tui.ui.runner import ExchangeRunner, RateState
 
 
@@ -90,7 +91,7 @@ class Session:
 
     # ---- configuration (UI thread, fast: no network, no simulator) -----------------------
     def load_config(self) -> AppConfig:
-        from tui.core.config import load_config
+        from tui.core.config_read import load_config
 
         try:
             self.config = load_config(self.config_path)
@@ -103,7 +104,7 @@ class Session:
     def reload_config(self) -> str | None:
         """Read the config again (a profile added from another shell). On a problem the config
         read before stays and the problem (file and line) is returned. Blocking: call off the UI loop."""
-        from tui.core.config import load_config
+        from tui.core.config_read import load_config
 
         try:
             self.config = load_config(self.config_path)
@@ -114,7 +115,7 @@ class Session:
 
     @property
     def config_file(self) -> Path:
-        from tui.core.config import default_config_path
+        from tui.core.paths import default_config_path
 
         if self.config is not None and self.config.path is not None:
             return self.config.path
@@ -128,7 +129,7 @@ class Session:
             self.load_config()
         if self.config_error and not self.overrides.profile:
             return True
-        from tui.core.config import resolve
+        from tui.core.resolve import resolve
 
         try:
             resolved = resolve(self.config, self.overrides)
@@ -170,7 +171,7 @@ class Session:
     ) -> ResolvedProfile:
         """Resolve and build the client. Blocking (starts the simulator in demo): run it on the
         exchange thread via `runner.call_blocking`."""
-        from tui.core.config import resolve
+        from tui.core.resolve import resolve
 
         if self.config is None:
             self.load_config()
