@@ -52,9 +52,8 @@ def run_cancel(ctx: Context) -> int:
     hint = "b2trader" if all(r.kind is IdKind.ORDER_ID for r in refs) else "upbit"
     profile = ctx.profile(exchange_hint=hint)
     from tui.core.engine import CancelEngine
-    from tui.exchanges.factory import make_client
 
-    client = make_client(profile)
+    client = ctx.client(profile)
     try:
         engine = CancelEngine(client)
         plan = engine.plan(refs)

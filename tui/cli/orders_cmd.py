@@ -20,9 +20,7 @@ from tui.core.models.row import OrderRow
 
 def run_orders(ctx: Context) -> int:
     profile = ctx.profile()
-    from tui.exchanges.factory import make_client
-
-    client = make_client(profile)
+    client = ctx.client(profile)
     show_progress = stderr_is_tty() and not ctx.args.json
     market = ctx.args.market
     demo_book = profile.exchange == "b2trader" and profile.demo and ctx.demo_session is not None

@@ -23,9 +23,7 @@ def run_reconcile(ctx: Context) -> int:
     pending = sum(len(r.unresolved()) for r in usable)
     if not pending:
         return _print(ctx, None, skipped, pending)
-    from tui.exchanges.factory import make_client
-
-    client = make_client(profile)
+    client = ctx.client(profile)
     if not ctx.args.yes:
         answer = ask(
             f"Look up {pending} unresolved order(s) from {len(usable)} run(s) on {client.describe()}?"
