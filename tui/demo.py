@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from tui.core.exchange import Exchange
 from tui.core.models.b2trader import B2TraderOrder
 from tui.core.resolve import ResolvedProfile
 
@@ -74,7 +75,7 @@ def start_demo(
     creds = server.credentials
     upbit = ResolvedProfile(
         name=DEMO_PROFILE,
-        exchange="upbit",
+        exchange=Exchange.UPBIT.value,
         region=region,
         base_url=server.base_url,
         access_key=SecretStr(creds["upbit"]["access_key"]),
@@ -84,7 +85,7 @@ def start_demo(
     )
     b2 = ResolvedProfile(
         name=DEMO_PROFILE,
-        exchange="b2trader",
+        exchange=Exchange.B2TRADER.value,
         region=region,
         base_url=server.base_url,
         account_id=str(creds["b2trader"]["account_id"]),

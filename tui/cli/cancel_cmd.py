@@ -13,6 +13,7 @@ from tui.cli.common import Context, ask, stderr_is_tty
 from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
 from tui.core.events import Event, OrderOutcome, Outcome, RunReport
+from tui.core.exchange import Exchange
 from tui.core.refs import IdKind, OrderRef, RefError
 from tui.core.visible import visible
 
@@ -49,7 +50,7 @@ def collect_refs(ctx: Context) -> list[OrderRef]:
 
 def run_cancel(ctx: Context) -> int:
     refs = collect_refs(ctx)
-    hint = "b2trader" if all(r.kind is IdKind.ORDER_ID for r in refs) else "upbit"
+    hint = Exchange.B2TRADER if all(r.kind is IdKind.ORDER_ID for r in refs) else Exchange.UPBIT
     profile = ctx.profile(exchange_hint=hint)
     from tui.core.engine import CancelEngine
 

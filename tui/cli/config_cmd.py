@@ -22,6 +22,7 @@ from tui.core.config_edit import save_profile
 from tui.core.config_read import load_config
 from tui.core.config_write import TEMPLATE, write_private
 from tui.core.errors import EXIT_OK, EXIT_USAGE, ConfigError, InputError, validation_message
+from tui.core.exchange import Exchange
 from tui.core.paths import default_config_path
 
 
@@ -86,7 +87,7 @@ def _add(ctx: Context, path: str) -> int:
 
 
 def _new_profile(args) -> Profile:
-    if args.exchange == "upbit":
+    if args.exchange == Exchange.UPBIT:
         return Profile(
             exchange="upbit",
             region=args.region or "kr",

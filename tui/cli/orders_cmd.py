@@ -15,6 +15,7 @@ from tui.cli.common import Context, stderr_is_tty
 from tui.cli.table import render
 from tui.core import decimal_json
 from tui.core.errors import EXIT_OK, EXIT_PARTIAL, ListingIncomplete, PartialResponse
+from tui.core.exchange import Exchange
 from tui.core.models.row import OrderRow
 
 
@@ -23,7 +24,9 @@ def run_orders(ctx: Context) -> int:
     client = ctx.client(profile)
     show_progress = stderr_is_tty() and not ctx.args.json
     market = ctx.args.market
-    demo_book = profile.exchange == "b2trader" and profile.demo and ctx.demo_session is not None
+    demo_book = (
+        profile.exchange == Exchange.B2TRADER and profile.demo and ctx.demo_session is not None
+    )
 
     def on_page(page: int, total: int) -> None:
         if show_progress:
@@ -89,7 +92,7 @@ def _unreadable(items: list[dict[str, str | None]]) -> list[str]:
 
 
 def _print_table(rows: list[OrderRow], exchange: str) -> None:
-    id_header = "order id" if exchange == "b2trader" else "uuid"
+    id_header = "order id" if exchange == Exchange.B2TRADER else "uuid"
     print(
         render(
             [

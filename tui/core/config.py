@@ -15,11 +15,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from tui.core.errors import ConfigError
+from tui.core.exchange import EXCHANGE_NAMES
 from tui.core.urls import check_base_url
 
 APP_NAME = "ordertui"
 REGIONS = ("kr", "sg", "id", "th")
-EXCHANGES = ("upbit", "b2trader")
+EXCHANGES = EXCHANGE_NAMES
 
 ENV_UPBIT_ACCESS = "UPBIT_OPEN_API_ACCESS_KEY"
 ENV_UPBIT_SECRET = "UPBIT_OPEN_API_SECRET_KEY"

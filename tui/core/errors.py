@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.core.exchange import Exchange
+
 # Exit codes of the command line (README "Exit codes").
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -51,9 +53,9 @@ B2TRADER_HINTS: dict[str, str] = {
 
 
 def hint_for(name: str | None, status: int | None = None, *, exchange: str | None = None) -> str:
-    if exchange == "b2trader" and name in B2TRADER_HINTS:
+    if exchange == Exchange.B2TRADER and name in B2TRADER_HINTS:
         return B2TRADER_HINTS[name]
-    if exchange == "b2trader" and status == 404 and not name:
+    if exchange == Exchange.B2TRADER and status == 404 and not name:
         return B2TRADER_HINTS["order_not_found"]
     if name and name in HINTS:
         return HINTS[name]

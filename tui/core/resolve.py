@@ -25,6 +25,7 @@ from tui.core.config import (
     mask,
 )
 from tui.core.errors import ConfigError
+from tui.core.exchange import Exchange
 from tui.core.urls import check_base_url
 
 
@@ -47,13 +48,13 @@ class ResolvedProfile:
 
     @property
     def has_credentials(self) -> bool:
-        if self.exchange == "b2trader":
+        if self.exchange == Exchange.B2TRADER:
             return bool(self.token)
         return bool(self.access_key and self.secret_key)
 
     def missing(self) -> list[str]:
         """What is missing to talk to the exchange."""
-        if self.exchange == "b2trader":
+        if self.exchange == Exchange.B2TRADER:
             out = []
             if not self.token:
                 out.append(f"a token ({ENV_B2_TOKEN} or profile token)")
@@ -72,13 +73,13 @@ class ResolvedProfile:
         return out
 
     def target(self) -> str:
-        if self.exchange == "b2trader":
+        if self.exchange == Exchange.B2TRADER:
             account = f"account {self.account_id}" if self.account_id else "no account"
             return f"B2TRADER {account}"
         return f"Upbit {self.region}"
 
     def masked_credentials(self) -> dict[str, str]:
-        if self.exchange == "b2trader":
+        if self.exchange == Exchange.B2TRADER:
             return {"token": mask(self.token.get_secret_value() if self.token else None)}
         return {
             "access_key": mask(self.access_key.get_secret_value() if self.access_key else None),
@@ -129,16 +130,18 @@ def resolve(
 
     env_exchange = None
     if env.get(ENV_UPBIT_ACCESS) or env.get(ENV_UPBIT_SECRET):
-        env_exchange = "upbit"
+        env_exchange = Exchange.UPBIT.value
     elif env.get(ENV_B2_TOKEN):
-        env_exchange = "b2trader"
-    exchange = over.exchange or (prof.exchange if prof else None) or env_exchange or "upbit"
+        env_exchange = Exchange.B2TRADER.value
+    exchange = (
+        over.exchange or (prof.exchange if prof else None) or env_exchange or Exchange.UPBIT.value
+    )
     sources["exchange"] = "flag" if over.exchange else (f"profile {name}" if prof else "default")
     region = over.region or (prof.region if prof else None) or "kr"
     if region not in REGIONS:
         raise ConfigError(f"unknown region {region!r}: choose one of {', '.join(REGIONS)}")
     file_url = prof.base_url if prof else None
-    if exchange == "upbit":
+    if exchange == Exchange.UPBIT:
         env_url = (
             None if over.region else ENV_UPBIT_URL
         )  # a --region flag beats a URL from env or file

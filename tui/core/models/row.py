@@ -5,18 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from tui.core.exchange import Exchange  # re-exported: tui.core.models.Exchange
 from tui.core.models.b2trader import CANCELLABLE_STATUSES, B2TraderOrder
 from tui.core.models.upbit import OPEN_STATES, UpbitOrder
 from tui.core.refs import IdKind, OrderRef
-
-
-class Exchange(StrEnum):
-    UPBIT = "upbit"
-    B2TRADER = "b2trader"
-
 
 BUY_SIDES = frozenset({"bid", "buy"})
 SELL_SIDES = frozenset({"ask", "sell"})
