@@ -18,7 +18,7 @@ _REDACTOR = Redactor()
 class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
     """Every log file it opens (the first, and each after a rotation) is readable by its owner only."""
 
-    def _open(self):  # type: ignore[override]
+    def _open(self):
         stream = super()._open()
         try:
             os.chmod(self.baseFilename, 0o600)

@@ -24,9 +24,8 @@ def run_orders(ctx: Context) -> int:
     client = ctx.client(profile)
     show_progress = stderr_is_tty() and not ctx.args.json
     market = ctx.args.market
-    demo_book = (
-        profile.exchange == Exchange.B2TRADER and profile.demo and ctx.demo_session is not None
-    )
+    demo = ctx.demo_session if profile.exchange == Exchange.B2TRADER and profile.demo else None
+    demo_book = demo is not None
 
     def on_page(page: int, total: int) -> None:
         if show_progress:
@@ -35,10 +34,10 @@ def run_orders(ctx: Context) -> int:
 
     async def load() -> list[Any]:
         try:
-            if demo_book:
-                orders = await ctx.demo_session.b2trader_orders()
+            if demo is not None:
+                orders = await demo.b2trader_orders()
                 return [o for o in orders if market is None or o.marketId == market]
-            return await client.list_open(market=market, on_page=on_page)
+            return list(await client.list_open(market=market, on_page=on_page))
         finally:
             await client.aclose()
 

@@ -19,8 +19,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command is not None:  # the TUI draws on the terminal itself; it shows no secrets
         from tui.cli.logs import ScrubbingStream
 
-        sys.stdout = ScrubbingStream(sys.stdout, redactor)  # type: ignore[assignment]
-        sys.stderr = ScrubbingStream(sys.stderr, redactor)  # type: ignore[assignment]
+        sys.stdout = ScrubbingStream(sys.stdout, redactor)
+        sys.stderr = ScrubbingStream(sys.stderr, redactor)
     ctx = Context(args, redactor)
     try:
         return _run(args, ctx)

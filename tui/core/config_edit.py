@@ -20,7 +20,7 @@ def profile_entry(profile: Profile) -> dict[str, Any]:
     profile never has one), secrets revealed: the file is where they are kept."""
     entry: dict[str, Any] = {}
     for key, value in profile.model_dump(exclude_unset=True, exclude_none=True).items():
-        if key == "jwt_algorithm" and profile.exchange != Exchange.UPBIT:
+        if key == "jwt_algorithm" and profile.exchange != Exchange.UPBIT.value:
             continue
         entry[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
     entry.setdefault("exchange", profile.exchange)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tui.core.exchange import Exchange
 
@@ -289,7 +291,7 @@ def validation_message(exc: Exception, *, what: str = "value") -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def error_text(error: dict) -> str:
+def error_text(error: Mapping[str, Any]) -> str:
     """The message of one pydantic error dict, without the "Value error, " prefix."""
     ctx = error.get("ctx") or {}
     cause = ctx.get("error") if isinstance(ctx, dict) else None

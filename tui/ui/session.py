@@ -227,8 +227,8 @@ class Session:
         # An unreadable order stays in the table as a bare id ("unknown" fields) rather
         # than silently missing from it.
         for item in unreadable:
-            if item.get("uuid"):
-                rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
+            if uuid := item.get("uuid"):
+                rows.append(OrderRow.from_ref(OrderRef.uuid(uuid), client.exchange))
         return Loaded(rows, partial=partial)
 
     async def lookup(
