@@ -110,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--dry-run", action="store_true", help="print the planned requests and send nothing"
     )
-    c.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    c.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object with the results (and internal_errors: bugs of ordertui "
+        "caught during the run, 0 on a clean run)",
+    )
 
     o = command("orders", "List open orders.")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")

@@ -311,3 +311,16 @@ def print_summary(
     listed(Outcome.NOT_SENT, "not sent", lambda r: print(f"  not sent {r.ref.value}"))
     if report.halted:
         print(f"Run halted: {report.halted}")
+    if report.internal_errors:
+        print(internal_errors_line(report.internal_errors))
+
+
+def internal_errors_line(count: int) -> str:
+    """Said after a run that caught bugs of ours: the outcomes stand (each was recorded and, where
+    the answer was lost, looked up), but the run was not clean and the log says why."""
+    from tui.cli.logs import log_path
+
+    return (
+        f"ordertui: {count} internal error(s) caught during this run (a bug in ordertui, "
+        f"not the exchange): the outcomes above stand; details in {log_path()}"
+    )

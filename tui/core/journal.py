@@ -162,6 +162,8 @@ class Journal:
                 "elapsed_s": round(report.elapsed_s, 3),
                 "halted": report.halted,
                 "aborted": report.aborted,
+                # Bugs of ours the engine caught and survived (logged with their traceback).
+                "internal_errors": report.internal_errors,
             },
             sync=True,
         )
