@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from tui.connection import Connection, journal_dir
 from tui.core.config import AppConfig, Overrides
@@ -94,7 +95,7 @@ def ask(question: str) -> bool | None:
     return None
 
 
-def _terminals():
+def _terminals() -> Iterator[tuple[TextIO, TextIO]]:
     if sys.stdin.isatty() and sys.stderr.isatty():
         yield sys.stdin, sys.stderr
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
@@ -86,7 +87,7 @@ def _add(ctx: Context, path: str) -> int:
     return EXIT_OK
 
 
-def _new_profile(args) -> Profile:
+def _new_profile(args: argparse.Namespace) -> Profile:
     if args.exchange == Exchange.UPBIT:
         return Profile(
             exchange="upbit",

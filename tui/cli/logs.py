@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from io import TextIOWrapper
 from pathlib import Path
+from typing import Any, TextIO
 
 from tui.core.redact import RedactingFilter, Redactor
 from tui.core.visible import visible
@@ -18,7 +20,7 @@ _REDACTOR = Redactor()
 class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
     """Every log file it opens (the first, and each after a rotation) is readable by its owner only."""
 
-    def _open(self):
+    def _open(self) -> TextIOWrapper:
         stream = super()._open()
         try:
             os.chmod(self.baseFilename, 0o600)
@@ -49,14 +51,14 @@ class ScrubbingStream:
     the commands' own tables and progress line use them). JSON stays valid JSON: the escapes
     written for characters it leaves raw (DEL, C1, bidi) are JSON escapes of the same text."""
 
-    def __init__(self, stream, redactor: Redactor) -> None:
+    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
         self._stream = stream
         self._redactor = redactor
 
     def write(self, text: str) -> int:
         return self._stream.write(visible(self._redactor.scrub(text), keep="\n\r\t"))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 

@@ -65,7 +65,7 @@ def _csv_row(result: OrderResult) -> list[str]:
         if value is None:
             return ""
         if hasattr(value, "isoformat"):
-            return value.isoformat()
+            return str(value.isoformat())
         return str(value)
 
     return [

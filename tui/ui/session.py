@@ -21,6 +21,9 @@ from tui.core.resolve import ResolvedProfile
 from tui.ui.runner import ExchangeRunner, RateState
 
 if TYPE_CHECKING:
+    from tui.core.engine import CancelEngine
+    from tui.core.journal import Journal, RunRecord
+    from tui.core.reconcile import ReconcileReport
     from tui.demo import DemoSession
 
 __all__ = ["Loaded", "ProfileInfo", "Session", "journal_dir"]  # journal_dir: the app's Settings
@@ -259,7 +262,7 @@ class Session:
                 on_progress(done, len(refs))
         return rows
 
-    def new_engine(self, on_event: Callable[[Any], None]):
+    def new_engine(self, on_event: Callable[[Any], None]) -> tuple[CancelEngine, Journal]:
         """A cancel engine recording to the journal. Call on the exchange thread."""
         from tui.core.engine import CancelEngine
 
@@ -270,7 +273,7 @@ class Session:
 
     async def reconcile(
         self, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
-    ):
+    ) -> ReconcileReport:
         from tui.core.journal import read_run
         from tui.core.reconcile import reconcile
 
@@ -292,15 +295,15 @@ class Session:
         return runs
 
     async def reconcile_runs(
-        self, runs: list, on_progress: Callable[[int, int], None] | None = None
-    ):
+        self, runs: list[RunRecord], on_progress: Callable[[int, int], None] | None = None
+    ) -> ReconcileReport:
         from tui.core.reconcile import reconcile
 
         return await reconcile(
             self._client(), runs, redactor=self.redactor, on_progress=on_progress
         )
 
-    def _client(self):
+    def _client(self) -> Any:  # an ExchangeClient (Any: the demo adds the B2TRADER book)
         if self.client is None:
             raise OrderTuiError("not connected yet")
         return self.client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -95,7 +96,7 @@ class OrderRow:
         return cls.from_b2trader(order)
 
     @classmethod
-    def many(cls, orders) -> list[OrderRow]:
+    def many(cls, orders: Iterable[UpbitOrder | B2TraderOrder]) -> list[OrderRow]:
         """Rows for many orders at once (a 100k listing), without the collector's pauses."""
         from tui.core.bulk import gc_paused
 
