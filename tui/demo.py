@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from tui.core.config import ResolvedProfile
+from tui.core.exchange import Exchange
 from tui.core.models.b2trader import B2TraderOrder
+from tui.core.resolve import ResolvedProfile
 
 DEMO_PROFILE = "demo"
 # Said wherever the demo lists B2TRADER orders: the real platform documents no such list.
@@ -74,7 +75,7 @@ def start_demo(
     creds = server.credentials
     upbit = ResolvedProfile(
         name=DEMO_PROFILE,
-        exchange="upbit",
+        exchange=Exchange.UPBIT.value,
         region=region,
         base_url=server.base_url,
         access_key=SecretStr(creds["upbit"]["access_key"]),
@@ -84,7 +85,7 @@ def start_demo(
     )
     b2 = ResolvedProfile(
         name=DEMO_PROFILE,
-        exchange="b2trader",
+        exchange=Exchange.B2TRADER.value,
         region=region,
         base_url=server.base_url,
         account_id=str(creds["b2trader"]["account_id"]),

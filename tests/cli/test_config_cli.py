@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import home_env
-from tui.core.config import TEMPLATE, load_config
+from tui.core.config_read import load_config
+from tui.core.config_write import TEMPLATE
 
 
 def run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess:

@@ -7,17 +7,12 @@ import stat
 
 import pytest
 
-from tui.core.config import (
-    AppConfig,
-    Overrides,
-    Profile,
-    default_config_path,
-    load_config,
-    mask,
-    resolve,
-    save_config,
-)
+from tui.core.config import AppConfig, Overrides, Profile, mask
+from tui.core.config_read import load_config
+from tui.core.config_write import save_config
 from tui.core.errors import ConfigError
+from tui.core.paths import default_config_path
+from tui.core.resolve import resolve
 from tui.core.urls import check_base_url
 
 FILE = """

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import tui.core.safe_read as safe_read
-from tui.core.config import MAX_CONFIG_BYTES, load_config
+from tui.core.config_read import MAX_CONFIG_BYTES, load_config
 from tui.core.errors import ConfigError
 from tui.core.parsing import read_input_file
 from tui.core.safe_read import FileRefused, read_regular

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.config import load_config
+from tui.core.config_read import load_config
 from tui.core.errors import ConfigError, InputError, validation_message
 from tui.core.journal import Journal, make_dir
 from tui.core.parsing import MAX_INPUT_BYTES, read_input_file

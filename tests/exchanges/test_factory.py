@@ -10,8 +10,10 @@ import httpx
 import jwt
 import pytest
 
-from tui.core.config import Overrides, load_config, resolve
+from tui.core.config import Overrides
+from tui.core.config_read import load_config
 from tui.core.refs import OrderRef
+from tui.core.resolve import resolve
 from tui.exchanges.b2trader import DEFAULT_RPS
 from tui.exchanges.factory import make_client
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.config import Overrides, load_config, mask, resolve
+from tui.core.config import Overrides, mask
+from tui.core.config_read import load_config
+from tui.core.resolve import resolve
 from tui.exchanges.b2trader import B2TraderClient
 from tui.exchanges.upbit import UpbitClient
 

@@ -189,7 +189,7 @@ async def test_profile_names_from_the_config_are_not_markup(make_app):
     """A config file may come from someone else: a profile named like an action link is a name."""
     import os
 
-    from tui.core.config import default_config_path
+    from tui.core.paths import default_config_path
     from tui.ui.screens.profiles import ProfilesScreen
 
     path = default_config_path()

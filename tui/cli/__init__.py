@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from tui import __version__
+from tui.core.exchange import EXCHANGE_NAMES, Exchange
 
 EPILOG = """\
 Without a command, ordertui opens the TUI (demo mode on the built-in simulator when no
@@ -35,7 +36,7 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     g.add_argument(
         "--profile", metavar="NAME", default=default, help="profile from the config file"
     )
-    g.add_argument("--exchange", choices=("upbit", "b2trader"), default=default, help="exchange")
+    g.add_argument("--exchange", choices=EXCHANGE_NAMES, default=default, help="exchange")
     g.add_argument(
         "--region", metavar="kr|sg|id|th", default=default, help="Upbit region (default kr)"
     )
@@ -109,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--dry-run", action="store_true", help="print the planned requests and send nothing"
     )
-    c.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    c.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object with the results (and internal_errors: bugs of ordertui "
+        "caught during the run, 0 on a clean run)",
+    )
 
     o = command("orders", "List open orders (B2TRADER: from its open-orders stream).")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")
@@ -181,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="add or replace a profile; secrets are read from the environment or asked"
     )
     add.add_argument("name")
-    add.add_argument("--exchange", choices=("upbit", "b2trader"), default="upbit")
+    add.add_argument("--exchange", choices=EXCHANGE_NAMES, default=Exchange.UPBIT.value)
     add.add_argument("--region", choices=("kr", "sg", "id", "th"))
     add.add_argument("--base-url", metavar="URL")
     add.add_argument("--account-id", metavar="ID")

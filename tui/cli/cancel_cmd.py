@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 from tui.cli.common import Context, ask, stderr_is_tty
 from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
-from tui.core.events import Event, OrderOutcome, Outcome, RunReport
+from tui.core.events import Event, OrderOutcome, OrderResult, Outcome, RunReport
+from tui.core.exchange import Exchange
 from tui.core.refs import IdKind, OrderRef, RefError
 from tui.core.visible import visible
 
 if TYPE_CHECKING:
     from tui.core.engine import CancelEngine
+    from tui.core.planner import Plan
+    from tui.core.ports import ExchangeClient
 
 
 def collect_refs(ctx: Context) -> list[OrderRef]:
@@ -49,12 +52,11 @@ def collect_refs(ctx: Context) -> list[OrderRef]:
 
 def run_cancel(ctx: Context) -> int:
     refs = collect_refs(ctx)
-    hint = "b2trader" if all(r.kind is IdKind.ORDER_ID for r in refs) else "upbit"
+    hint = Exchange.B2TRADER if all(r.kind is IdKind.ORDER_ID for r in refs) else Exchange.UPBIT
     profile = ctx.profile(exchange_hint=hint)
     from tui.core.engine import CancelEngine
-    from tui.exchanges.factory import make_client
 
-    client = make_client(profile)
+    client = ctx.client(profile)
     try:
         engine = CancelEngine(client)
         plan = engine.plan(refs)
@@ -105,7 +107,7 @@ def run_cancel(ctx: Context) -> int:
     return exit_code(report)
 
 
-def client_closed(client) -> bool:
+def client_closed(client: object) -> bool:
     inner = getattr(client, "_client", None)
     return inner is None or inner.is_closed
 
@@ -176,7 +178,9 @@ class Stopper:
                 pass
 
 
-async def _run(engine: CancelEngine, refs, client, stopper: Stopper) -> RunReport:
+async def _run(
+    engine: CancelEngine, refs: list[OrderRef], client: ExchangeClient, stopper: Stopper
+) -> RunReport:
     loop = asyncio.get_running_loop()
     stopper.install(loop)
     try:
@@ -233,7 +237,7 @@ class _Progress:
             terminal.write(sys.stderr, "\n")
 
 
-def _print_plan(ctx: Context, target: str, plan, *, as_json: bool) -> None:
+def _print_plan(ctx: Context, target: str, plan: Plan, *, as_json: bool) -> None:
     if as_json:
         print(
             decimal_json.dumps(
@@ -276,7 +280,7 @@ def print_summary(
     def print(text: str) -> None:  # noqa: A001 - every line of the summary goes out scrubbed
         terminal.write(file or sys.stdout, visible(scrub(text)) + "\n")  # one line each
 
-    def listed(outcome: Outcome, label: str, line) -> None:
+    def listed(outcome: Outcome, label: str, line: Callable[[OrderResult], None]) -> None:
         results = report.by_outcome(outcome)
         shown = results if most is None else results[:most]
         for result in shown:
@@ -285,7 +289,7 @@ def print_summary(
             more = len(results) - len(shown)
             print(f"  ... and {more} more {label} (all in the journal, run {report.run_id})")
 
-    def failed(result) -> None:
+    def failed(result: OrderResult) -> None:
         err = result.error
         market = f" {result.row.market}" if result.row and result.row.market else ""
         print(
@@ -311,3 +315,16 @@ def print_summary(
     listed(Outcome.NOT_SENT, "not sent", lambda r: print(f"  not sent {r.ref.value}"))
     if report.halted:
         print(f"Run halted: {report.halted}")
+    if report.internal_errors:
+        print(internal_errors_line(report.internal_errors))
+
+
+def internal_errors_line(count: int) -> str:
+    """Said after a run that caught bugs of ours: the outcomes stand (each was recorded and, where
+    the answer was lost, looked up), but the run was not clean and the log says why."""
+    from tui.cli.logs import log_path
+
+    return (
+        f"ordertui: {count} internal error(s) caught during this run (a bug in ordertui, "
+        f"not the exchange): the outcomes above stand; details in {log_path()}"
+    )

@@ -4,28 +4,44 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TextIO
 
-from tui.core.config import REGIONS, AppConfig, Overrides, ResolvedProfile, load_config, resolve
-from tui.core.errors import InputError, OrderTuiError
+from tui.connection import Connection, journal_dir
+from tui.core.config import AppConfig, Overrides
+from tui.core.errors import OrderTuiError
 from tui.core.redact import Redactor
+from tui.core.resolve import ResolvedProfile
 from tui.core.visible import visible
+
+if TYPE_CHECKING:
+    from tui.core.journal import Journal
+    from tui.core.ports import ExchangeClient
+    from tui.demo import DemoSession
 
 
 class Context:
+    """One command's view of the connection (`tui.connection`), from its parsed arguments."""
+
     def __init__(self, args: argparse.Namespace, redactor: Redactor) -> None:
         self.args = args
         self.redactor = redactor
-        self._config: AppConfig | None = None
-        self.demo_session: Any = None
+        self.connection = Connection(
+            config_path=getattr(args, "config", None),
+            overrides=self.overrides(),
+            redactor=redactor,
+        )
 
     # ---- configuration ----------------------------------------------------------------------
     @property
     def config(self) -> AppConfig:
-        if self._config is None:
-            self._config = load_config(getattr(self.args, "config", None))
-        return self._config
+        conn = self.connection
+        return conn.config if conn.config is not None else conn.load_config()
+
+    @property
+    def demo_session(self) -> DemoSession | None:
+        return self.connection.demo
 
     def overrides(self) -> Overrides:
         a = self.args
@@ -40,53 +56,19 @@ class Context:
 
     def profile(self, *, exchange_hint: str | None = None) -> ResolvedProfile:
         """The profile to use; with --demo, the built-in simulator (started here)."""
-        over = self.overrides()
-        if over.demo:
-            return self.demo_profile(over.exchange or exchange_hint or "upbit")
-        resolved = resolve(self.config, over)
-        for secret in (resolved.access_key, resolved.secret_key, resolved.token):
-            if secret is not None:
-                self.redactor.add(secret.get_secret_value())
-        return resolved
+        conn = self.connection
+        if conn.overrides.demo:
+            return conn.demo_profile(conn.overrides.exchange or exchange_hint)
+        return conn.resolve()
 
-    def demo_profile(self, exchange: str) -> ResolvedProfile:
-        from tui.demo import start_demo
-
-        if self.demo_session is None:
-            region = getattr(self.args, "region", None) or "kr"
-            if region not in REGIONS:
-                raise InputError(f"unknown region {region!r}: choose one of {', '.join(REGIONS)}")
-            self.demo_session = start_demo(region=region)
-        session = self.demo_session
-        profile = session.b2trader_profile if exchange == "b2trader" else session.profile
-        for secret in (profile.access_key, profile.secret_key, profile.token):
-            if secret is not None:
-                self.redactor.add(secret.get_secret_value())
-        return profile
+    def client(self, profile: ResolvedProfile) -> ExchangeClient:
+        return self.connection.make_client(profile)
 
     def journal_dir(self) -> Path:
-        from tui.core.journal import default_dir
+        return journal_dir()
 
-        return default_dir()
-
-    def journal(self, profile: ResolvedProfile):
-        from tui.core.config import JournalConfig
-        from tui.core.journal import Journal
-
-        try:
-            settings = self.config.journal
-        except OrderTuiError:
-            if not profile.demo:
-                raise
-            settings = JournalConfig()  # a demo run needs no config file
-        return Journal(
-            self.journal_dir(),
-            profile=profile.name,
-            demo=profile.demo,
-            redactor=self.redactor,
-            max_mb=settings.max_mb,
-            keep_runs=settings.keep_runs,
-        )
+    def journal(self, profile: ResolvedProfile) -> Journal:
+        return self.connection.open_journal(profile)
 
     # ---- output -------------------------------------------------------------------------------
     def fail(self, exc: OrderTuiError) -> None:
@@ -97,9 +79,7 @@ class Context:
             print(f"  hint: {visible(self.redactor.scrub(exc.hint))}", file=sys.stderr)
 
     def close(self) -> None:
-        if self.demo_session is not None:
-            self.demo_session.stop()
-            self.demo_session = None
+        self.connection.close()
 
 
 def ask(question: str) -> bool | None:
@@ -115,7 +95,7 @@ def ask(question: str) -> bool | None:
     return None
 
 
-def _terminals():
+def _terminals() -> Iterator[tuple[TextIO, TextIO]]:
     if sys.stdin.isatty() and sys.stderr.isatty():
         yield sys.stdin, sys.stderr
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
@@ -14,16 +15,16 @@ from tui.core.config import (
     ENV_B2_TOKEN,
     ENV_UPBIT_ACCESS,
     ENV_UPBIT_SECRET,
-    TEMPLATE,
     AppConfig,
     Profile,
-    default_config_path,
-    load_config,
     mask,
-    write_private,
 )
 from tui.core.config_edit import save_profile
+from tui.core.config_read import load_config
+from tui.core.config_write import TEMPLATE, write_private
 from tui.core.errors import EXIT_OK, EXIT_USAGE, ConfigError, InputError, validation_message
+from tui.core.exchange import Exchange
+from tui.core.paths import default_config_path
 
 
 def run_config(ctx: Context) -> int:
@@ -86,8 +87,8 @@ def _add(ctx: Context, path: str) -> int:
     return EXIT_OK
 
 
-def _new_profile(args) -> Profile:
-    if args.exchange == "upbit":
+def _new_profile(args: argparse.Namespace) -> Profile:
+    if args.exchange == Exchange.UPBIT:
         return Profile(
             exchange="upbit",
             region=args.region or "kr",

@@ -104,6 +104,7 @@ def run_journal(ctx: Context) -> int:
                             "finished": r.finished,
                             "halted": r.halted,
                             "aborted": r.aborted,
+                            "internal_errors": r.internal_errors,
                             "counts": r.counts,
                             "unresolved": len(r.unresolved()),
                             "bad_lines": r.bad_lines,
@@ -131,6 +132,8 @@ def run_journal(ctx: Context) -> int:
             status = "UNREADABLE"
         elif r.bad_lines or not r.read_whole:
             status += ", damaged"
+        if r.internal_errors:
+            status += f", {r.internal_errors} internal error(s)"
         rows.append(
             [
                 r.run_id,
@@ -149,4 +152,9 @@ def run_journal(ctx: Context) -> int:
         )
     )
     print(f"journal: {directory}")
+    caught = sum(r.internal_errors for r in runs)
+    if caught:
+        from tui.cli.logs import log_path
+
+        print(f"internal errors: bugs in ordertui caught during a run; details in {log_path()}")
     return EXIT_OK

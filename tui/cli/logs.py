@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from io import TextIOWrapper
 from pathlib import Path
+from typing import Any, TextIO
 
 from tui.core.redact import RedactingFilter, Redactor
 from tui.core.visible import visible
@@ -18,7 +20,7 @@ _REDACTOR = Redactor()
 class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
     """Every log file it opens (the first, and each after a rotation) is readable by its owner only."""
 
-    def _open(self):  # type: ignore[override]
+    def _open(self) -> TextIOWrapper:
         stream = super()._open()
         try:
             os.chmod(self.baseFilename, 0o600)
@@ -49,19 +51,19 @@ class ScrubbingStream:
     the commands' own tables and progress line use them). JSON stays valid JSON: the escapes
     written for characters it leaves raw (DEL, C1, bidi) are JSON escapes of the same text."""
 
-    def __init__(self, stream, redactor: Redactor) -> None:
+    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
         self._stream = stream
         self._redactor = redactor
 
     def write(self, text: str) -> int:
         return self._stream.write(visible(self._redactor.scrub(text), keep="\n\r\t"))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 
 def log_path() -> Path:
-    from tui.core.config import state_dir
+    from tui.core.paths import state_dir
 
     override = os.environ.get("ORDERTUI_LOG_FILE")
     return Path(override) if override else state_dir() / "ordertui.log"

@@ -15,17 +15,17 @@ from tui.cli.common import Context, stderr_is_tty
 from tui.cli.table import render
 from tui.core import decimal_json
 from tui.core.errors import EXIT_OK, EXIT_PARTIAL, ListingIncomplete, PartialResponse
+from tui.core.exchange import Exchange
 from tui.core.models.row import OrderRow
 
 
 def run_orders(ctx: Context) -> int:
     profile = ctx.profile()
-    from tui.exchanges.factory import make_client
-
-    client = make_client(profile)
+    client = ctx.client(profile)
     show_progress = stderr_is_tty() and not ctx.args.json
     market = ctx.args.market
-    demo_book = profile.exchange == "b2trader" and profile.demo and ctx.demo_session is not None
+    demo = ctx.demo_session if profile.exchange == Exchange.B2TRADER and profile.demo else None
+    demo_book = demo is not None
 
     def on_page(page: int, total: int) -> None:
         if show_progress:
@@ -34,10 +34,10 @@ def run_orders(ctx: Context) -> int:
 
     async def load() -> list[Any]:
         try:
-            if demo_book:
-                orders = await ctx.demo_session.b2trader_orders()
+            if demo is not None:
+                orders = await demo.b2trader_orders()
                 return [o for o in orders if market is None or o.marketId == market]
-            if profile.exchange == "b2trader":  # no REST list: the stream's first snapshot
+            if profile.exchange == Exchange.B2TRADER:  # no REST list: the stream's first snapshot
                 from tui.cli.watch_cmd import first_snapshot
 
                 orders = await first_snapshot(ctx)
@@ -96,7 +96,7 @@ def _unreadable(items: list[dict[str, str | None]]) -> list[str]:
 
 
 def _print_table(rows: list[OrderRow], exchange: str) -> None:
-    id_header = "order id" if exchange == "b2trader" else "uuid"
+    id_header = "order id" if exchange == Exchange.B2TRADER else "uuid"
     print(
         render(
             [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import sys
+from typing import Any
 
 from tui.cli.common import Context, ask
 from tui.cli.journal_cmd import print_warnings
@@ -12,7 +13,7 @@ from tui.cli.table import render
 from tui.core import decimal_json
 from tui.core.errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
 from tui.core.journal import list_runs
-from tui.core.reconcile import matching_runs, reconcile
+from tui.core.reconcile import ReconcileReport, matching_runs, reconcile
 
 
 def run_reconcile(ctx: Context) -> int:
@@ -23,9 +24,7 @@ def run_reconcile(ctx: Context) -> int:
     pending = sum(len(r.unresolved()) for r in usable)
     if not pending:
         return _print(ctx, None, skipped, pending)
-    from tui.exchanges.factory import make_client
-
-    client = make_client(profile)
+    client = ctx.client(profile)
     if not ctx.args.yes:
         answer = ask(
             f"Look up {pending} unresolved order(s) from {len(usable)} run(s) on {client.describe()}?"
@@ -39,7 +38,7 @@ def run_reconcile(ctx: Context) -> int:
             asyncio.run(client.aclose())
             return EXIT_USAGE
 
-    async def go():
+    async def go() -> ReconcileReport:
         try:
             return await reconcile(client, usable, redactor=ctx.redactor)
         finally:
@@ -50,11 +49,13 @@ def run_reconcile(ctx: Context) -> int:
     return _print(ctx, report, report.skipped_runs, pending)
 
 
-def _print(ctx: Context, report, skipped, pending: int) -> int:
+def _print(
+    ctx: Context, report: ReconcileReport | None, skipped: list[tuple[str, str]], pending: int
+) -> int:
     settled = report.settled if report is not None else []
     unsettled = [s for s in settled if s.outcome in ("unknown", "needs_manual_check")]
 
-    def print(text: str, **kw) -> None:  # noqa: A001 - look-up errors may echo what we sent: scrub
+    def print(text: str, **kw: Any) -> None:  # noqa: A001 - look-up errors may echo what we sent: scrub
         builtins.print(ctx.redactor.scrub(text), **kw)
 
     if ctx.args.json:
@@ -71,7 +72,7 @@ def _print(ctx: Context, report, skipped, pending: int) -> int:
             )
         )
     else:
-        if not settled:
+        if report is None or not settled:
             print("Nothing to reconcile: no unresolved orders for this profile.")
         else:
             print(

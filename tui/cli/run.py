@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui.core import terminal
 from tui.core.errors import EXIT_PARTIAL, EXIT_USAGE, OrderTuiError
 from tui.core.visible import visible
+
+if TYPE_CHECKING:
+    from tui.cli.common import Context
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -19,8 +24,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command is not None:  # the TUI draws on the terminal itself; it shows no secrets
         from tui.cli.logs import ScrubbingStream
 
-        sys.stdout = ScrubbingStream(sys.stdout, redactor)  # type: ignore[assignment]
-        sys.stderr = ScrubbingStream(sys.stderr, redactor)  # type: ignore[assignment]
+        sys.stdout = ScrubbingStream(sys.stdout, redactor)
+        sys.stderr = ScrubbingStream(sys.stderr, redactor)
     ctx = Context(args, redactor)
     try:
         return _run(args, ctx)
@@ -67,7 +72,7 @@ COMMANDS: dict[str | None, tuple[str, str]] = {
 }
 
 
-def _run(args: argparse.Namespace, ctx) -> int:
+def _run(args: argparse.Namespace, ctx: Context) -> int:
     """Import the command's module only now: `ordertui --help` stays fast."""
     import importlib
 
@@ -76,4 +81,5 @@ def _run(args: argparse.Namespace, ctx) -> int:
         print(f"ordertui: unknown command {args.command!r}", file=sys.stderr)
         return EXIT_USAGE
     module, function = target
-    return getattr(importlib.import_module(module), function)(ctx)
+    command: Callable[[Context], int] = getattr(importlib.import_module(module), function)
+    return command(ctx)

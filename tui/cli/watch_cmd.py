@@ -19,7 +19,7 @@ import contextlib
 import signal
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.common import Context
 from tui.core import decimal_json
@@ -35,6 +35,9 @@ from tui.core.models.stream import (
 )
 from tui.core.visible import visible
 
+if TYPE_CHECKING:
+    from tui.exchanges.stream_base import OrderStream
+
 _WATCHED = ("state", "status", "remainingAmount", "executionPrice", "commissionAmount")
 
 
@@ -46,7 +49,7 @@ class StreamAuthRefused(StreamRefused):
     exit_code = EXIT_AUTH
 
 
-def _stream(ctx: Context, markets: list[str] | None = None, **options: Any):
+def _stream(ctx: Context, markets: list[str] | None = None, **options: Any) -> OrderStream:
     from tui.exchanges.stream_factory import make_order_stream
 
     return make_order_stream(ctx.profile(), markets=markets or [], **options)

@@ -9,8 +9,10 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from tui.core.config import TEMPLATE, AppConfig, Profile, write_private
+from tui.core.config import AppConfig, Profile
+from tui.core.config_write import TEMPLATE, write_private
 from tui.core.errors import ConfigError, validation_message
+from tui.core.exchange import Exchange
 
 
 def profile_entry(profile: Profile) -> dict[str, Any]:
@@ -18,7 +20,7 @@ def profile_entry(profile: Profile) -> dict[str, Any]:
     profile never has one), secrets revealed: the file is where they are kept."""
     entry: dict[str, Any] = {}
     for key, value in profile.model_dump(exclude_unset=True, exclude_none=True).items():
-        if key == "jwt_algorithm" and profile.exchange != "upbit":
+        if key == "jwt_algorithm" and profile.exchange != Exchange.UPBIT.value:
             continue
         entry[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
     entry.setdefault("exchange", profile.exchange)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from tui.core.exchange import Exchange
 
 # Exit codes of the command line (README "Exit codes").
 EXIT_OK = 0
@@ -51,9 +55,9 @@ B2TRADER_HINTS: dict[str, str] = {
 
 
 def hint_for(name: str | None, status: int | None = None, *, exchange: str | None = None) -> str:
-    if exchange == "b2trader" and name in B2TRADER_HINTS:
+    if exchange == Exchange.B2TRADER and name in B2TRADER_HINTS:
         return B2TRADER_HINTS[name]
-    if exchange == "b2trader" and status == 404 and not name:
+    if exchange == Exchange.B2TRADER and status == 404 and not name:
         return B2TRADER_HINTS["order_not_found"]
     if name and name in HINTS:
         return HINTS[name]
@@ -287,7 +291,7 @@ def validation_message(exc: Exception, *, what: str = "value") -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def error_text(error: dict) -> str:
+def error_text(error: Mapping[str, Any]) -> str:
     """The message of one pydantic error dict, without the "Value error, " prefix."""
     ctx = error.get("ctx") or {}
     cause = ctx.get("error") if isinstance(ctx, dict) else None

@@ -34,7 +34,7 @@ CSV_COLUMNS = (
 
 def report_to_dict(report: RunReport) -> dict[str, Any]:
     """`{"exchange", "requested", "cancelled": [full order objects], "failed": [...], "unknown": [...],
-    "not_sent": [...], "requests", "elapsed_s", "run_id", "halted"}`."""
+    "not_sent": [...], "requests", "elapsed_s", "run_id", "halted", "internal_errors"}`."""
     cancelled = []
     for result in report.by_outcome(Outcome.CANCELLED):
         if result.row is not None and result.row.known:
@@ -52,6 +52,8 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
         "requests": report.requests,
         "elapsed_s": round(report.elapsed_s, 3),
         "halted": report.halted,
+        # Bugs of ours the engine caught and survived; each is in the log with its traceback.
+        "internal_errors": report.internal_errors,
     }
 
 
@@ -63,7 +65,7 @@ def _csv_row(result: OrderResult) -> list[str]:
         if value is None:
             return ""
         if hasattr(value, "isoformat"):
-            return value.isoformat()
+            return str(value.isoformat())
         return str(value)
 
     return [

@@ -50,7 +50,7 @@ def default_dir() -> Path:
     override = os.environ.get("ORDERTUI_JOURNAL_DIR")
     if override:
         return Path(override)
-    from tui.core.config import data_dir
+    from tui.core.paths import data_dir
 
     return data_dir() / "journal"
 
@@ -162,6 +162,8 @@ class Journal:
                 "elapsed_s": round(report.elapsed_s, 3),
                 "halted": report.halted,
                 "aborted": report.aborted,
+                # Bugs of ours the engine caught and survived (logged with their traceback).
+                "internal_errors": report.internal_errors,
             },
             sync=True,
         )

@@ -67,6 +67,7 @@ class RunRecord:
     finished: bool = False
     halted: str | None = None
     aborted: bool = False
+    internal_errors: int = 0  # bugs of ours the engine caught during the run (see the log)
     orders: dict[str, OrderState] = field(default_factory=dict)
     bad_lines: int = 0
     aliases: dict[str, str] = field(default_factory=dict)  # ref -> the ref of the same order
@@ -191,6 +192,7 @@ def _apply(run: RunRecord, record: Record) -> None:
         run.finished = True
         run.halted = record.halted
         run.aborted = record.aborted
+        run.internal_errors = record.internal_errors
 
 
 def _records(handle: BinaryIO, run: RunRecord) -> Iterator[Record | None]:

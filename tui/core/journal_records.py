@@ -82,6 +82,7 @@ class Finish(_Record):
     type: Literal["finish"]
     halted: str | None = None
     aborted: bool = False
+    internal_errors: int = Field(default=0, ge=0)  # absent in journals older than the field
 
 
 Record = RunHeader | PlanPart | Intent | OutcomeRecord | Finish

@@ -33,5 +33,5 @@ async def look_up(
             for r in part
             if r.value.lower() in named or not (anonymous or r.value.lower() in unreadable)
         }
-        return LookupAnswer(exc.orders, settled, exc.message)
-    return LookupAnswer(orders, set(part), None)
+        return LookupAnswer(list(exc.orders), settled, exc.message)
+    return LookupAnswer(list(orders), set(part), None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,7 +289,7 @@ def _parse_table(text: str) -> ParseResult | None:
     return out.result
 
 
-def _records(reader, first_line: int):
+def _records(reader: Any, first_line: int) -> Iterator[list[str]]:
     """The CSV records; a field past the csv module's limit is an input error, not a crash.
 
     It almost always means an unclosed quote that swallowed the rest of the file: reading on
@@ -376,7 +377,9 @@ def _looks_full(item: dict[str, Any]) -> bool:
     return ("market" in item or "marketId" in item) and ("side" in item)
 
 
-def _full_row(parse, item: dict[str, Any]) -> OrderRow | None:
+def _full_row(
+    parse: Callable[[dict[str, Any]], UpbitOrder | B2TraderOrder], item: dict[str, Any]
+) -> OrderRow | None:
     try:
         return OrderRow.from_order(parse(item))
     except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -83,6 +84,6 @@ def _show(text: str, limit: int = 60) -> str:
     return repr(shown)
 
 
-def dedupe(refs) -> list[OrderRef]:
+def dedupe(refs: Iterable[OrderRef]) -> list[OrderRef]:
     """Refs in first-seen order, each once."""
     return list(dict.fromkeys(refs))

@@ -10,6 +10,7 @@ once in the report (`--json`), the summary and the journal.
 from __future__ import annotations
 
 from tui.core.events import OrderResult, Outcome, RunReport
+from tui.core.models.row import OrderRow
 from tui.core.refs import IdKind
 
 # Which result speaks for a merged order when none of them was cancelled and none confirmed:
@@ -109,7 +110,7 @@ def _speaker(members: list[OrderResult]) -> OrderResult:
     return members[0]
 
 
-def _fullest_row(members: list[OrderResult], best: OrderResult):
+def _fullest_row(members: list[OrderResult], best: OrderResult) -> OrderRow | None:
     if best.row is not None and best.row.known:
         return best.row
     return next((r.row for r in members if r.row is not None and r.row.known), None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from tui.core.config import ResolvedProfile
 from tui.core.errors import ConfigError
+from tui.core.exchange import Exchange
 from tui.core.ports import ExchangeClient
+from tui.core.resolve import ResolvedProfile
 from tui.exchanges.b2trader import DEFAULT_RPS, B2TraderClient
 from tui.exchanges.upbit import UpbitClient
 
@@ -24,7 +25,7 @@ def make_client(
             + "; ".join(missing)
             + " (or use --demo for the built-in simulator)"
         )
-    if profile.exchange == "b2trader":
+    if profile.exchange == Exchange.B2TRADER:
         assert profile.token is not None and profile.base_url is not None
         return B2TraderClient(
             profile.base_url,

@@ -71,7 +71,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter capped exponential: somewhere in [cap/2, cap]."""
-        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        cap = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
         return cap * (0.5 + random.random() / 2)
 
 

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,7 +54,7 @@ class Backoff:
     jitter: float = 0.5
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        base = min(self.cap, self.first * 2 ** max(0, attempt - 1))
+        base: float = min(self.cap, self.first * 2.0 ** max(0, attempt - 1))
         share = (rng or random).uniform(1.0 - self.jitter, 1.0)
         return base * share
 
@@ -175,7 +175,7 @@ class OrderStream:
     def _session(self) -> AsyncIterator[StreamEvent]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    async def watch_orders(self) -> AsyncIterator[StreamEvent]:
+    async def watch_orders(self) -> AsyncGenerator[StreamEvent, None]:
         attempt = 0
         while not self._closed.is_set():
             try:

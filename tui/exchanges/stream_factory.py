@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tui.core.config import ResolvedProfile
 from tui.core.errors import ConfigError
+from tui.core.exchange import Exchange
+from tui.core.resolve import ResolvedProfile
 from tui.exchanges.b2trader_stream import B2TraderOrderStream
 from tui.exchanges.stream_base import OrderStream
 from tui.exchanges.upbit_stream import UpbitOrderStream
@@ -19,7 +20,7 @@ def make_order_stream(
     missing = profile.missing()
     if missing:
         raise ConfigError("missing credentials: " + "; ".join(missing))
-    if profile.exchange == "b2trader":
+    if profile.exchange == Exchange.B2TRADER:
         assert profile.token is not None and profile.base_url is not None
         return B2TraderOrderStream(
             profile.base_url, profile.token.get_secret_value(), profile.account_id, **options

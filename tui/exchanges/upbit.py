@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -223,7 +224,7 @@ class UpbitClient(HttpExchange):
             ]
             try:
                 status, batch, bad = await fetch_page(
-                    lambda params=params: self._open_page(params),
+                    functools.partial(self._open_page, params),
                     page=page,
                     policy=self.page_retry,
                 )

@@ -7,15 +7,26 @@ UI's single handle on it. Nothing here imports Textual.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.core.config import AppConfig, Overrides, ResolvedProfile
-from tui.core.errors import ConfigError, ListingIncomplete, OrderTuiError, PartialResponse
+from tui.connection import Connection, journal_dir
+from tui.core.config import AppConfig, Overrides
+from tui.core.errors import ListingIncomplete, OrderTuiError, PartialResponse
+from tui.core.models.row import Exchange
 from tui.core.redact import Redactor
 from tui.core.refs import OrderRef
+from tui.core.resolve import ResolvedProfile
 from tui.ui.runner import ExchangeRunner, RateState
+
+if TYPE_CHECKING:
+    from tui.core.engine import CancelEngine
+    from tui.core.journal import Journal, RunRecord
+    from tui.core.reconcile import ReconcileReport
+    from tui.demo import DemoSession
+
+__all__ = ["Loaded", "ProfileInfo", "Session", "journal_dir"]  # journal_dir: the app's Settings
 
 
 @dataclass(slots=True)
@@ -23,7 +34,7 @@ class ProfileInfo:
     """What the header and the confirm modal show about the connection (never secrets)."""
 
     name: str
-    exchange: str  # "upbit" | "b2trader"
+    exchange: str  # an Exchange value
     region: str
     account_id: str | None
     target: str  # "Upbit kr" / "B2TRADER account 123"
@@ -32,7 +43,7 @@ class ProfileInfo:
 
     @property
     def where(self) -> str:
-        if self.exchange == "b2trader":
+        if self.exchange == Exchange.B2TRADER:
             return f"B2TRADER · account {self.account_id or '—'}"
         return f"Upbit · {self.region}"
 
@@ -47,15 +58,9 @@ class Loaded:
     label: str | None = None  # the note in a few words, for the status line
 
 
-def journal_dir() -> Path:
-    """Same place as the command line uses."""
-    from tui.core.journal import default_dir
-
-    return default_dir()
-
-
 class Session:
-    """One connection at a time; `switch_profile` replaces it."""
+    """One connection at a time; `switch_profile` replaces it. The config, the demo simulator,
+    the secrets and the journal are the shared `tui.connection.Connection`'s."""
 
     def __init__(
         self,
@@ -66,80 +71,59 @@ class Session:
         demo_options: dict[str, Any] | None = None,
         runner: ExchangeRunner | None = None,
     ) -> None:
-        self.config_path = Path(config_path).expanduser() if config_path else None
-        self.overrides = overrides or Overrides()
-        self.force_demo = bool(demo) or self.overrides.demo
-        self.demo_options = dict(demo_options or {})
+        self.connection = Connection(
+            config_path=config_path,
+            overrides=overrides,
+            force_demo=bool(demo),
+            demo_options=demo_options,
+            demo_wait=False,  # the simulator starts listening while the app draws itself
+        )
         self.runner = runner or ExchangeRunner()
         self.rate = RateState()
-        self.redactor = Redactor()
-        self.config: AppConfig | None = None
-        self.config_error: str | None = None
         self.profile: ResolvedProfile | None = None
-        self.demo_session: Any = None
         self.client: Any = None
-        self.exchange_choice: str = self.overrides.exchange or "upbit"
-        self.last_journal: Path | None = None
-        self.pending = None  # a connect started before the UI (see begin_connect)
+        self.exchange_choice: str = self.overrides.exchange or Exchange.UPBIT
+        # Compatibility shim: App._connect still reads it (always None now); the lead removes
+        # both at merge, together with that branch of App._connect.
+        self.pending: Any = None
 
-    def begin_connect(self):
-        """Start connecting (and, in demo, the simulator) on the exchange thread right away, so
-        it overlaps with the UI starting up. The app awaits `pending` instead of connecting."""
-        self.pending = self.runner.start().call_blocking(self.connect)
-        return self.pending
+    # ---- the shared connection's state ---------------------------------------------------------
+    @property
+    def overrides(self) -> Overrides:
+        return self.connection.overrides
+
+    @property
+    def redactor(self) -> Redactor:
+        return self.connection.redactor
+
+    @property
+    def config(self) -> AppConfig | None:
+        return self.connection.config
+
+    @property
+    def config_error(self) -> str | None:
+        return self.connection.config_error
+
+    @property
+    def demo_session(self) -> DemoSession | None:
+        return self.connection.demo
 
     # ---- configuration (UI thread, fast: no network, no simulator) -----------------------
     def load_config(self) -> AppConfig:
-        from tui.core.config import load_config
-
-        try:
-            self.config = load_config(self.config_path)
-            self.config_error = None
-        except ConfigError as exc:
-            self.config = AppConfig(path=self.config_path)
-            self.config_error = exc.message
-        return self.config
+        return self.connection.load_config_or_empty()
 
     def reload_config(self) -> str | None:
         """Read the config again (a profile added from another shell). On a problem the config
         read before stays and the problem (file and line) is returned. Blocking: call off the UI loop."""
-        from tui.core.config import load_config
-
-        try:
-            self.config = load_config(self.config_path)
-        except ConfigError as exc:
-            return exc.message
-        self.config_error = None
-        return None
+        return self.connection.reload_config()
 
     @property
     def config_file(self) -> Path:
-        from tui.core.config import default_config_path
-
-        if self.config is not None and self.config.path is not None:
-            return self.config.path
-        return self.config_path or default_config_path()
+        return self.connection.config_file
 
     def wants_demo(self) -> bool:
         """Demo when asked, or when nothing is configured to connect to."""
-        if self.force_demo:
-            return True
-        if self.config is None:
-            self.load_config()
-        if self.config_error and not self.overrides.profile:
-            return True
-        from tui.core.config import resolve
-
-        try:
-            resolved = resolve(self.config, self.overrides)
-        except ConfigError:
-            return not self.overrides.profile
-        return not resolved.has_credentials and not self.overrides.profile
-
-    def profile_names(self) -> list[str]:
-        if self.config is None:
-            self.load_config()
-        return sorted(self.config.profiles) if self.config else []
+        return self.connection.wants_demo()
 
     def info(self) -> ProfileInfo | None:
         p = self.profile
@@ -170,45 +154,27 @@ class Session:
     ) -> ResolvedProfile:
         """Resolve and build the client. Blocking (starts the simulator in demo): run it on the
         exchange thread via `runner.call_blocking`."""
-        from tui.core.config import resolve
-
-        if self.config is None:
-            self.load_config()
-        use_demo = self.wants_demo() if demo is None else demo
+        conn = self.connection
+        if conn.config is None:
+            conn.load_config_or_empty()
+        use_demo = conn.wants_demo() if demo is None else demo
         if exchange:
             self.exchange_choice = exchange
         self._close_client_sync()
         if use_demo:
-            if self.demo_session is None:
-                from tui.demo import start_demo
-
-                region = self.overrides.region or "kr"
-                self.demo_session = start_demo(region=region, wait=False, **self.demo_options)
-            session = self.demo_session
-            profile = (
-                session.b2trader_profile if self.exchange_choice == "b2trader" else session.profile
-            )
+            profile = conn.demo_profile(self.exchange_choice)
         else:
-            over = Overrides(
-                profile=profile_name or self.overrides.profile,
-                exchange=exchange or self.overrides.exchange,
-                region=self.overrides.region,
-                base_url=self.overrides.base_url,
-                account_id=self.overrides.account_id,
-                demo=False,
+            profile = conn.resolve(
+                replace(
+                    self.overrides,
+                    profile=profile_name or self.overrides.profile,
+                    exchange=exchange or self.overrides.exchange,
+                    demo=False,
+                )
             )
-            if self.config_error:
-                raise ConfigError(self.config_error)
-            profile = resolve(self.config, over)
-        for secret in (profile.access_key, profile.secret_key, profile.token):
-            if secret is not None:
-                self.redactor.add(secret.get_secret_value())
-        from tui.exchanges.factory import make_client
-
-        client = make_client(profile)
-        self.rate = (
-            RateState()
-        )  # a new budget per connection: late answers of the old client go to the old one
+        client = conn.make_client(profile)
+        # A new budget per connection: late answers of the old client go to the old one.
+        self.rate = RateState()
         client.on_rate(self.rate.update)
         self.profile = profile
         self.client = client
@@ -233,7 +199,7 @@ class Session:
         from tui.core.models.row import OrderRow
 
         client = self._client()
-        if self.profile is not None and self.profile.exchange == "b2trader":
+        if self.profile is not None and self.profile.exchange == Exchange.B2TRADER:
             if self.demo_session is not None and self.profile.demo:
                 from tui.demo import DEMO_B2_BOOK_LABEL, DEMO_B2_BOOK_NOTE
 
@@ -264,8 +230,8 @@ class Session:
         # An unreadable order stays in the table as a bare id ("unknown" fields) rather
         # than silently missing from it.
         for item in unreadable:
-            if item.get("uuid"):
-                rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
+            if uuid := item.get("uuid"):
+                rows.append(OrderRow.from_ref(OrderRef.uuid(uuid), client.exchange))
         return Loaded(rows, partial=partial)
 
     async def lookup(
@@ -296,28 +262,18 @@ class Session:
                 on_progress(done, len(refs))
         return rows
 
-    def new_engine(self, on_event: Callable[[Any], None]):
+    def new_engine(self, on_event: Callable[[Any], None]) -> tuple[CancelEngine, Journal]:
         """A cancel engine recording to the journal. Call on the exchange thread."""
         from tui.core.engine import CancelEngine
-        from tui.core.journal import Journal
 
         client = self._client()
-        settings = self.config.journal if self.config is not None else None
-        kwargs = {"max_mb": settings.max_mb, "keep_runs": settings.keep_runs} if settings else {}
-        profile = self.profile
-        journal = Journal(
-            journal_dir(),
-            profile=profile.name if profile else None,
-            demo=bool(profile and profile.demo),
-            redactor=self.redactor,
-            **kwargs,
-        )
+        journal = self.connection.open_journal(self.profile)
         engine = CancelEngine(client, recorder=journal, on_event=on_event)
         return engine, journal
 
     async def reconcile(
         self, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
-    ):
+    ) -> ReconcileReport:
         from tui.core.journal import read_run
         from tui.core.reconcile import reconcile
 
@@ -339,15 +295,15 @@ class Session:
         return runs
 
     async def reconcile_runs(
-        self, runs: list, on_progress: Callable[[int, int], None] | None = None
-    ):
+        self, runs: list[RunRecord], on_progress: Callable[[int, int], None] | None = None
+    ) -> ReconcileReport:
         from tui.core.reconcile import reconcile
 
         return await reconcile(
             self._client(), runs, redactor=self.redactor, on_progress=on_progress
         )
 
-    def _client(self):
+    def _client(self) -> Any:  # an ExchangeClient (Any: the demo adds the B2TRADER book)
         if self.client is None:
             raise OrderTuiError("not connected yet")
         return self.client
@@ -364,10 +320,8 @@ class Session:
                 self.runner.submit(self.aclose()).result(timeout=2)
             except Exception:
                 pass
-        if self.demo_session is not None:
-            try:
-                self.demo_session.stop()
-            except Exception:
-                pass
-            self.demo_session = None
+        try:
+            self.connection.close()
+        except Exception:
+            pass
         self.runner.stop()

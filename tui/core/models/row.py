@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from tui.core.exchange import Exchange  # re-exported: tui.core.models.Exchange
 from tui.core.models.b2trader import CANCELLABLE_STATUSES, B2TraderOrder
 from tui.core.models.upbit import OPEN_STATES, UpbitOrder
 from tui.core.refs import IdKind, OrderRef
-
-
-class Exchange(StrEnum):
-    UPBIT = "upbit"
-    B2TRADER = "b2trader"
-
 
 BUY_SIDES = frozenset({"bid", "buy"})
 SELL_SIDES = frozenset({"ask", "sell"})
@@ -101,7 +96,7 @@ class OrderRow:
         return cls.from_b2trader(order)
 
     @classmethod
-    def many(cls, orders) -> list[OrderRow]:
+    def many(cls, orders: Iterable[UpbitOrder | B2TraderOrder]) -> list[OrderRow]:
         """Rows for many orders at once (a 100k listing), without the collector's pauses."""
         from tui.core.bulk import gc_paused
 
