@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
+from tui.core.models.row import Exchange
 from tui.core.visible import visible
 from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
@@ -27,13 +28,13 @@ def preview_notes(result, *, exchange: str, in_table: set[str]) -> list[str]:
     if already:
         notes.append(f"{already:,} already in the table (they are updated, not doubled)")
     b2 = sum(1 for ref in result.refs if ref.kind.value == "order_id")
-    if exchange == "upbit" and b2:
+    if exchange == Exchange.UPBIT and b2:
         notes.append(
             f"{b2:,} B2TRADER order id{'s' if b2 != 1 else ''}: this Upbit session cannot cancel "
             f"{'it' if b2 == 1 else 'them'} (switch profile with p)"
         )
     upbit = len(result.refs) - b2
-    if exchange == "b2trader" and upbit:
+    if exchange == Exchange.B2TRADER and upbit:
         notes.append(
             f"{upbit:,} Upbit id{'s' if upbit != 1 else ''}: this B2TRADER session cannot cancel "
             f"{'it' if upbit == 1 else 'them'} (switch profile with p)"
