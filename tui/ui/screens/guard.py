@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import ClassVar, Final
 
 from textual._time import get_time
-from textual.screen import ModalScreen
 
 from tui.ui.app_access import ordertui_app_or_none
+from tui.ui.screens.dialog import DialogScreen
 
 CONFIRM_GUARD_S: Final = 0.5
 """How long a destructive question refuses its confirming keys after it appears (seconds)."""
@@ -26,7 +26,7 @@ def key_clock() -> float:
     return get_time()
 
 
-class GuardedModal(ModalScreen[bool]):
+class GuardedModal(DialogScreen[bool]):
     """A yes/no modal whose confirming actions call `shown_long_enough` first."""
 
     guard_interval: ClassVar[float] = CONFIRM_GUARD_S

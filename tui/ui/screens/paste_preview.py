@@ -8,12 +8,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 
 from tui.core.models.row import Exchange
 from tui.core.visible import visible
 from tui.ui.formatting import safe_text
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 PREVIEW_ROWS = 8
@@ -89,7 +89,7 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
     return Group(*parts, Text(""), table)
 
 
-class PastePreviewScreen(ModalScreen[bool]):
+class PastePreviewScreen(DialogScreen[bool]):
     BINDINGS = [
         Binding("enter", "add", "Add to table", id="preview.add"),
         Binding("a", "add", "Add", show=False, id="preview.add_a"),
@@ -104,7 +104,7 @@ class PastePreviewScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         found = len(self.result.refs)
-        with Vertical():
+        with self.dialog_box():
             source = "the paste" if self.source == "paste" else self.source
             yield Plain(
                 f"Add {found:,} order{'s' if found != 1 else ''} from {source}?", id="title"
