@@ -67,6 +67,7 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
     from tui.core.config import Overrides
     from tui.ui.app import OrderTuiApp
     from tui.ui.screens.confirm import ConfirmScreen
+    from tui.ui.screens.guard import CONFIRM_GUARD_S
     from tui.ui.screens.results import ResultsScreen
     from tui.ui.session import Session
 
@@ -128,6 +129,8 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
             await pilot.press("a")
             await pilot.press("c")
             await wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+            # The confirm refuses keys for its guard after it appears: wait, as a person reads.
+            await asyncio.sleep(CONFIRM_GUARD_S + 0.1)
             if app.screen.summary.must_type:
                 await pilot.press(*str(orders), "enter")
             else:

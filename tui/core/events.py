@@ -82,13 +82,6 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class RateInfo:
-    group: str
-    remaining: int
-    limit: int
-
-
-@dataclass(frozen=True, slots=True)
 class Notice:
     """Something the user should read (a back-off, a halt, a reconcile pass)."""
 
@@ -129,4 +122,4 @@ class RunFinished:
     report: RunReport
 
 
-Event = RunStarted | RequestSent | RequestDone | OrderOutcome | RateInfo | Notice | RunFinished
+Event = RunStarted | RequestSent | RequestDone | OrderOutcome | Notice | RunFinished

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from tui.core.engine import CLOSED_CANCELLED, CLOSED_FILLED, CLOSED_OTHER
-from tui.core.errors import Blocked, OrderTuiError
+from tui.core.errors import Blocked, ErrorInfo, OrderTuiError, hint_for
+from tui.core.events import Outcome, RunReport
 from tui.core.journal import RunRecord, _now, append_records, clip_text, ref_from_key
 from tui.core.lookup import look_up
 from tui.core.models.row import OrderRow
+from tui.core.models.states import CLOSED_CANCELLED, CLOSED_FILLED, CLOSED_OTHER
 from tui.core.planner import chunks
 from tui.core.ports import ExchangeClient, Order
 from tui.core.redact import Redactor
@@ -84,6 +85,34 @@ def state_outcome(state: str | None) -> str:
     if state in CLOSED_FILLED or state in CLOSED_OTHER:
         return "failed"
     return "open"
+
+
+def apply_to_report(report: RunReport, reconciled: ReconcileReport) -> int:
+    """Write what a reconcile found into the run's report (the results screen shows it).
+
+    An order found cancelled becomes cancelled; one found filled, gone or still open becomes
+    failed, with why (still open: the cancel did not take effect, retry it); one the look-up
+    could not settle stays as it was. Returns how many results changed."""
+    changed = 0
+    for item in reconciled.settled:
+        result = report.results.get(item.ref.key)
+        if result is None or item.outcome not in ("cancelled", "failed", "open"):
+            continue
+        result.outcome = Outcome.CANCELLED if item.outcome == "cancelled" else Outcome.FAILED
+        if item.outcome == "open":
+            result.error = ErrorInfo(
+                None,
+                "still_open",
+                "the order is still open: the cancel did not take effect",
+                "Cancel it again (R retries failed orders).",
+            )
+        elif item.outcome == "failed" and item.note:
+            result.error = ErrorInfo(None, item.note, item.state or item.note, hint_for(item.note))
+        if item.row is not None:
+            result.row = item.row
+        result.confirmed = True
+        changed += 1
+    return changed
 
 
 async def reconcile(

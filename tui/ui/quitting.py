@@ -15,11 +15,9 @@ both used to kill the app on the spot, mid-run.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,21 +45,16 @@ class QuitDuringRun:
 
 async def abort_and_quit(app: OrderTuiApp, reason: str) -> None:
     """Abort the running cancel, wait for the requests on the wire, then exit the app."""
-    main = app.main
-    if not main.running:  # it ended by itself while the question was open
+    run = app.cancel_run
+    if not run.running:  # it ended by itself while the question was open
         app.exit()
         return
-    before = main.last_report
+    before = run.last_report
     app.quitting = True
-    main._abort_requested = True  # the engine may not exist yet: it is aborted when it does
-    engine = main._engine
-    if engine is not None:
-        app.session.runner.call_soon(engine.abort, reason)
-    deadline = time.monotonic() + QUIT_WAIT_S
-    while main.running and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    run.abort(reason)
+    await run.wait_finished(QUIT_WAIT_S)
     client = app.session.client
-    report = main.last_report if main.last_report is not before else None
+    report = run.last_report if run.last_report is not before else None
     app.quit_during_run = QuitDuringRun(report, client.describe() if client else "", reason)
     app.exit()
 
@@ -99,7 +92,7 @@ class StopSignals:
         # e.g. on a write to a terminal that is gone.
         if signum == signal.SIGHUP and terminal.detach_hung_up():
             revive_output(self.app)
-        loop = getattr(self.app, "_loop", None)
+        loop = self.app.event_loop
         if loop is None or loop.is_closed():
             if self.received:  # the app is already stopping for an earlier signal
                 return
@@ -115,13 +108,7 @@ class StopSignals:
     def _abort_now(self, signum: int) -> None:
         """Stop the sending at once, from here: the app's loop may be busy drawing for a while
         before `stop_by_signal` runs, and the exchange thread must not send meanwhile."""
-        main = getattr(self.app, "main", None)
-        if main is None or not main.running:
-            return
-        main._abort_requested = True
-        engine = main._engine
-        if engine is not None:
-            self.app.session.runner.call_soon(engine.abort, reason_for(signum))
+        self.app.cancel_run.abort(reason_for(signum))  # nothing when no run is going
 
 
 def stop_by_signal(app: OrderTuiApp, signum: int) -> None:
@@ -130,7 +117,7 @@ def stop_by_signal(app: OrderTuiApp, signum: int) -> None:
         revive_output(app)  # again: the output thread may have died since the handler ran
     if app.quitting:
         return
-    if app.main.running:
+    if app.cancel_run.running:
         app.run_worker(abort_and_quit(app, reason_for(signum)), exclusive=True, group="quit")
     else:
         app.exit()
@@ -142,7 +129,7 @@ def revive_output(app: OrderTuiApp) -> None:
     output thread may have died on EIO before the detach, after which its queue fills and
     the app blocks writing a frame: then the queue is drained again (into the void now).
     Both reach into Textual 8.2.8's LinuxDriver (`exit_event`, `_writer_thread`)."""
-    driver = getattr(app, "_driver", None)
+    driver = app._driver
     exit_event = getattr(driver, "exit_event", None)
     if exit_event is not None:
         exit_event.set()
@@ -153,4 +140,4 @@ def revive_output(app: OrderTuiApp) -> None:
 
 
 def reason_for(signum: int) -> str:
-    return f"aborted ({STOP_SIGNALS.get(signum, signal.Signals(signum).name)})"
+    return f"aborted ({STOP_SIGNALS.get(signal.Signals(signum), signal.Signals(signum).name)})"

@@ -17,12 +17,17 @@ app: every problem is collected and the app shows them in one notification.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tui.core.errors import error_text
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
 
 DEFAULT_THEME = "ordertui-dark"
 COLOR_FIELDS = (
@@ -144,7 +149,7 @@ def variable_problem(theme) -> str | None:
 
 @dataclass(slots=True)
 class LoadedThemes:
-    themes: dict[str, object] = field(default_factory=dict)  # name -> textual.theme.Theme
+    themes: dict[str, Theme] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)  # name -> file it came from
     errors: list[str] = field(default_factory=list)  # one line per broken user file
     broken: dict[str, str] = field(default_factory=dict)  # theme name -> its broken file's name
@@ -181,7 +186,7 @@ def read_theme_file(path: Path) -> ThemeFile:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "file"
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ValueError(f"{where}: {error_text(first)}{more}") from None
+        raise ValueError(f"{where}: {error_text(dict(first))}{more}") from None
 
 
 def load_themes(*, user_dir: Path | None = None, shipped_dir: Path | None = None) -> LoadedThemes:
@@ -251,7 +256,7 @@ def remember_theme(name: str, path: Path | None = None) -> Path | None:
 
 
 def pick_theme(
-    available: dict[str, object],
+    available: Mapping[str, object],
     *,
     flag: str | None,
     remembered: str | None,

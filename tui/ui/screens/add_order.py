@@ -5,11 +5,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from tui.core.refs import ULID_RE, UUID_RE, IdKind, OrderRef, RefError
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 KINDS = (
@@ -34,7 +33,7 @@ def parse_ref(text: str, kind: str = "auto") -> OrderRef:
     return OrderRef.parse(kind, value)
 
 
-class AddOrderScreen(ModalScreen[OrderRef | None]):
+class AddOrderScreen(DialogScreen[OrderRef | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add.cancel")]
 
     def __init__(self, default_kind: str = "auto") -> None:
@@ -42,7 +41,7 @@ class AddOrderScreen(ModalScreen[OrderRef | None]):
         self.default_kind = default_kind
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with self.dialog_box():
             yield Plain("Add an order", id="title")
             yield Input(placeholder="uuid, identifier or order id", id="value")
             with RadioSet(id="kind"):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 
 from tui.ui.screens.guard import GuardedModal
 from tui.ui.widgets.plain import Plain
 
 
 class AskScreen(GuardedModal):
+    VARIANT = "-warning"
     """`y` answers yes only once the question has been shown for CONFIRM_GUARD_S (abort a
     run, quit during one); `n` / `escape` answer no at once."""
 
@@ -25,7 +25,7 @@ class AskScreen(GuardedModal):
         self.question, self.detail, self.yes, self.no = question, detail, yes, no
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with self.dialog_box():
             yield Plain(self.question, id="q")
             if self.detail:
                 yield Plain(self.detail, id="detail")

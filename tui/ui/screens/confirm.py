@@ -126,6 +126,7 @@ def summary_renderable(s: CancelSummary) -> Table:
 
 
 class ConfirmScreen(GuardedModal):
+    VARIANT = "-error"
     """`y` / `enter` confirms, `escape` / `n` backs out. Above 50 orders, type the count.
     Confirming counts only once it has been shown for CONFIRM_GUARD_S (screens/guard.py)."""
 
@@ -142,7 +143,7 @@ class ConfirmScreen(GuardedModal):
 
     def compose(self) -> ComposeResult:
         s = self.summary
-        with Vertical(id="dialog"):
+        with self.dialog_box(id="dialog"):
             yield Plain(f"Cancel {s.count:,} order{'s' if s.count != 1 else ''}?", id="title")
             with VerticalScroll(id="body"):
                 yield Plain(summary_renderable(s))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 
 from tui.core.events import OrderResult
 from tui.core.models.row import OrderRow
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.order_detail import OrderDetail
 from tui.ui.widgets.plain import Plain
 
 
-class DetailScreen(ModalScreen[None]):
+class DetailScreen(DialogScreen[None]):
+    VARIANT = "-tall"
     BINDINGS = [
         Binding("escape,q,enter", "close", "Close", id="detail.close"),
         Binding("y", "copy", "Copy JSON", id="detail.copy"),
@@ -27,7 +27,7 @@ class DetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         row = self.row or (self.result.row if self.result else None)
         title = f"Order {row.id}" if row else "Order"
-        with Vertical():
+        with self.dialog_box():
             yield Plain(title, id="title")
             yield OrderDetail()
             yield Plain("y: copy JSON (OSC 52) · escape: close", id="keys")

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import ClassVar, Final
 
 from textual._time import get_time
-from textual.screen import ModalScreen
+
+from tui.ui.app_access import ordertui_app_or_none
+from tui.ui.screens.dialog import DialogScreen
 
 CONFIRM_GUARD_S: Final = 0.5
 """How long a destructive question refuses its confirming keys after it appears (seconds)."""
@@ -24,7 +26,7 @@ def key_clock() -> float:
     return get_time()
 
 
-class GuardedModal(ModalScreen[bool]):
+class GuardedModal(DialogScreen[bool]):
     """A yes/no modal whose confirming actions call `shown_long_enough` first."""
 
     guard_interval: ClassVar[float] = CONFIRM_GUARD_S
@@ -53,7 +55,8 @@ class GuardedModal(ModalScreen[bool]):
         this screen: Textual runs the bindings of the screen current when a key has bubbled
         up, so a key sent to the screen below can confirm this one without passing here."""
         at = key_clock()
-        key_read_at = getattr(self.app, "key_read_at", None)
+        app = ordertui_app_or_none(self)
+        key_read_at = app.key_read_at if app is not None else None
         if key_read_at is not None:  # the key that runs this action, when it was read
             at = min(at, key_read_at)
         if not self.too_soon(at):

@@ -7,11 +7,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 
 from tui.ui.formatting import short_path
 from tui.ui.keymap import help_rows, keymap_path
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 INTRO = (
@@ -42,7 +42,8 @@ def help_renderable(keymap: dict[str, str] | None = None) -> Group:
     return Group(*blocks)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
+    VARIANT = "-tall"
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
@@ -52,15 +53,15 @@ class HelpScreen(ModalScreen[None]):
         self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with self.dialog_box():
             # The intro scrolls with the keys: at 80x24 every line of the dialog counts.
-            with VerticalScroll(id="keys"):
+            with VerticalScroll(id="bindings"):
                 yield Plain(INTRO, id="intro")
                 yield Plain(help_renderable(self.keymap))
             yield Plain(
                 f'Rebind a key by its id in {short_path(keymap_path())}: [keys] "id" = "key,key" '
                 '("fixed": Textual\'s own). escape closes.',
-                id="keymap",
+                id="keys",
             )
 
     def on_mount(self) -> None:

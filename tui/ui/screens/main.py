@@ -1,30 +1,31 @@
-"""The main screen: header, filter, the order table, a progress panel during a run, counts."""
+"""The main screen: header, filter, the order table, a progress panel during a run, counts.
+
+The orders come in through `OrderSourcesScreen` (main_sources.py); a cancel is planned and run
+by the app's `CancelRun` (tui/ui/cancel_run.py), whose messages this screen shows.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections import Counter
-from pathlib import Path
-
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from tui.core.events import Notice, OrderOutcome, Outcome, RequestSent, RunReport
+from tui.core.events import Outcome, RunReport
 from tui.core.models.row import OrderRow
+from tui.ui.cancel_run import CancelRun
+from tui.ui.screens.main_sources import OrderSourcesScreen
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.order_table import OrderTable, row_key
 from tui.ui.widgets.progress_panel import ProgressPanel
 from tui.ui.widgets.status_bar import StatusBar, locked_by_currency
 
 BIG_FILTER = 20_000  # above this many rows, filter after a short pause in typing
-DRAIN_EVERY = 0.05  # engine events reach the UI at most every 50 ms
 
 
-class MainScreen(Screen):
+class MainScreen(OrderSourcesScreen):
     BINDINGS = [
         Binding("c", "cancel", "Cancel", id="main.cancel"),
         Binding("r", "load", "Load", id="main.load"),
@@ -41,16 +42,8 @@ class MainScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.running = False
-        self.last_report: RunReport | None = None
-        self.last_known: dict[str, OrderRow] = {}
-        self.last_journal: Path | None = None
-        self._engine = None
-        self._abort_requested = False
-        self._load_note = ""
-        self._page: tuple[int, int] | None = None
-        self._filter_timer = None
-        self._counts_timer = None
+        self._filter_timer: Timer | None = None
+        self._counts_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
@@ -65,10 +58,6 @@ class MainScreen(Screen):
         yield StatusBar()
         yield Footer()
 
-    @property
-    def table(self) -> OrderTable:
-        return self.query_one(OrderTable)
-
     def on_mount(self) -> None:
         self.table.focus()
         self._update_counts()
@@ -76,7 +65,7 @@ class MainScreen(Screen):
     # ---- counts ---------------------------------------------------------------------------------
     @on(OrderTable.SelectionChanged)
     @on(OrderTable.ViewChanged)
-    def _table_changed(self, event) -> None:
+    def _table_changed(self, event: Message) -> None:
         # Coalesce: a burst of changes (select all on 100k rows) recounts once.
         if self._counts_timer is None:
             self._counts_timer = self.set_timer(0.03, self._update_counts)
@@ -105,7 +94,8 @@ class MainScreen(Screen):
         if self.table.row_count > BIG_FILTER:
             if self._filter_timer is not None:
                 self._filter_timer.stop()
-            self._filter_timer = self.set_timer(0.12, lambda: self.table.set_filter(event.value))
+            value = event.value
+            self._filter_timer = self.set_timer(0.12, lambda: self.table.set_filter(value))
         else:
             self.table.set_filter(event.value)
 
@@ -134,217 +124,20 @@ class MainScreen(Screen):
         elif self.table.filter_text or self.query_one("#filter").has_class("shown"):
             self._clear_filter()
 
-    # ---- connection -----------------------------------------------------------------------------
-    def show_connection(self) -> None:
-        self.app.fill_header(self.query_one(HeaderBar))
+    # ---- the run: state is the controller's (tui/ui/cancel_run.py) -------------------------------
+    @property
+    def cancel_run(self) -> CancelRun:
+        return self.ordertui_app.cancel_run
 
-    # ---- load, look up --------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.cancel_run.running
+
     def action_load(self) -> None:
         if self.running:
             self.notify("A cancel run is in progress.", severity="warning")
             return
         self.load_orders()
-
-    @work(exclusive=True, group="load")
-    async def load_orders(self) -> None:
-        session = self.app.session
-        if session.client is None:
-            self.notify("Not connected yet.", severity="warning")
-            return
-        status = self.query_one(StatusBar)
-        status.set_note("loading open orders…")
-        self._page = None
-
-        def on_page(page: int, total: int) -> None:  # on the exchange thread: just remember it
-            self._page = (page, total)
-
-        ticker = self.set_interval(0.1, self._show_page)
-        started = time.monotonic()
-        try:
-            loaded = await session.runner.run(session.list_open(on_page=on_page))
-        except Exception as exc:
-            status.set_note("")
-            self.app.report_error("Could not load open orders", exc)
-            return
-        finally:
-            ticker.stop()
-        rows = loaded.rows
-        keep = [r for r in self.table.all_rows() if not r.known]  # ids added by hand stay
-        self.table.set_rows(rows + keep)
-        self.app.after_big_load(len(rows))
-        if loaded.partial is not None:
-            stop = loaded.partial
-            # The rows read stay, and the note stays until the next load: the list is not whole.
-            head = f"partial list: {len(stop.orders):,} orders loaded, page {stop.page} failed: "
-            status.set_note(f"{head}{stop.short_reason} (r to retry)")
-            self.notify(
-                f"{head}{stop.reason} (r to retry)",
-                title="Open orders: partial list",
-                severity="warning",
-                timeout=10,
-            )
-            return
-        status.set_note(loaded.label or "")
-        self.notify(
-            f"Loaded {len(rows):,} open order{'s' if len(rows) != 1 else ''} "
-            f"in {time.monotonic() - started:.1f} s."
-            + (f" ({loaded.note})" if loaded.note else ""),
-            timeout=3,
-        )
-
-    def _show_page(self) -> None:
-        if self._page is not None:
-            page, total = self._page
-            self.query_one(StatusBar).set_note(
-                f"loading open orders… page {page} · {total:,} orders"
-            )
-
-    def action_lookup(self) -> None:
-        self.lookup_unknown()
-
-    @work(exclusive=True, group="lookup")
-    async def lookup_unknown(self) -> None:
-        session = self.app.session
-        client = session.client
-        if client is None:
-            self.notify("Not connected yet.", severity="warning")
-            return
-        table = self.table
-        chosen = table.selected_rows() or table.all_rows()
-        unknown = [r for r in chosen if not r.known]
-        if not unknown:
-            self.notify("Every order in the table is already known.")
-            return
-        if not client.lookup_max:
-            self.notify(
-                "This exchange has no order look-up: its orders stay known by id only.",
-                severity="warning",
-            )
-            return
-        self.query_one(StatusBar).set_note(f"looking up {len(unknown):,} orders…")
-        try:
-            found = await session.runner.run(session.lookup([r.ref for r in unknown]))
-        except Exception as exc:
-            self.query_one(StatusBar).set_note("")
-            self.app.report_error("Look-up failed", exc)
-            return
-        self.query_one(StatusBar).set_note("")
-        by_ident = {r.identifier: r for r in unknown if r.id_kind.value == "identifier"}
-        direct: list[OrderRow] = []  # rows already in the table under their uuid: update
-        added: list[OrderRow] = []  # rows new to the table (found by identifier)
-        renamed: list[tuple[str, str]] = []  # identifier row key -> the uuid row that replaces it
-        for row in found:
-            old = by_ident.pop(row.identifier, None) if row.identifier else None
-            present = table.get_row(row.key) is not None
-            if old is not None:
-                # The order was known by identifier: from now on it is its uuid row (one row
-                # per order, so it can never be cancelled twice from two rows).
-                renamed.append((old.key, row.key))
-                (direct if present else added).append(row)
-            else:
-                direct.append(row)
-        table.update_rows(direct)
-        if renamed:
-            was_selected = {new for old, new in renamed if table.is_selected(old)}
-            table.remove_rows([old for old, _ in renamed])
-            table.add_rows(added)
-            table.select_keys([key for key in was_selected])
-        missing = len(unknown) - len(found)
-        text = f"Looked up {len(found):,} order{'s' if len(found) != 1 else ''}"
-        if missing > 0:
-            text += f"; {missing:,} not found on this account"
-        self.notify(text + ".", timeout=5, severity="warning" if missing > 0 else "information")
-
-    # ---- add, paste, import -----------------------------------------------------------------------
-    def action_add(self) -> None:
-        from tui.ui.screens.add_order import AddOrderScreen
-
-        exchange = self.app.session.profile.exchange if self.app.session.profile else "upbit"
-        self.app.push_screen(
-            AddOrderScreen("order_id" if exchange == "b2trader" else "auto"), self._added
-        )
-
-    def _added(self, ref) -> None:
-        if ref is None:
-            return
-        row = OrderRow.from_ref(ref)
-        if self.table.add_rows([row]):
-            self.table.move_cursor_to_key(row.key)
-            self.notify(f"Added {ref.kind.value} {ref.value}. l looks it up.", timeout=4)
-        else:
-            self.notify("That order is already in the table.")
-
-    async def on_paste(self, event: events.Paste) -> None:
-        if isinstance(self.focused, Input):
-            return
-        event.stop()
-        self.preview_text(event.text, "paste")
-
-    @work(exclusive=True, group="parse")
-    async def preview_text(self, text: str, source: str) -> None:
-        from tui.core.parsing import parse_text
-
-        if not text.strip():
-            return
-        try:
-            result = await asyncio.to_thread(parse_text, text)
-        except Exception as exc:
-            self.app.report_error("Could not read the pasted text", exc)
-            return
-        self._show_preview(result, source)
-
-    def _show_preview(self, result, source: str) -> None:
-        from tui.ui.screens.paste_preview import PastePreviewScreen, preview_notes
-
-        def add(ok: bool | None) -> None:
-            if ok:
-                self.add_parsed(result)
-
-        profile = self.app.session.profile
-        exchange = profile.exchange if profile is not None else "upbit"
-        in_table = {r.key for r in self.table.all_rows()}
-        notes = preview_notes(result, exchange=exchange, in_table=in_table)
-        self.app.push_screen(PastePreviewScreen(result, source=source, notes=notes), add)
-
-    def add_parsed(self, result) -> int:
-        before = self.table.row_count
-        self.table.add_rows(result.rows)
-        self.app.after_big_load(len(result.rows))
-        added = self.table.row_count - before
-        already = len(result.rows) - added
-        text = f"Added {added:,} order{'s' if added != 1 else ''}"
-        if already:
-            text += f" ({already:,} already in the table, updated)"
-        unknown = sum(1 for r in result.rows if not r.known)
-        if unknown:
-            text += f"; {unknown:,} known by id only (l looks them up)"
-        self.notify(text + ".", timeout=5)
-        return added
-
-    def action_import(self) -> None:
-        from tui.ui.screens.prompt import PromptScreen
-
-        self.app.push_screen(
-            PromptScreen(
-                "Import orders from a file (text, CSV/TSV or JSON):",
-                str(Path.cwd()) + "/",
-                help_text="enter: read it (a preview follows) · escape: cancel",
-            ),
-            self.import_file,
-        )
-
-    @work(exclusive=True, group="parse")
-    async def import_file(self, path: str | None) -> None:
-        if not path:
-            return
-        from tui.core.parsing import parse_file
-
-        try:
-            result = await asyncio.to_thread(parse_file, Path(path).expanduser())
-        except Exception as exc:
-            self.app.report_error(f"Could not import {path}", exc)
-            return
-        self._show_preview(result, Path(path).name)
 
     # ---- detail, results, profiles, settings -------------------------------------------------------
     def action_detail(self) -> None:
@@ -355,16 +148,17 @@ class MainScreen(Screen):
             self.app.push_screen(DetailScreen(row))
 
     def action_results(self) -> None:
-        if self.last_report is None:
+        report = self.cancel_run.last_report
+        if report is None:
             self.notify("No run yet in this session.")
             return
-        self.show_results(self.last_report)
+        self.show_results(report)
 
     def action_profiles(self) -> None:
-        self.app.action_switch_profile()
+        self.ordertui_app.action_switch_profile()
 
     def action_settings(self) -> None:
-        self.app.action_settings()
+        self.ordertui_app.action_settings()
 
     # ---- cancelling ---------------------------------------------------------------------------------
     def action_cancel(self) -> None:
@@ -385,23 +179,18 @@ class MainScreen(Screen):
         self.confirm_cancel(rows)
 
     def confirm_cancel(self, rows: list[OrderRow]) -> None:
-        from tui.core.planner import plan_cancels
+        """Plan once, show the plan, and on yes run exactly that plan."""
         from tui.ui.screens.confirm import ConfirmScreen, summarize
 
         if self.running:  # every way in (keys, palette, retry from results) meets this check
             self.notify("A run is already in progress (escape aborts it).", severity="warning")
             return
-        session = self.app.session
+        session = self.ordertui_app.session
         client = session.client
-        if client is None:
+        plan = self.cancel_run.plan(rows)
+        if client is None or plan is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        plan = plan_cancels(
-            [r.ref for r in rows],
-            batch_max=client.batch_cancel_max,
-            endpoints=client.endpoints,
-            id_kinds=client.id_kinds,
-        )
         info = session.info()
         summary = summarize(
             rows,
@@ -427,60 +216,36 @@ class MainScreen(Screen):
             )
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            if self.running:  # two confirms stacked (e.g. from the palette): only one run at a time
+            # Two confirms stacked (e.g. from the palette): only one run at a time.
+            if yes and not self.cancel_run.start(rows, plan):
                 self.notify("A run is already in progress (escape aborts it).", severity="warning")
-                return
-            self.run_cancel(rows, plan)
 
         self.app.push_screen(ConfirmScreen(summary), confirmed)
 
-    @work(exclusive=False, group="cancel")  # never exclusive: a new worker would kill a live run
-    async def run_cancel(self, rows: list[OrderRow], plan) -> None:
-        from tui.ui.runner import EventBatch
+    def ask_abort(self) -> None:
+        self.cancel_run.ask_abort()
 
-        if self.running:
-            return
-        session = self.app.session
-        runner = session.runner
-        inbox = EventBatch()
-        refs = [*plan.refs, *plan.unsupported]
-        self.running = True
+    @on(CancelRun.Started)
+    def _run_started(self, message: CancelRun.Started) -> None:
+        self.query_one(ProgressPanel).begin(message.title, message.total)
+
+    @on(CancelRun.Progress)
+    def _run_progress(self, message: CancelRun.Progress) -> None:
+        if message.marks:
+            self.table.mark_rows(message.marks)
         progress = self.query_one(ProgressPanel)
-        where = session.client.describe() if session.client else ""
-        progress.begin(
-            f"Cancelling {len(refs):,} order{'s' if len(refs) != 1 else ''} · {where} · "
-            f"{plan.summary()} · escape aborts",
-            len(refs),
-        )
-        self._outcomes: dict[str, Outcome] = {}
-        self._abort_requested = False
-        ticker = self.set_interval(DRAIN_EVERY, lambda: self._drain(inbox))
-        report: RunReport | None = None
-        try:
-            engine, journal = await asyncio.wrap_future(
-                runner.call_blocking(session.new_engine, inbox.push)
-            )
-            self._engine = engine
-            if self._abort_requested:
-                engine.abort("aborted by the user")
-            report = await runner.run(engine.run(refs))
-            self.last_journal = journal.path
-        except Exception as exc:
-            self.app.report_error("The run stopped with an error", exc)
-        finally:
-            ticker.stop()
-            self._drain(inbox)
-            self._engine = None
-            self.running = False
-            progress.end()
-            self._close_abort_question()
+        progress.requests = message.requests
+        progress.counts = message.counts
+        if message.note is not None:
+            progress.note = message.note
+        progress.refresh_counts()
+
+    @on(CancelRun.Finished)
+    def _run_finished(self, message: CancelRun.Finished) -> None:
+        self.query_one(ProgressPanel).end()
+        report = message.report
         if report is None:
             return
-        known = {r.key: r for r in rows}
-        self.last_report = report
-        self.last_known = known
         # The rows now show what the exchange said last (state, remaining, locked), under the
         # run's marks; cancelled rows leave the selection so they are not sent again.
         self.table.update_rows(
@@ -489,74 +254,15 @@ class MainScreen(Screen):
         done = [k for k, r in report.results.items() if r.outcome is Outcome.CANCELLED]
         self.table.select_keys(done, selected=False)
         self.table.mark_rows({k: r.outcome.value for k, r in report.results.items()})
-        if not getattr(self.app, "quitting", False):
+        if not self.ordertui_app.quitting:
             self.show_results(report)
-
-    def _drain(self, inbox) -> None:
-        events_ = inbox.drain()
-        if not events_:
-            return
-        progress = self.query_one(ProgressPanel)
-        marks: dict[str, str] = {}
-        for event in events_:
-            if isinstance(event, RequestSent):
-                progress.requests += 1
-                for ref in event.refs:
-                    key = ref.key
-                    if key not in self._outcomes:
-                        marks[key] = "sending"
-            elif isinstance(event, OrderOutcome):
-                result = event.result
-                self._outcomes[result.ref.key] = result.outcome
-                marks[result.ref.key] = result.outcome.value
-            elif isinstance(event, Notice):
-                self.notify(
-                    event.text,
-                    severity={"warning": "warning", "error": "error"}.get(
-                        event.level, "information"
-                    ),
-                    timeout=6,
-                )
-        if marks:
-            self.table.mark_rows(marks)
-        counts = Counter(o.value for o in self._outcomes.values())
-        progress.counts = {
-            k: counts.get(k, 0) for k in ("cancelled", "failed", "unknown", "not_sent")
-        }
-        progress.refresh_counts()
-
-    def ask_abort(self) -> None:
-        from tui.ui.screens.ask import AskScreen
-
-        def answer(yes: bool | None) -> None:
-            engine = self._engine
-            if yes and self.running:
-                self._abort_requested = True
-                if engine is not None:
-                    self.app.session.runner.call_soon(engine.abort, "aborted by the user")
-                progress = self.query_one(ProgressPanel)
-                progress.note = "aborting: nothing more is sent"
-                progress.refresh_counts()
-
-        self._abort_question = AskScreen(
-            "Abort the run?",
-            "Requests already sent finish and are recorded; orders not sent yet stay open and are "
-            "listed as not sent.",
-            yes="abort",
-            no="keep going",
-        )
-        self.app.push_screen(self._abort_question, answer)
-
-    def _close_abort_question(self) -> None:
-        """The run ended while its abort question was open: the question no longer applies."""
-        question, self._abort_question = getattr(self, "_abort_question", None), None
-        if question is not None and self.app.screen is question:
-            question.dismiss(False)
 
     def show_results(self, report: RunReport) -> None:
         from tui.ui.screens.results import ResultsScreen
 
-        client = self.app.session.client
+        session = self.ordertui_app.session
+        client = session.client
+        known = self.cancel_run.last_known
 
         def after(choice: str | None) -> None:
             if choice == "retry":
@@ -567,18 +273,20 @@ class MainScreen(Screen):
                 ]
                 rows = [
                     self.table.get_row(k)
-                    or self.last_known.get(k)
+                    or known.get(k)
                     or OrderRow.from_ref(report.results[k].ref)
                     for k in keys
                 ]
                 self.confirm_cancel(rows)
 
+        journal = self.cancel_run.last_journal
         self.app.push_screen(
             ResultsScreen(
                 report,
-                self.last_known,
-                journal_path=self.last_journal,
+                known,
+                journal_path=journal,
                 can_reconcile=bool(client and client.lookup_max),
+                reconcile=session.reconcile,
             ),
             after,
         )

@@ -8,11 +8,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 
+from tui.core.models.row import Exchange
 from tui.core.visible import visible
 from tui.ui.formatting import safe_text
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 PREVIEW_ROWS = 8
@@ -27,13 +28,13 @@ def preview_notes(result, *, exchange: str, in_table: set[str]) -> list[str]:
     if already:
         notes.append(f"{already:,} already in the table (they are updated, not doubled)")
     b2 = sum(1 for ref in result.refs if ref.kind.value == "order_id")
-    if exchange == "upbit" and b2:
+    if exchange == Exchange.UPBIT and b2:
         notes.append(
             f"{b2:,} B2TRADER order id{'s' if b2 != 1 else ''}: this Upbit session cannot cancel "
             f"{'it' if b2 == 1 else 'them'} (switch profile with p)"
         )
     upbit = len(result.refs) - b2
-    if exchange == "b2trader" and upbit:
+    if exchange == Exchange.B2TRADER and upbit:
         notes.append(
             f"{upbit:,} Upbit id{'s' if upbit != 1 else ''}: this B2TRADER session cannot cancel "
             f"{'it' if upbit == 1 else 'them'} (switch profile with p)"
@@ -88,7 +89,7 @@ def preview_renderable(result, *, source: str, notes: list[str] | None = None) -
     return Group(*parts, Text(""), table)
 
 
-class PastePreviewScreen(ModalScreen[bool]):
+class PastePreviewScreen(DialogScreen[bool]):
     BINDINGS = [
         Binding("enter", "add", "Add to table", id="preview.add"),
         Binding("a", "add", "Add", show=False, id="preview.add_a"),
@@ -103,7 +104,7 @@ class PastePreviewScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         found = len(self.result.refs)
-        with Vertical():
+        with self.dialog_box():
             source = "the paste" if self.source == "paste" else self.source
             yield Plain(
                 f"Add {found:,} order{'s' if found != 1 else ''} from {source}?", id="title"

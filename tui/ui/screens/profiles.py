@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.ui.formatting import safe_text
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 DEMO_UPBIT = "\x00demo-upbit"
 DEMO_B2 = "\x00demo-b2trader"
 
 
-class ProfilesScreen(ModalScreen[str | None]):
+class ProfilesScreen(DialogScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="profiles.cancel")]
 
     def __init__(self, profiles: list[tuple[str, str]], current: str | None) -> None:
@@ -36,7 +35,7 @@ class ProfilesScreen(ModalScreen[str | None]):
         ]
         options.append(Option("demo  ·  Upbit on the built-in simulator", id=DEMO_UPBIT))
         options.append(Option("demo  ·  B2TRADER on the built-in simulator", id=DEMO_B2))
-        with Vertical():
+        with self.dialog_box():
             yield Plain("Switch profile", id="title")
             yield OptionList(*options)
             hint = (

@@ -5,14 +5,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input
 
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 
-class PromptScreen(ModalScreen[str | None]):
+class PromptScreen(DialogScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(
@@ -31,10 +30,10 @@ class PromptScreen(ModalScreen[str | None]):
         )
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with self.dialog_box():
             yield Plain(self.title_text, id="title")
             yield Input(value=self.value, placeholder=self.placeholder, id="value")
-            yield Plain(self.help_text, id="help")
+            yield Plain(self.help_text, id="keys")
 
     def on_mount(self) -> None:
         field = self.query_one(Input)

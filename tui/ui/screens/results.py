@@ -10,7 +10,9 @@ the lists and they take the whole height.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,97 +22,36 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.core.errors import ErrorInfo, hint_for
 from tui.core.events import OrderResult, Outcome, RunReport
 from tui.core.models.row import OrderRow
+from tui.core.reconcile import ReconcileReport, apply_to_report
+from tui.ui.app_access import ordertui_app_or_none
 from tui.ui.formatting import safe_text
+from tui.ui.screens.results_layout import (
+    DETAIL_MIN,
+    NARROW,
+    PANEL_CHROME,
+    PANEL_MIN,
+    SIDE_BY_SIDE_MIN,
+    WIDE,
+    detail_width,
+    result_row,
+    run_summary,
+    share_rows,
+    unknown_hint,
+)
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.order_detail import OrderDetail
 from tui.ui.widgets.order_table import OrderTable
 from tui.ui.widgets.plain import Plain
 
-NARROW = 100  # below: every section stacked
-WIDE = 160  # from here: the detail beside the lists
-DETAIL_MIN = 10  # rows the detail keeps below the lists (border + outcome, error, message, hint)
-PANEL_MIN = 4  # a non-empty list: border, header and one row
-PANEL_CHROME = 3  # border top and bottom, column header
-SIDE_BY_SIDE_MIN = 72  # beside the detail: columns each list needs to stand beside the other
+Reconcile = Callable[[Path], Coroutine[Any, Any, ReconcileReport]]
+
 PANELS = (
     ("ok", "Cancelled", (Outcome.CANCELLED,)),
     ("failed", "Failed", (Outcome.FAILED,)),
     ("unknown", "Unknown / not sent", (Outcome.UNKNOWN, Outcome.NOT_SENT)),
 )
-
-
-def result_row(result: OrderResult, known: dict[str, OrderRow]) -> OrderRow:
-    """The fullest row we have for a result: the engine's (looked up) or the table's."""
-    row = result.row
-    if row is not None and row.known:
-        return row
-    return known.get(result.ref.key) or row or OrderRow.from_ref(result.ref)
-
-
-def run_summary(report: RunReport) -> str:
-    c = report.counts
-    parts = [
-        f"{report.requested:,} order{'s' if report.requested != 1 else ''}",
-        f"{c['cancelled']:,} cancelled",
-        f"{c['failed']:,} failed",
-    ]
-    if c["unknown"]:
-        parts.append(f"{c['unknown']:,} unknown")
-    if c["not_sent"]:
-        parts.append(f"{c['not_sent']:,} not sent")
-    elapsed = f"{report.elapsed_s:.2f}" if report.elapsed_s < 10 else f"{report.elapsed_s:.1f}"
-    parts.append(f"{report.requests:,} request{'s' if report.requests != 1 else ''} in {elapsed} s")
-    if report.halted:
-        parts.append(f"halted: {report.halted}")
-    elif report.aborted:
-        parts.append("aborted")
-    return " · ".join(parts)
-
-
-def detail_width(width: int) -> int:
-    """The detail's width beside the lists (wide screens)."""
-    return max(64, min(88, width * 2 // 5))
-
-
-def share_rows(budget: int, wants: list[tuple[int, int]], *, fill: bool = False) -> list[int]:
-    """Rows for each list: its minimum, then one row at a time to whichever still wants more
-    (fair at any size). With `fill`, rows left once every list has what it wants go to the
-    lists with rows (so a column beside the detail is filled)."""
-    sizes = [least for _, least in wants]
-    left = budget - sum(sizes)
-    while left > 0:
-        grew = False
-        for i, (wanted, _) in enumerate(wants):
-            if left and sizes[i] < wanted:
-                sizes[i] += 1
-                left -= 1
-                grew = True
-        if not grew:
-            break
-    growable = [i for i, (wanted, least) in enumerate(wants) if wanted > 1]
-    while fill and left > 0 and growable:
-        for i in growable:
-            if left:
-                sizes[i] += 1
-                left -= 1
-    return sizes
-
-
-def unknown_hint(results: list[OrderResult], can_reconcile: bool) -> str:
-    """What the unknown / not-sent section offers: reconcile only for unknown outcomes (orders
-    never sent have nothing to look up: retrying sends them)."""
-    unknown = sum(1 for r in results if r.outcome is Outcome.UNKNOWN)
-    parts = []
-    if unknown:
-        parts.append(
-            "u: reconcile (look them up)" if can_reconcile else "check them in the trading terminal"
-        )
-    if len(results) > unknown:
-        parts.append("R retries the ones not sent")
-    return "".join(f"  ·  {p}" for p in parts)
 
 
 class ResultPanel(Vertical):
@@ -137,12 +78,16 @@ class ResultsScreen(Screen[str | None]):
         *,
         journal_path: Path | None = None,
         can_reconcile: bool = True,
+        reconcile: Reconcile | None = None,
     ) -> None:
+        """`reconcile(journal_path)` looks the run's unknown orders up (a coroutine for the
+        exchange loop: `Session.reconcile`); without it, u says there is nothing to do."""
         super().__init__()
         self.report = report
         self.known = known
         self.journal_path = journal_path
         self.can_reconcile = can_reconcile
+        self._reconcile_with = reconcile
         self._current: OrderResult | None = None
         self._current_row: OrderRow | None = None  # what the detail shows
         self.ready = False  # set once the panels are filled
@@ -167,9 +112,6 @@ class ResultsScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = self.app
-        if hasattr(app, "fill_header"):
-            app.fill_header(self.query_one(HeaderBar))
         self._fill()
         for key in ("failed", "ok", "unknown"):
             table = self.query_one(f"#table-{key}", OrderTable)
@@ -361,44 +303,19 @@ class ResultsScreen(Screen[str | None]):
 
     @work(exclusive=True, group="reconcile")
     async def _reconcile(self) -> None:
-        app = self.app
-        if self.journal_path is None or not hasattr(app, "session"):
+        app = ordertui_app_or_none(self)
+        if self.journal_path is None or self._reconcile_with is None or app is None:
             self.notify(
                 "No journal for this run: nothing to reconcile against.", severity="warning"
             )
             return
         self.notify("Looking up the unknown orders…", timeout=3)
         try:
-            settled = await app.session.runner.run(app.session.reconcile(self.journal_path))
+            settled = await app.session.runner.run(self._reconcile_with(self.journal_path))
         except Exception as exc:  # shown, never raised into the UI
-            self.notify(
-                f"Reconcile failed: {getattr(exc, 'message', exc)}", severity="error", timeout=8
-            )
+            app.report_error("Reconcile failed", exc)
             return
-        changed = 0
-        for item in settled.settled:
-            result = self.report.results.get(item.ref.key)
-            if result is None:
-                continue
-            if item.outcome in ("cancelled", "failed", "open"):
-                result.outcome = (
-                    Outcome.CANCELLED if item.outcome == "cancelled" else Outcome.FAILED
-                )
-                if item.outcome == "open":
-                    result.error = ErrorInfo(
-                        None,
-                        "still_open",
-                        "the order is still open: the cancel did not take effect",
-                        "Cancel it again (R retries failed orders).",
-                    )
-                elif item.outcome == "failed" and item.note:
-                    result.error = ErrorInfo(
-                        None, item.note, item.state or item.note, hint_for(item.note)
-                    )
-                if item.row is not None:
-                    result.row = item.row
-                result.confirmed = True
-                changed += 1
+        changed = apply_to_report(self.report, settled)
         self._fill()
         self.refresh_summary()
         left = sum(1 for r in self.report.results.values() if r.outcome is Outcome.UNKNOWN)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 
 from tui.ui.formatting import safe_text
+from tui.ui.screens.dialog import DialogScreen
 from tui.ui.widgets.plain import Plain
 
 
-class SettingsScreen(ModalScreen[None]):
+class SettingsScreen(DialogScreen[None]):
     BINDINGS = [Binding("escape,q", "close", "Close", id="settings.close")]
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
@@ -25,7 +25,7 @@ class SettingsScreen(ModalScreen[None]):
         table.add_column(overflow="fold")
         for key, value in self.rows:
             table.add_row(key, safe_text(value))  # paths and values from the config file
-        with Vertical():
+        with self.dialog_box():
             yield Plain("Settings", id="title")
             with VerticalScroll():
                 yield Plain(table)

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tui.core.models.row import OrderRow
+from tui.core.models.row import Exchange, OrderRow
+from tui.core.models.states import STATE_CLASS as EXCHANGE_STATE_CLASS
 from tui.ui.formatting import UNKNOWN, fit, fmt_amount, fmt_time
 
 
@@ -74,20 +75,10 @@ ATTR: dict[str, str] = {
     "created": "created_at",
 }
 
-# Exchange states and run marks -> style class of the state cell.
+# Exchange states (tui/core/models/states.py) and run marks -> style class of the state cell.
 STATE_CLASS: dict[str, str] = {
-    "wait": "open",
-    "watch": "open",
-    "Started": "open",
-    "Pending": "open",
-    "Working": "open",
-    "cancel": "cancelled",
-    "Cancelled": "cancelled",
-    "Expired": "cancelled",
+    **EXCHANGE_STATE_CLASS,
     "cancelled": "cancelled",
-    "done": "done",
-    "Completed": "done",
-    "Rejected": "failed",
     "failed": "failed",
     "unknown": "unknown",
     "sending": "pending",
@@ -261,7 +252,7 @@ def cell(
         return fit(fmt_time(row.created_at, width), width), None
     if key == "identifier":
         if row.identifier is None:
-            if row.known or row.exchange.value != "upbit":
+            if row.known or row.exchange is not Exchange.UPBIT:
                 return " " * width, None
             return _unknown(row, width)
         return fit(row.identifier, width), None

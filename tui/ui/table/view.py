@@ -143,10 +143,6 @@ class OrderTable(OrderTableBase):
         self.model.mark_rows(marks)
         self._changed()
 
-    def clear_marks(self) -> None:
-        self.model.clear_marks()
-        self._changed()
-
     def sort_by(self, column: str | None, reverse: bool | None = None) -> None:
         """Sort by a column; sorting again by the same column flips the direction.
 

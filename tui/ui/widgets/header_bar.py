@@ -1,5 +1,7 @@
 """The top line: app name, profile, exchange and region (or account), DEMO badge, rate meter.
 
+It shows the app's `connection` state (watched: tui/ui/app_state.py), under a modal too.
+
 One line at any width: the target (exchange, region or account, host) is fitted to the space
 left, dropping the host first, then shortening a long account id in the middle, and only then
 cut with an ellipsis. The fit is redone on every resize.
@@ -7,12 +9,12 @@ cut with an ellipsis. The fit is redone on every resize.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from tui.ui.app_access import ordertui_app_or_none
+from tui.ui.app_state import ConnectionState
 from tui.ui.formatting import safe_text
 from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.rate_meter import RateMeter
@@ -30,14 +32,7 @@ def shorten_id(value: str, width: int) -> str:
     return value[: width - 1 - tail] + "…" + value[-tail:]
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderState:
-    profile: str
-    where: str  # "Upbit · kr" / "B2TRADER · account 123" / an error
-    host: str | None = None
-    demo: bool = False
-    account_id: str | None = None  # shortened in the middle when space is short
-    error: bool = False
+HeaderState = ConnectionState  # what the header shows (tui/ui/app_state.py)
 
 
 def fit_target(state: HeaderState, width: int) -> str:
@@ -80,28 +75,19 @@ class HeaderBar(Horizontal):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._state: HeaderState | None = None
+        self._state: ConnectionState | None = None
 
     def on_mount(self) -> None:
+        app = ordertui_app_or_none(self)
+        if app is not None:  # called now with the current state, then on every change
+            self.watch(app, "connection", self._connection_changed)
+        self._apply()
+
+    def _connection_changed(self, state: ConnectionState | None) -> None:
+        self._state = state
         self._apply()
 
     def on_resize(self) -> None:
-        self._apply()
-
-    def show(
-        self,
-        *,
-        profile: str,
-        where: str,
-        host: str | None,
-        demo: bool,
-        account_id: str | None = None,
-    ) -> None:
-        self._state = HeaderState(f"profile {profile}", where, host, demo, account_id)
-        self._apply()
-
-    def show_error(self, text: str) -> None:
-        self._state = HeaderState("not connected", text, error=True)
         self._apply()
 
     @property

@@ -5,6 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.ui.app_access import ordertui_app_or_none
+from tui.ui.app_state import RateReading
+
 BAR = 6
 WIDE = 22  # "rate ▮▮▮▮▮▯ 30/30/s" with padding
 COMPACT = 15  # "rate 30/30/s" with padding: narrow terminals
@@ -20,7 +23,7 @@ class RateMeter(Static):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
-        self.reading: tuple[int | None, int | None] = (None, None)
+        self.reading: RateReading = (None, None)
         self.compact = False
 
     @property
@@ -28,9 +31,13 @@ class RateMeter(Static):
         return COMPACT if self.compact else WIDE
 
     def on_mount(self) -> None:
-        # A screen opened between two refreshes shows the app's current reading at once.
-        self.reading = getattr(self.app, "rate_shown", self.reading)
+        app = ordertui_app_or_none(self)
+        if app is not None:  # the current reading at once, then every change (app_state.py)
+            self.watch(app, "rate_reading", self._reading_changed)
         self._render_reading()
+
+    def _reading_changed(self, reading: RateReading) -> None:
+        self.set_rate(*reading)
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
