@@ -34,7 +34,7 @@ async def open_profiles(app: OrderTuiApp) -> None:
         for name, prof in sorted(config.profiles.items()):
             where = (
                 f"account {prof.account_id}"
-                if prof.exchange == Exchange.B2TRADER
+                if Exchange(prof.exchange) is Exchange.B2TRADER
                 else (prof.region or "kr")
             )
             profiles.append((name, f"{prof.exchange} {where}"))

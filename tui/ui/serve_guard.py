@@ -140,7 +140,7 @@ def loggable_path(raw_path: str) -> str:
 class RedactedAccessLogger(AbstractAccessLogger):
     """aiohttp's access log without the query string (the page's token) or the WebSocket's token."""
 
-    def log(self, request, response, time: float) -> None:  # type: ignore[no-untyped-def]
+    def log(self, request, response, time: float) -> None:
         self.logger.info(
             "serve: %s %s %s",
             _UNPRINTABLE_RE.sub("?", request.method)[:16],

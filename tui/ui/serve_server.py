@@ -69,7 +69,7 @@ class GuardedServer(Server):
         app.router.add_get(WS_TOKEN_PATH, self.handle_websocket)
         return app
 
-    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
         # The guard accepted Host, so it is 127.0.0.1:PORT or localhost:PORT: the page's
         # WebSocket and assets stay on the address the browser already uses. textual.js
         # appends "?width=..&height=.." to the WebSocket URL, so the token goes in its path.

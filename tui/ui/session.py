@@ -83,9 +83,6 @@ class Session:
         self.profile: ResolvedProfile | None = None
         self.client: Any = None
         self.exchange_choice: str = self.overrides.exchange or Exchange.UPBIT
-        # Compatibility shim: App._connect still reads it (always None now); the lead removes
-        # both at merge, together with that branch of App._connect.
-        self.pending: Any = None
 
     # ---- the shared connection's state ---------------------------------------------------------
     @property
