@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, suppress=True)
         return p
 
-    c = command("cancel", "Cancel orders (by uuid, identifier, B2TRADER order id, or from a file).")
+    c = command(
+        "cancel",
+        "Cancel orders (by uuid, identifier, B2TRADER order id, from a file, or --all by rule).",
+    )
     c.add_argument(
         "--uuid", action="append", default=[], metavar="ID", help="Upbit order uuid (repeatable)"
     )
@@ -110,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the planned requests and send nothing"
     )
     c.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    from tui.cli.cancel_rule_args import add_rule_arguments
+
+    add_rule_arguments(c)
 
     o = command("orders", "List open orders.")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")

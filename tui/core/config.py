@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from tui.core.errors import ConfigError, error_text
+from tui.core.rules import Rule
 from tui.core.safe_read import FileRefused, read_regular
 from tui.core.urls import check_base_url
 
@@ -95,6 +96,7 @@ class AppConfig(BaseModel):
     profiles: dict[str, Profile] = {}
     ui: UiConfig = UiConfig()
     journal: JournalConfig = JournalConfig()
+    rules: dict[str, Rule] = {}  # [rules.NAME]: named cancel rules (tui.core.rule_config)
 
     # where it was read from (not part of the file)
     path: Path | None = Field(default=None, exclude=True)
@@ -128,7 +130,7 @@ def load_config(path: str | Path | None = None) -> AppConfig:
     """Read the config file. A missing default file is an empty config; a missing `--config`
     file is an error. Every problem is one ConfigError naming the file (and line)."""
     explicit = path is not None
-    target = Path(path).expanduser() if explicit else default_config_path()
+    target = Path(path).expanduser() if path is not None else default_config_path()
     if not target.exists():
         if explicit:
             raise ConfigError(f"config file not found: {target}")
@@ -190,7 +192,7 @@ def _describe_validation(path: Path, text: str, exc: ValidationError) -> str:
             "token",
         )
         shown = f" (got {str(value)[:40]!r})" if plain else ""
-        what = f"{where}: {error_text(first)}{shown}"
+        what = f"{where}: {error_text(dict(first))}{shown}"
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     return f"{path}{_at(line)}: {what}{more}"
 
