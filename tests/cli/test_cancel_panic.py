@@ -67,7 +67,7 @@ def test_panic_with_watch_and_protected_orders_cancels_every_match_once(make_sim
 def test_panic_exact_rule_runs_both_paths_and_never_takes_20_at_a_time(make_sim, isolated_home):
     book = make_sim(orders=0, b2_orders=0, latency_ms=5)
     env = sim_env(book, isolated_home)
-    kinds = fill_book(book, 2000)
+    kinds = fill_book(book, 4000)
     asks = {u for u, s in book.state.truth()["upbit"].items()}  # every order, by side below
     sides = {o["uuid"]: o["side"] for o in book.state.upbit_open_orders()}
     bids = {u for u in asks if sides[u] == "bid"}

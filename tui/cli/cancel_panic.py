@@ -17,6 +17,7 @@ from tui.cli.cancel_all import confirm_count
 from tui.cli.common import Context
 from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_OK, EXIT_USAGE, PartialResponse
+from tui.core.events import Outcome, RunReport
 from tui.core.panic import (
     PanicOutcome,
     ServerAwareClient,
@@ -108,11 +109,13 @@ async def _panic(
     pages: list[int],
 ) -> PanicOutcome:
     from tui.cli.cancel_cmd import Stopper
-    from tui.core.engine import CancelEngine
+    from tui.core.engine import CancelEngine, EngineOptions
 
     started = time.monotonic()
     taken: dict = {}
-    engine = CancelEngine(ServerAwareClient(client, taken))
+    # No look-up per order: the final listing shows whether anything accepted is still open
+    # (one page per 100 orders left, where look-ups cost one per 100 cancelled).
+    engine = CancelEngine(ServerAwareClient(client, taken), options=EngineOptions(confirm=False))
     engine.recorder = ctx.journal(profile)
     server = ServerSideCancel(
         client,
@@ -135,9 +138,27 @@ async def _panic(
             listed = await _list_async(client, pages)
         now = datetime.now(UTC)
         matched = [o for o in listed if rule.matches(o, now)]
-        report = await engine.run([OrderRef.uuid(o.uuid) for o in matched])
+        report = await engine.run([OrderRef.uuid(o.uuid) for o in id_path_order(matched, filters)])
         if task is not None:
-            await task
+            await server.stop_when_idle(task)
+        still_open: list[str] = []
+        if not engine.control.aborted:
+            # The final listing: what was accepted must be gone; what matches and is still
+            # open (created after the listing, or left by the stopped server path) goes by id.
+            left = await _list_async(client, pages)
+            accepted = set(taken) | {
+                r.ref.value for r in report.results.values() if r.outcome is Outcome.CANCELLED
+            }
+            still_open = [o.uuid for o in left if o.uuid in accepted]
+            later = datetime.now(UTC)
+            more = [o for o in left if o.uuid not in accepted and rule.matches(o, later)]
+            if more and not engine.control.aborted:
+                extra = CancelEngine(
+                    ServerAwareClient(client, taken), options=EngineOptions(confirm=False)
+                )
+                extra.control = engine.control  # one Ctrl+C stops every part of the run
+                extra.recorder = ctx.journal(profile)
+                report = combine(report, await extra.run([OrderRef.uuid(o.uuid) for o in more]))
     except BaseException:
         engine.abort("stopped by an error")
         if task is not None:
@@ -151,8 +172,30 @@ async def _panic(
     outcome = merge(
         report, server, list_requests=pages[0], listed=len(listed), matched=len(matched)
     )
+    outcome.still_open = still_open
     outcome.report.elapsed_s = time.monotonic() - started
     return outcome
+
+
+def combine(first: RunReport, second: RunReport) -> RunReport:
+    """The id path's first run and its sweep-up run as one report (each order once)."""
+    for key, result in second.results.items():
+        first.results.setdefault(key, result)
+    first.requested = len(first.results)
+    first.requests += second.requests
+    first.halted = first.halted or second.halted
+    first.internal_errors += second.internal_errors
+    return first
+
+
+def id_path_order(matched: list, filters: ServerFilters | None) -> list:
+    """What the server path can never take (WATCH orders, orders outside its filters) first,
+    then the rest oldest first: the batches where the two paths meet are then whole orders
+    the server already took, skipped without a request, not a few WATCH orders each."""
+    if filters is None:
+        return matched
+    takes = filters.takes
+    return [o for o in matched if not takes(o)] + [o for o in matched if takes(o)]
 
 
 def _notice(event: Any) -> None:
@@ -172,6 +215,7 @@ def _report(ctx: Context, target: str, outcome: PanicOutcome) -> int:
             "cancelled": outcome.id_cancelled,
         },
         "listed": outcome.listed,
+        "still_open": outcome.still_open,
         "matched_when_listed": outcome.matched,
     }
     if ctx.args.json:
@@ -181,11 +225,15 @@ def _report(ctx: Context, target: str, outcome: PanicOutcome) -> int:
         terminal.write(sys.stdout, ctx.redactor.scrub(decimal_json.dumps(body, indent=None)) + "\n")
     else:
         print_summary(outcome.report, target, ctx.redactor.scrub)
+        if outcome.still_open:
+            print(
+                f"  {len(outcome.still_open)} order(s) accepted but still open at the final listing"
+            )
         print(
             f"  server side: {s.cancelled} cancelled with {s.requests} request(s); by id: "
             f"{outcome.id_cancelled} cancelled with {by_id_requests} request(s)"
         )
-    return exit_code(outcome.report)
+    return max(exit_code(outcome.report), 1 if outcome.still_open else 0)
 
 
 def _preview(target, rule, filters, why, listed, matched, as_json: bool) -> None:

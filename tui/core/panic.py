@@ -15,6 +15,7 @@ the answer comes back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +55,19 @@ class ServerFilters:
         if self.excluded_pairs:
             parts.append("except " + ",".join(self.excluded_pairs))
         return ", ".join(parts)
+
+    def takes(self, order: Any) -> bool:
+        """Would a cancel-all call with these filters take this order (were it the newest)?"""
+        market = order.market or ""
+        if order.state != "wait":
+            return False
+        if self.cancel_side != "all" and order.side != self.cancel_side:
+            return False
+        if self.pairs and market not in self.pairs:
+            return False
+        if self.quote_currencies and market.split("-", 1)[0] not in self.quote_currencies:
+            return False
+        return market not in self.excluded_pairs
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +161,8 @@ class ServerSideCancel:
         self.stats = ServerPathStats()
         self.report = RunReport(run_id, Exchange.UPBIT.value, requested=0)
         self._started = time.monotonic()
+        self.in_flight = False  # a call was sent and its answer is awaited
+        self.stopping = False
 
     def start_journal(self) -> None:
         empty = plan_cancels(
@@ -156,13 +172,14 @@ class ServerSideCancel:
 
     async def run(self) -> None:
         f = self.filters
-        while not self.control.aborted:
+        while not self.control.aborted and not self.stopping:
             request_id = f"{self.run_id}/{self.stats.requests + 1}"
 
             def before_send(attempt: int, request_id: str = request_id) -> None:
                 # Durable before the call leaves: what it cancels is not known until it answers.
                 self.recorder.intent(request_id, CANCEL_ALL_ENDPOINT, ())
                 self.stats.requests += 1
+                self.in_flight = True
 
             gate = RequestGate(self.control, before_send)
             try:
@@ -178,6 +195,7 @@ class ServerSideCancel:
             except Aborted:
                 return
             except OrderTuiError as exc:
+                self.in_flight = False
                 self.stats.stopped = exc.message
                 self._notice(
                     "warning",
@@ -189,11 +207,20 @@ class ServerSideCancel:
                     ),
                 )
                 return
+            self.in_flight = False
             for ack in answer.accepted:
                 self._took(ack)
             self.stats.refused += len(answer.refused)
             if len(answer.accepted) + len(answer.refused) < CANCEL_ALL_COUNT:
                 return
+
+    async def stop_when_idle(self, task: asyncio.Task[None]) -> None:
+        """The id path is done: make no further call. One waiting for its slot is dropped (it
+        was never sent); one on the wire is waited for, its answer journaled."""
+        self.stopping = True
+        if not self.in_flight:
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
     def _took(self, ack: CancelAck) -> None:
         uuid = ack.ref.value
@@ -280,6 +307,7 @@ class PanicOutcome:
     listed: int
     matched: int
     credited: list[str] = field(default_factory=list)  # failed by id, cancelled by the server
+    still_open: list[str] = field(default_factory=list)  # accepted, yet open at the final listing
 
 
 def merge(
