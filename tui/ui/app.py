@@ -550,6 +550,9 @@ class OrderTuiApp(SafeOutput, App):
             self.action_settings,
         )
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
+        from tui.ui.screens.rule_select import rule_commands
+
+        yield from rule_commands(main)
         from tui.ui.widgets.order_table import COLUMN_LABELS, SORTABLE
 
         for column in SORTABLE:

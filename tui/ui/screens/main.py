@@ -37,6 +37,7 @@ class MainScreen(Screen):
         Binding("p", "profiles", "Profile", show=False, id="main.profiles"),
         Binding("comma", "settings", "Settings", show=False, id="main.settings"),
         Binding("escape", "escape", "Clear filter / abort run", show=False, id="main.escape"),
+        Binding("m", "select_by_rule", "Select by rule", show=False, id="main.rule_select"),
     ]
 
     def __init__(self) -> None:
@@ -367,6 +368,11 @@ class MainScreen(Screen):
         self.app.action_settings()
 
     # ---- cancelling ---------------------------------------------------------------------------------
+    def action_select_by_rule(self) -> None:
+        from tui.ui.screens.rule_select import open_rule_select
+
+        open_rule_select(self)
+
     def action_cancel(self) -> None:
         if self.running:
             self.notify("A run is already in progress (escape aborts it).", severity="warning")
