@@ -62,6 +62,15 @@ def test_panic_with_watch_and_protected_orders_cancels_every_match_once(make_sim
     assert paths["server_side"]["cancelled"] > 0 and paths["by_id"]["cancelled"] > 0
     assert paths["server_side"]["cancelled"] + paths["by_id"]["cancelled"] == len(cancelled)
     assert book.state.stats.rate_limited == 0 and book.state.stats.banned == 0
+    # The journal holds both paths as runs that read back, and nothing is left unresolved.
+    runs = run(["journal", "--json"], env)
+    assert runs.returncode == 0, runs.stderr
+    listed = json.loads(runs.stdout)
+    text = json.dumps(listed)
+    assert result["run_id"] in text and result["run_id"] + "-server" in text
+    unresolved = run(["journal", "--unresolved", "--json"], env)
+    assert unresolved.returncode == 0, unresolved.stderr
+    assert not any(uuid in unresolved.stdout for uuid in kinds["wait"] + kinds["watch"])
 
 
 def test_panic_exact_rule_runs_both_paths_and_never_takes_20_at_a_time(make_sim, isolated_home):
