@@ -165,3 +165,15 @@ def test_preview_equals_the_cancelled_set_while_orders_arrive_and_fill(make_sim,
     assert after and all(truth[u] == "wait" for u in after)  # arrived after: never touched
     assert all(o["error"]["name"] in ("order_filled", "done_order") for o in result["failed"])
     assert result["unknown"] == []
+
+
+def test_all_asks_for_the_typed_count_on_a_terminal(book, env):
+    from tests.cli.test_cancel_panic import ask_on_a_terminal
+
+    ids = add(book, 7)
+    code, screen = ask_on_a_terminal(["cancel", "--all"], env, "y")
+    assert code == 2 and "Cancel 7 of 7 open order(s)" in screen and "Type 7 to confirm" in screen
+    assert all(states(book)[u] == "wait" for u in ids)
+    code, screen = ask_on_a_terminal(["cancel", "--all"], env, "7")
+    assert code == 0, screen
+    assert all(states(book)[u] == "cancel" for u in ids)

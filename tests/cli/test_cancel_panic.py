@@ -138,3 +138,52 @@ def test_panic_confirmation_without_terminal_refuses(make_sim, isolated_home):
     done = run(["cancel", "--all", "--server-side"], env)
     assert done.returncode == 2 and "--yes" in done.stderr
     assert set(book.state.truth()["upbit"].values()) <= {"wait", "watch"}
+
+
+def ask_on_a_terminal(argv: list[str], env: dict[str, str], answer: str) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal as stdin/stderr; type `answer` once asked."""
+    import os
+    import subprocess
+    import sys
+
+    main, child = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", *argv],
+        env=env,
+        stdin=child,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        text=True,
+    )
+    os.close(child)
+    seen = ""
+    while "confirm:" not in seen:
+        chunk = os.read(main, 4096).decode(errors="replace")
+        assert chunk, f"no question asked: {seen!r}"
+        seen += chunk
+    os.write(main, (answer + "\n").encode())
+    proc.wait(timeout=60)
+    try:
+        while True:
+            chunk = os.read(main, 4096).decode(errors="replace")
+            if not chunk:
+                break
+            seen += chunk
+    except OSError:
+        pass  # the child closed the terminal
+    os.close(main)
+    return proc.returncode, " ".join(seen.split())
+
+
+def test_panic_confirmation_says_later_orders_go_too_and_wants_the_count(make_sim, isolated_home):
+    book = make_sim(orders=0, b2_orders=0)
+    env = sim_env(book, isolated_home)
+    kinds = fill_book(book, 30)
+    count = len(kinds["wait"]) + len(kinds["watch"])
+    code, screen = ask_on_a_terminal(["cancel", "--all", "--server-side"], env, "yes")
+    assert code == 2 and "created after this confirmation will be cancelled too" in screen
+    assert f"Type {count} to confirm" in screen
+    assert set(book.state.truth()["upbit"].values()) <= {"wait", "watch"}  # "yes" is not the count
+    code, screen = ask_on_a_terminal(["cancel", "--all", "--server-side"], env, str(count))
+    assert code == 0, screen
+    assert set(book.state.truth()["upbit"].values()) == {"cancel"}

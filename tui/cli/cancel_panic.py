@@ -30,13 +30,21 @@ from tui.core.refs import OrderRef
 from tui.core.rules import Rule
 
 
-def warning_text(filters: ServerFilters | None) -> str:
+def warning_text(filters: ServerFilters | None, rule: Rule | None = None) -> str:
     if filters is None:
         return "The exchange cannot take this rule itself: every match is cancelled by id."
-    return (
+    text = (
         f"Upbit itself cancels every WAIT order matching ({filters.describe()}) until none is "
         "left: matching orders created after this confirmation will be cancelled too."
     )
+    part = rule.server_part() if rule is not None else None
+    if part is not None and not part.exact:
+        text += (
+            f" It cannot filter by {', '.join(part.inexact)}: it is kept out of the markets "
+            "holding open orders the rule spares, but an order created during the run in "
+            "another of its markets is cancelled whatever its age or identifier."
+        )
+    return text + " The rest (WATCH orders, the oldest) is cancelled by id."
 
 
 def run_panic(ctx: Context, profile: Any, rule: Rule) -> int:
@@ -61,13 +69,13 @@ def run_panic(ctx: Context, profile: Any, rule: Rule) -> int:
             demo = " [DEMO]" if profile.demo else ""
             question = (
                 f"PANIC CANCEL on {client.describe()}{demo}: {len(matched)} of {len(listed)} open "
-                f"order(s) match ({rule.describe()}). {warning_text(filters)} "
+                f"order(s) match ({rule.describe()}). {warning_text(filters, rule)} "
                 f"Type {len(matched)} to confirm:"
             )
             if not confirm_count(question, len(matched)):
                 return EXIT_USAGE
         elif filters is not None and not args.json:
-            print(f"ordertui: {warning_text(filters)}", file=sys.stderr)
+            print(f"ordertui: {warning_text(filters, rule)}", file=sys.stderr)
         if filters is None and why:
             print(f"ordertui: server side off: {why}; cancelling by id only", file=sys.stderr)
         outcome = runner.run(_panic(ctx, profile, client, rule, filters, listed, pages))
@@ -251,5 +259,5 @@ def _preview(target, rule, filters, why, listed, matched, as_json: bool) -> None
         print(decimal_json.dumps(body))
         return
     print(f"Dry run (panic mode) on {target}: {len(matched)} of {len(listed)} open order(s) match.")
-    print(f"  {warning_text(filters)}" + (f" ({why})" if why else ""))
+    print(f"  {warning_text(filters, rule)}" + (f" ({why})" if why else ""))
     print("Nothing was sent.")
