@@ -97,3 +97,34 @@ def test_merge_counts_each_order_once_and_credits_the_server():
     assert out.report.counts["cancelled"] == 3 and out.report.counts["failed"] == 0
     assert len(out.report.results) == 3 and out.credited == [OrderRef.uuid(B).key]
     assert out.id_cancelled == 1 and out.server.cancelled == 2
+
+
+def test_server_path_sends_nothing_it_cannot_journal():
+    class Refusing:
+        def start(self, *a): ...
+        def intent(self, *a):
+            raise OSError(28, "No space left on device")
+
+        def outcome(self, *a): ...
+        def finish(self, *a): ...
+
+    class Client:
+        sent = 0
+
+        async def cancel_all_open(self, *, control=None, **params):
+            control.check()  # as the real client does right before the send
+            self.sent += 1
+            return BatchCancelResult()
+
+    from tui.core.ports import RunControl
+
+    client = Client()
+    server = ServerSideCancel(
+        client,
+        ServerFilters("all", (), (), ()),
+        control=RunControl(),
+        recorder=Refusing(),
+        run_id="r",
+    )
+    asyncio.run(server.run())
+    assert client.sent == 0 and "journal" in (server.stats.stopped or "")

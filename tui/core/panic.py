@@ -177,7 +177,12 @@ class ServerSideCancel:
 
             def before_send(attempt: int, request_id: str = request_id) -> None:
                 # Durable before the call leaves: what it cancels is not known until it answers.
-                self.recorder.intent(request_id, CANCEL_ALL_ENDPOINT, ())
+                try:
+                    self.recorder.intent(request_id, CANCEL_ALL_ENDPOINT, ())
+                except OSError as exc:  # never send what cannot be recorded
+                    self.stats.stopped = f"cannot write the journal ({exc.strerror or exc})"
+                    self._notice("error", f"Server-side cancel stopped: {self.stats.stopped}")
+                    raise Aborted(self.stats.stopped) from None
                 self.stats.requests += 1
                 self.in_flight = True
 

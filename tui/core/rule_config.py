@@ -19,7 +19,7 @@ from tui.core.rules import Rule, RuleError
 if TYPE_CHECKING:
     from tui.core.config import AppConfig
 
-RULE_KEYS = tuple(k for k in Rule.model_fields if k != "exchange")
+RULE_KEYS = tuple(Rule.model_fields)
 
 
 def named_rule(config: AppConfig, name: str) -> Rule:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from tui.core.errors import InputError
 
@@ -73,7 +73,6 @@ class Rule(BaseModel):
     keep_identifier_prefixes: tuple[str, ...] = ()
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-    exchange: str | None = Field(default=None, exclude=True)  # set by for_exchange()
 
     @field_validator(
         "markets", "exclude_markets", "quotes", "keep_identifier_prefixes", mode="before"
@@ -190,7 +189,7 @@ class Rule(BaseModel):
                 raise RuleError(
                     f"state must be one of {', '.join(B2_STATES)} on B2TRADER, not {self.state!r}"
                 )
-        return self.model_copy(update={"exchange": exchange})
+        return self
 
     @property
     def empty(self) -> bool:
