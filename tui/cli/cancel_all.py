@@ -138,17 +138,30 @@ def _execute(ctx, runner, profile, client, engine, plan, rule, listed, matched) 
     return exit_code(report)
 
 
-def list_all(runner: asyncio.Runner, client: Any) -> list[UpbitOrder]:
+class Listing(list["UpbitOrder"]):
+    """The open orders, and how many list requests they took."""
+
+    pages = 0
+
+
+def list_all(runner: asyncio.Runner, client: Any) -> Listing:
     """Every open order, all pages. Unreadable orders are reported and left alone."""
+    listing = Listing()
+
+    def on_page(page: int, total: int) -> None:
+        listing.pages = page
+
     try:
-        return runner.run(client.list_open())
+        listing.extend(runner.run(client.list_open(on_page=on_page)))
+        return listing
     except PartialResponse as partial:
         print(
             f"ordertui: warning: {len(partial.unreadable)} open order(s) could not be read and "
             "are left alone",
             file=sys.stderr,
         )
-        return list(partial.orders)
+        listing.extend(partial.orders)
+        return listing
 
 
 def _header(target: str, rule: Rule, listed: list, matched: list) -> dict[str, Any]:
@@ -156,6 +169,7 @@ def _header(target: str, rule: Rule, listed: list, matched: list) -> dict[str, A
         "target": target,
         "rule": rule.describe(),
         "listed": len(listed),
+        "list_requests": getattr(listed, "pages", None),
         "matched_count": len(matched),
     }
 
