@@ -177,3 +177,14 @@ def test_all_asks_for_the_typed_count_on_a_terminal(book, env):
     code, screen = ask_on_a_terminal(["cancel", "--all"], env, "7")
     assert code == 0, screen
     assert all(states(book)[u] == "cancel" for u in ids)
+
+
+def test_help_documents_every_rule_flag_and_an_example():
+    from tui.cli import build_parser
+    from tui.cli.cancel_rule_args import RULE_FLAGS
+
+    sub = build_parser()._subparsers._group_actions[0].choices["cancel"]  # type: ignore[union-attr]
+    text = sub.format_help()
+    for flag in ("all", *RULE_FLAGS):
+        assert "--" + flag.replace("_", "-") in text, flag
+    assert "ordertui cancel --all --server-side" in text and "[rules.NAME]" in text

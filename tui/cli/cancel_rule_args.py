@@ -21,7 +21,21 @@ RULE_FLAGS = (
 )
 
 
+EXAMPLES = """\
+examples of --all:
+  ordertui cancel --all --market KRW-BTC --side bid --older-than 2h --dry-run
+  ordertui cancel --all --quote KRW --keep-identifier-prefix hedge- --yes --json
+  ordertui cancel --all --rule stale-bids          # [rules.stale-bids] in the config file
+  ordertui cancel --all --server-side --side bid   # panic mode (Upbit)
+
+Named rules: [rules.NAME] tables with the keys markets, exclude_markets, quotes, side, state,
+older_than, newer_than, identifier_prefix, keep_identifier_prefixes, min_price, max_price.
+"""
+
+
 def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     g = parser.add_argument_group(
         "cancel by rule (--all)",
         "Cancel every open order matching a rule. Exact mode (the default) lists all open "
