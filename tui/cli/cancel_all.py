@@ -82,7 +82,9 @@ def run_cancel_all(ctx: Context) -> int:
     client = make_client(profile)
     runner = asyncio.Runner()  # one loop for the listing and the run: the client's pool lives on it
     try:
-        listed = list_all(runner, client)
+        # One market: the exchange filters the listing (fewer pages); the rule still decides.
+        market = rule.markets[0] if len(rule.markets) == 1 else None
+        listed = list_all(runner, client, market=market)
         now = datetime.now(UTC)
         matched = [o for o in listed if rule.matches(o, now)]
         engine = CancelEngine(client)
@@ -144,7 +146,7 @@ class Listing(list["UpbitOrder"]):
     pages = 0
 
 
-def list_all(runner: asyncio.Runner, client: Any) -> Listing:
+def list_all(runner: asyncio.Runner, client: Any, *, market: str | None = None) -> Listing:
     """Every open order, all pages. Unreadable orders are reported and left alone."""
     listing = Listing()
 
@@ -152,7 +154,7 @@ def list_all(runner: asyncio.Runner, client: Any) -> Listing:
         listing.pages = page
 
     try:
-        listing.extend(runner.run(client.list_open(on_page=on_page)))
+        listing.extend(runner.run(client.list_open(market=market, on_page=on_page)))
         return listing
     except PartialResponse as partial:
         print(
