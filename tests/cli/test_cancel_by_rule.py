@@ -188,3 +188,17 @@ def test_help_documents_every_rule_flag_and_an_example():
     for flag in ("all", *RULE_FLAGS):
         assert "--" + flag.replace("_", "-") in text, flag
     assert "ordertui cancel --all --server-side" in text and "[rules.NAME]" in text
+
+
+def test_b2trader_is_refused_with_one_line(book, env):
+    creds = book.credentials["b2trader"]
+    env = dict(
+        env,
+        B2TRADER_TOKEN=creds["token"],
+        B2TRADER_ACCOUNT_ID=creds["account_id"],
+        B2TRADER_BASE_URL=book.base_url,
+    )
+    for extra in ([], ["--server-side"]):
+        done = run(["cancel", "--exchange", "b2trader", "--all", "--yes", *extra], env)
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert done.returncode == 2 and len(lines) == 1 and "B2TRADER" in lines[0]
