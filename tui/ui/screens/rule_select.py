@@ -119,7 +119,7 @@ def select_by_rule(main: MainScreen, rule: Rule, name: str | None = None) -> int
     table.clear_selection()
     table.select_keys(row_key(r) for r in matched)
     locked = locked_by_currency(matched)
-    amounts = ", ".join(f"{amount.normalize():f} {cur}" for cur, amount in sorted(locked.items()))
+    amounts = ", ".join(f"{amount.normalize():,f} {cur}" for cur, amount in sorted(locked.items()))
     label = f"rule {name}" if name else rule.describe()
     main.notify(
         f"{len(matched):,} order(s) match {label}"
