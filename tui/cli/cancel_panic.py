@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from tui.cli.cancel_all import confirm_count
 from tui.cli.common import Context
 from tui.core import decimal_json, terminal
-from tui.core.errors import EXIT_OK, EXIT_USAGE, PartialResponse
-from tui.core.events import Outcome, RunReport
+from tui.core.errors import EXIT_OK, EXIT_USAGE
+from tui.core.events import Notice
 from tui.core.panic import (
     PanicOutcome,
-    ServerAwareClient,
     ServerFilters,
-    ServerSideCancel,
-    merge,
     server_filters,
 )
-from tui.core.refs import OrderRef
 from tui.core.rules import Rule
 
 
@@ -93,18 +88,9 @@ def _list(runner: asyncio.Runner, client: Any, pages: list[int]) -> list:
 
 
 async def _list_async(client: Any, pages: list[int]) -> list:
-    def on_page(page: int, total: int) -> None:
-        pages[0] += 1
+    from tui.core.panic_run import list_oldest_first
 
-    try:
-        return await client.list_open(order_by="asc", on_page=on_page)
-    except PartialResponse as partial:
-        print(
-            f"ordertui: warning: {len(partial.unreadable)} open order(s) could not be read and "
-            "are left to the server side (if it takes them)",
-            file=sys.stderr,
-        )
-        return list(partial.orders)
+    return await list_oldest_first(client, pages, _notice)
 
 
 async def _panic(
@@ -117,97 +103,36 @@ async def _panic(
     pages: list[int],
 ) -> PanicOutcome:
     from tui.cli.cancel_cmd import Stopper
-    from tui.core.engine import CancelEngine, EngineOptions
+    from tui.core.panic_run import run_panic as run_both
 
-    started = time.monotonic()
-    taken: dict = {}
-    # No look-up per order: the final listing shows whether anything accepted is still open
-    # (one page per 100 orders left, where look-ups cost one per 100 cancelled).
-    engine = CancelEngine(ServerAwareClient(client, taken), options=EngineOptions(confirm=False))
-    engine.recorder = ctx.journal(profile)
-    server = ServerSideCancel(
-        client,
-        filters or ServerFilters("all", (), (), ()),
-        control=engine.control,
-        recorder=ctx.journal(profile),
-        run_id=engine.run_id + "-server",
-        on_event=lambda event: _notice(event),
-    )
-    server.taken = taken
-    stopper = Stopper(engine)
     loop = asyncio.get_running_loop()
-    stopper.install(loop)
-    task = None
+    stoppers: list[Stopper] = []
+
+    def on_engine(engine: Any) -> None:
+        stopper = Stopper(engine)
+        stopper.install(loop)
+        stoppers.append(stopper)
+
     try:
-        if filters is not None:
-            server.start_journal()
-            task = asyncio.create_task(server.run())
-        if listed is None:
-            listed = await _list_async(client, pages)
-        now = datetime.now(UTC)
-        matched = [o for o in listed if rule.matches(o, now)]
-        report = await engine.run([OrderRef.uuid(o.uuid) for o in id_path_order(matched, filters)])
-        if task is not None:
-            await server.stop_when_idle(task)
-        still_open: list[str] = []
-        if not engine.control.aborted:
-            # The final listing: what was accepted must be gone; what matches and is still
-            # open (created after the listing, or left by the stopped server path) goes by id.
-            left = await _list_async(client, pages)
-            accepted = set(taken) | {
-                r.ref.value for r in report.results.values() if r.outcome is Outcome.CANCELLED
-            }
-            still_open = [o.uuid for o in left if o.uuid in accepted]
-            later = datetime.now(UTC)
-            more = [o for o in left if o.uuid not in accepted and rule.matches(o, later)]
-            if more and not engine.control.aborted:
-                extra = CancelEngine(
-                    ServerAwareClient(client, taken), options=EngineOptions(confirm=False)
-                )
-                extra.control = engine.control  # one Ctrl+C stops every part of the run
-                extra.recorder = ctx.journal(profile)
-                report = combine(report, await extra.run([OrderRef.uuid(o.uuid) for o in more]))
-    except BaseException:
-        engine.abort("stopped by an error")
-        if task is not None:
-            await asyncio.gather(task, return_exceptions=True)
-        raise
+        return await run_both(
+            client,
+            rule,
+            filters,
+            listed,
+            new_recorder=lambda: ctx.journal(profile),
+            on_event=_notice,
+            on_engine=on_engine,
+            pages=pages,
+        )
     finally:
-        stopper.remove(loop)
-        if filters is not None:
-            server.finish()
-    stopper.settle()
-    outcome = merge(
-        report, server, list_requests=pages[0], listed=len(listed), matched=len(matched)
-    )
-    outcome.still_open = still_open
-    outcome.report.elapsed_s = time.monotonic() - started
-    return outcome
-
-
-def combine(first: RunReport, second: RunReport) -> RunReport:
-    """The id path's first run and its sweep-up run as one report (each order once)."""
-    for key, result in second.results.items():
-        first.results.setdefault(key, result)
-    first.requested = len(first.results)
-    first.requests += second.requests
-    first.halted = first.halted or second.halted
-    first.internal_errors += second.internal_errors
-    return first
-
-
-def id_path_order(matched: list, filters: ServerFilters | None) -> list:
-    """What the server path can never take (WATCH orders, orders outside its filters) first,
-    then the rest oldest first: the batches where the two paths meet are then whole orders
-    the server already took, skipped without a request, not a few WATCH orders each."""
-    if filters is None:
-        return matched
-    takes = filters.takes
-    return [o for o in matched if not takes(o)] + [o for o in matched if takes(o)]
+        for stopper in stoppers:
+            stopper.remove(loop)
+            stopper.settle()
 
 
 def _notice(event: Any) -> None:
-    terminal.write(sys.stderr, f"ordertui: {event.text}\n")
+    if isinstance(event, Notice):
+        terminal.write(sys.stderr, f"ordertui: {event.text}\n")
 
 
 def _report(ctx: Context, target: str, outcome: PanicOutcome) -> int:
