@@ -85,3 +85,50 @@ def test_form_snapshot(make_app, snap_compare, monkeypatch):
         freeze(pilot.app)
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+async def test_panic_cancel_takes_every_match_after_the_typed_count(make_app):
+    from tests.ui.conftest import sim_truth
+    from tui.ui.screens.prompt import PromptScreen
+    from tui.ui.screens.results import ResultsScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app)
+        rows = app.main.table.all_rows()
+        bids = {r.id for r in rows if r.side == "bid"}
+        others = {r.id for r in rows} - bids
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, RuleSelectScreen), what="the form")
+        app.screen.query_one("#side").value = "bid"
+        app.screen.query_one("#side").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="the guard")
+        question = str(app.screen.query_one("#title").render())
+        assert "created after this confirmation will be cancelled too" in question
+        assert f"Type {len(bids)} to confirm" in question
+        app.screen.query_one("#value").value = str(len(bids))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), what="results")
+        truth = sim_truth(app)["upbit"]
+        assert all(truth[u] == "cancel" for u in bids)
+        assert all(truth[u] in ("wait", "watch") for u in others)
+        assert app.main.last_report.counts["cancelled"] == len(bids)
+
+
+async def test_panic_cancel_without_the_count_cancels_nothing(make_app):
+    from tests.ui.conftest import sim_truth
+    from tui.ui.screens.prompt import PromptScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, RuleSelectScreen), what="the form")
+        app.screen.query_one("#markets").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="the guard")
+        app.screen.query_one("#value").value = "yes"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert set(sim_truth(app)["upbit"].values()) <= {"wait", "watch", "done"}

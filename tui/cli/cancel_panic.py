@@ -22,24 +22,8 @@ from tui.core.panic import (
     ServerFilters,
     server_filters,
 )
+from tui.core.panic_run import panic_warning as warning_text
 from tui.core.rules import Rule
-
-
-def warning_text(filters: ServerFilters | None, rule: Rule | None = None) -> str:
-    if filters is None:
-        return "The exchange cannot take this rule itself: every match is cancelled by id."
-    text = (
-        f"Upbit itself cancels every WAIT order matching ({filters.describe()}) until none is "
-        "left: matching orders created after this confirmation will be cancelled too."
-    )
-    part = rule.server_part() if rule is not None else None
-    if part is not None and not part.exact:
-        text += (
-            f" It cannot filter by {', '.join(part.inexact)}: it is kept out of the markets "
-            "holding open orders the rule spares, but an order created during the run in "
-            "another of its markets is cancelled whatever its age or identifier."
-        )
-    return text + " The rest (WATCH orders, the oldest) is cancelled by id."
 
 
 def run_panic(ctx: Context, profile: Any, rule: Rule) -> int:

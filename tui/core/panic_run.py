@@ -25,6 +25,24 @@ from tui.core.refs import OrderRef
 from tui.core.rules import Rule
 
 
+def panic_warning(filters: ServerFilters | None, rule: Rule | None = None) -> str:
+    """What the confirmation of a panic cancel says, plainly."""
+    if filters is None:
+        return "The exchange cannot take this rule itself: every match is cancelled by id."
+    text = (
+        f"Upbit itself cancels every WAIT order matching ({filters.describe()}) until none is "
+        "left: matching orders created after this confirmation will be cancelled too."
+    )
+    part = rule.server_part() if rule is not None else None
+    if part is not None and not part.exact:
+        text += (
+            f" It cannot filter by {', '.join(part.inexact)}: it is kept out of the markets "
+            "holding open orders the rule spares, but an order created during the run in "
+            "another of its markets is cancelled whatever its age or identifier."
+        )
+    return text + " The rest (WATCH orders, the oldest) is cancelled by id."
+
+
 async def list_oldest_first(
     client: Any, pages: list[int], on_event: Callable[[Event], None] | None = None
 ) -> list:

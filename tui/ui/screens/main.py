@@ -38,6 +38,7 @@ class MainScreen(Screen):
         Binding("comma", "settings", "Settings", show=False, id="main.settings"),
         Binding("escape", "escape", "Clear filter / abort run", show=False, id="main.escape"),
         Binding("m", "select_by_rule", "Select by rule", show=False, id="main.rule_select"),
+        Binding("X", "panic_cancel", "Panic cancel (server-side)", show=False, id="main.panic"),
     ]
 
     def __init__(self) -> None:
@@ -372,6 +373,11 @@ class MainScreen(Screen):
         from tui.ui.screens.rule_select import open_rule_select
 
         open_rule_select(self)
+
+    def action_panic_cancel(self) -> None:
+        from tui.ui.screens.panic_cancel import start_panic
+
+        start_panic(self)
 
     def action_cancel(self) -> None:
         if self.running:

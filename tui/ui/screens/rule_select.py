@@ -71,13 +71,14 @@ class RuleSelectScreen(ModalScreen[Rule | None]):
     RuleSelectScreen #error { color: $error; margin-top: 1; }
     """
 
-    def __init__(self, exchange: str | None = None) -> None:
+    def __init__(self, exchange: str | None = None, title: str | None = None) -> None:
         super().__init__()
         self.exchange = exchange
+        self.title_text = title or "Select by rule: matching rows are selected; c cancels them"
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Plain("Select by rule: matching rows are selected; c cancels them", id="title")
+            yield Plain(self.title_text, id="title")
             for field_id, label, placeholder in FIELDS:
                 with Horizontal():
                     yield Plain(label, classes="label")
@@ -147,6 +148,13 @@ def rule_commands(main: Any) -> Iterable[SystemCommand]:
         "Select by rule",
         "Select the rows matching markets, side, state, age, identifier (m)",
         lambda: open_rule_select(main),
+    )
+    from tui.ui.screens.panic_cancel import start_panic
+
+    yield SystemCommand(
+        "Panic cancel (server-side)",
+        "Upbit: cancel everything a rule matches, server-side and by id at once; typed count (X)",
+        lambda: start_panic(main),
     )
     config = getattr(main.app.session, "config", None)
     for name, rule in sorted((config.rules if config is not None else {}).items()):
