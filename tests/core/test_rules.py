@@ -163,3 +163,49 @@ def test_merged_extends_lists_and_describe():
     assert rule.markets == ("KRW-BTC", "KRW-ETH") and rule.side == "bid"
     assert rule.describe() == "markets KRW-BTC,KRW-ETH, side bid, older than 2h, keeping bot-*"
     assert Rule().empty and not rule.empty
+
+
+RULES = [
+    Rule(),
+    Rule.build(markets=["KRW-BTC"]),
+    Rule.build(exclude_markets=["KRW-BTC"]),
+    Rule.build(quotes=["USDT"]),
+    Rule.build(side="bid"),
+    Rule.build(side="sell"),
+    Rule.build(state="watch"),
+    Rule.build(older_than="30m"),
+    Rule.build(newer_than="30m"),
+    Rule.build(identifier_prefix="bot-"),
+    Rule.build(keep_identifier_prefixes=["bot-"]),
+    Rule.build(min_price="99", max_price="150"),
+]
+
+
+@given(
+    market=st.sampled_from(["KRW-BTC", "USDT-ETH", "spot.eth_usdt"]),
+    side=st.sampled_from(["bid", "ask"]),
+    state=st.sampled_from(["wait", "watch"]),
+    age_s=st.integers(0, 7200),
+    identifier=st.sampled_from([None, "bot-1", "man-2"]),
+    price=st.sampled_from([None, "98", "100", "151"]),
+    rule=st.sampled_from(RULES),
+)
+def test_a_table_row_matches_as_its_order_does(market, side, state, age_s, identifier, price, rule):
+    from tui.core.models.row import OrderRow
+
+    fields = {"market": market, "side": side, "state": state, "identifier": identifier}
+    fields["created_at"] = (NOW - timedelta(seconds=age_s)).isoformat()
+    fields["price"] = price
+    order = upbit(**fields)
+    assert rule.matches_row(OrderRow.from_order(order), NOW) == rule.matches(order, NOW)
+    b2 = B2TraderOrder.from_wire(
+        {
+            "orderId": "01J",
+            "marketId": market,
+            "side": "Buy" if side == "bid" else "Sell",
+            "status": "Working",
+            "createdAt": fields["created_at"],
+            "requestedPrice": price,
+        }
+    )
+    assert rule.matches_row(OrderRow.from_order(b2), NOW) == rule.matches(b2, NOW)

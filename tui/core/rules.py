@@ -27,7 +27,6 @@ QUOTE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 SERVER_LIST_MAX = 20  # pairs and excluded_pairs of DELETE /v1/orders/open take at most 20 each
 
 SIDES = {"bid": "bid", "ask": "ask", "buy": "bid", "sell": "ask"}
-B2_SIDES = {"bid": "Buy", "ask": "Sell"}
 UPBIT_STATES = ("wait", "watch")
 B2_STATES = ("Started", "Pending", "Working")
 
@@ -205,28 +204,71 @@ class Rule(BaseModel):
 
     def matches(self, order: Any, now: datetime) -> bool:
         """Does this open order (an UpbitOrder or a B2TraderOrder) fall under the rule?"""
-        if self.protects(order):
-            return False
-        upbit = hasattr(order, "uuid")
-        market = (
-            getattr(order, "market", None) if upbit else getattr(order, "marketId", None)
-        ) or ""
+        if hasattr(order, "uuid"):
+            return self._check(
+                order.market,
+                order.side,
+                order.state,
+                order.created_at,
+                order.identifier,
+                order.price,
+                now,
+                upbit=True,
+            )
+        side = SIDES.get((order.side or "").lower())
+        return self._check(
+            order.marketId,
+            side,
+            order.status,
+            order.createdAt,
+            None,
+            order.requestedPrice,
+            now,
+            upbit=False,
+        )
+
+    def matches_row(self, row: Any, now: datetime) -> bool:
+        """The same for a table row (OrderRow): its fields, no parse of the order object."""
+        upbit = row.exchange.value == "upbit"
+        side = row.side if upbit else SIDES.get((row.side or "").lower())
+        return self._check(
+            row.market,
+            side,
+            row.state,
+            row.created_at,
+            row.identifier,
+            row.price,
+            now,
+            upbit=upbit,
+        )
+
+    def _check(
+        self,
+        market: str | None,
+        side: str | None,
+        state: str | None,
+        created: datetime | None,
+        identifier: str | None,
+        price: Decimal | None,
+        now: datetime,
+        *,
+        upbit: bool,
+    ) -> bool:
+        identifier = identifier or ""
+        if identifier and any(identifier.startswith(p) for p in self.keep_identifier_prefixes):
+            return False  # protected: whatever else matches
+        market = market or ""
         if self.markets and market not in self.markets:
             return False
         if market in self.exclude_markets:
             return False
         if self.quotes and _quote_of(market, upbit) not in self.quotes:
             return False
-        side = getattr(order, "side", None)
-        if self.side is not None and side != (self.side if upbit else B2_SIDES[self.side]):
+        if self.side is not None and side != self.side:
             return False
-        state = getattr(order, "state", None) if upbit else getattr(order, "status", None)
         if self.state is not None and state != self.state:
             return False
         if self.older_than is not None or self.newer_than is not None:
-            created = (
-                getattr(order, "created_at", None) if upbit else getattr(order, "createdAt", None)
-            )
             if created is None:
                 return False
             age = now - created
@@ -234,14 +276,9 @@ class Rule(BaseModel):
                 return False
             if self.newer_than is not None and age >= self.newer_than:
                 return False
-        if self.identifier_prefix is not None:
-            identifier = getattr(order, "identifier", None) or ""
-            if not identifier.startswith(self.identifier_prefix):
-                return False
+        if self.identifier_prefix is not None and not identifier.startswith(self.identifier_prefix):
+            return False
         if self.min_price is not None or self.max_price is not None:
-            price = (
-                getattr(order, "price", None) if upbit else getattr(order, "requestedPrice", None)
-            )
             if price is None:
                 return False
             if self.min_price is not None and price < self.min_price:
