@@ -196,12 +196,6 @@ class Rule(BaseModel):
         return not self.model_dump(exclude_defaults=True)
 
     # ---- matching ---------------------------------------------------------------------------
-    def protects(self, order: Any) -> bool:
-        identifier = getattr(order, "identifier", None) or ""
-        return bool(identifier) and any(
-            identifier.startswith(p) for p in self.keep_identifier_prefixes
-        )
-
     def matches(self, order: Any, now: datetime) -> bool:
         """Does this open order (an UpbitOrder or a B2TraderOrder) fall under the rule?"""
         if hasattr(order, "uuid"):
