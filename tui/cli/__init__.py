@@ -83,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, suppress=True)
         return p
 
-    c = command("cancel", "Cancel orders (by uuid, identifier, B2TRADER order id, or from a file).")
+    c = command(
+        "cancel",
+        "Cancel orders (by uuid, identifier, B2TRADER order id, from a file, or --all by rule).",
+    )
     c.add_argument(
         "--uuid", action="append", default=[], metavar="ID", help="Upbit order uuid (repeatable)"
     )
@@ -116,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print one JSON object with the results (and internal_errors: bugs of ordertui "
         "caught during the run, 0 on a clean run)",
     )
+    from tui.cli.cancel_rule_args import add_rule_arguments
+
+    add_rule_arguments(c)
 
     o = command("orders", "List open orders (B2TRADER: from its open-orders stream).")
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")

@@ -51,6 +51,12 @@ def collect_refs(ctx: Context) -> list[OrderRef]:
 
 
 def run_cancel(ctx: Context) -> int:
+    from tui.cli.cancel_rule_args import rule_flags_given
+
+    if getattr(ctx.args, "all", False) or rule_flags_given(ctx.args):
+        from tui.cli.cancel_all import run_cancel_all
+
+        return run_cancel_all(ctx)
     refs = collect_refs(ctx)
     hint = Exchange.B2TRADER if all(r.kind is IdKind.ORDER_ID for r in refs) else Exchange.UPBIT
     profile = ctx.profile(exchange_hint=hint)

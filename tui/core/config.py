@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from tui.core.errors import ConfigError
 from tui.core.exchange import EXCHANGE_NAMES
+from tui.core.rules import Rule
 from tui.core.urls import check_base_url
 
 APP_NAME = "ordertui"
@@ -89,6 +90,7 @@ class AppConfig(BaseModel):
     profiles: dict[str, Profile] = {}
     ui: UiConfig = UiConfig()
     journal: JournalConfig = JournalConfig()
+    rules: dict[str, Rule] = {}  # [rules.NAME]: named cancel rules (tui.core.rule_config)
 
     # where it was read from (not part of the file)
     path: Path | None = Field(default=None, exclude=True)

@@ -67,6 +67,9 @@ def system_commands(app: OrderTuiApp) -> Iterable[SystemCommand]:
         app.action_settings,
     )
     yield SystemCommand("Help", "Every key binding (?)", app.action_help)
+    from tui.ui.screens.rule_select import rule_commands
+
+    yield from rule_commands(main)
     from tui.ui.widgets.order_table import COLUMN_LABELS, SORTABLE
 
     for column in SORTABLE:

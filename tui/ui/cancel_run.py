@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from tui.ui.app import OrderTuiApp
     from tui.ui.screens.ask import AskScreen
 
+T = TypeVar("T")
 DRAIN_EVERY = 0.05  # engine events reach the UI at most every 50 ms
 COUNTED = ("cancelled", "failed", "unknown", "not_sent")
 SEVERITY: dict[str, SeverityLevel] = {"warning": "warning", "error": "error"}
@@ -81,7 +83,7 @@ class CancelRun:
         self.last_report: RunReport | None = None
         self.last_known: dict[str, OrderRow] = {}
         self.last_journal: Path | None = None
-        self._engine: CancelEngine | None = None
+        self._engine: CancelEngine | Any = None  # anything with abort(reason)
         self._abort_reason: str | None = None
         self._question: AskScreen | None = None
         self._inbox = EventBatch()
@@ -108,55 +110,92 @@ class CancelRun:
         """Run `plan` (made by `plan` from `rows`). False if a run is already going."""
         if self.running:
             return False
+        self._begin()
+        # Never exclusive: a new worker would kill a live run.
+        self.app.run_worker(self._run(rows, plan), group="cancel", exclusive=False)
+        return True
+
+    def _begin(self) -> None:
         self.running = True
         self._finished.clear()
         self._abort_reason = None
         self._outcomes = {}
         self._requests = 0
         self._inbox = EventBatch()
-        # Never exclusive: a new worker would kill a live run.
-        self.app.run_worker(self._run(rows, plan), group="cancel", exclusive=False)
-        return True
+
+    def _started(self, title: str, total: int) -> None:
+        self.target.post_message(self.Started(title, total))
+        self._ticker = self.app.set_interval(DRAIN_EVERY, self._drain)
+
+    def _engine_made(self, engine: Any) -> None:
+        """The run's engine (anything with `abort(reason)`): an abort asked before applies now."""
+        self._engine = engine
+        if self._abort_reason is not None:
+            engine.abort(self._abort_reason)
+
+    def _ended(self, report: RunReport | None, known: dict[str, OrderRow]) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self._drain()
+        self._engine = None
+        self.running = False
+        self._close_question()
+        if report is not None:
+            self.last_report = report
+            self.last_known = known
+        self._finished.set()
+        self.target.post_message(self.Finished(report, known))
 
     async def _run(self, rows: list[OrderRow], plan: Plan) -> None:
         session = self.app.session
         runner = session.runner
         refs = [*plan.refs, *plan.unsupported]
         where = session.client.describe() if session.client else ""
-        self.target.post_message(
-            self.Started(
-                f"Cancelling {len(refs):,} order{'s' if len(refs) != 1 else ''} · {where} · "
-                f"{plan.summary()} · escape aborts",
-                len(refs),
-            )
+        self._started(
+            f"Cancelling {len(refs):,} order{'s' if len(refs) != 1 else ''} · {where} · "
+            f"{plan.summary()} · escape aborts",
+            len(refs),
         )
-        self._ticker = self.app.set_interval(DRAIN_EVERY, self._drain)
         report: RunReport | None = None
         try:
             engine, journal = await asyncio.wrap_future(
                 runner.call_blocking(session.new_engine, self._inbox.push)
             )
-            self._engine = engine
-            if self._abort_reason is not None:
-                engine.abort(self._abort_reason)
+            self._engine_made(engine)
             report = await runner.run(engine.run(plan))
             self.last_journal = journal.path
         except Exception as exc:
             self.app.report_error("The run stopped with an error", exc)
         finally:
-            if self._ticker is not None:
-                self._ticker.stop()
-                self._ticker = None
-            self._drain()
-            self._engine = None
-            self.running = False
-            self._close_question()
-        known = {r.key: r for r in rows}
-        if report is not None:
-            self.last_report = report
-            self.last_known = known
-        self._finished.set()
-        self.target.post_message(self.Finished(report, known))
+            self._ended(report, {r.key: r for r in rows})
+
+    async def run_other(
+        self,
+        title: str,
+        total: int,
+        work: Callable[[Callable[[object], None], Callable[[Any], None]], Coroutine[Any, Any, T]],
+        report_of: Callable[[T], RunReport],
+        known: Callable[[RunReport], dict[str, OrderRow]],
+    ) -> T | None:
+        """A run the controller did not plan (the panic cancel: two paths, engines of its own):
+        `work(push, engine_made)` runs on the exchange thread, pushing engine events and naming
+        each engine it makes, so progress, abort and the messages are the same as a planned
+        run's. None if a run is already going or this one stopped with an error."""
+        if self.running:
+            return None
+        self._begin()
+        self._started(title, total)
+        result: T | None = None
+        report: RunReport | None = None
+        try:
+            done: T = await self.app.session.runner.run(work(self._inbox.push, self._engine_made))
+            result, report = done, report_of(done)
+        except Exception as exc:
+            self.app.report_error("The run stopped with an error", exc)
+        finally:
+            self._ended(report, known(report) if report is not None else {})
+        return result if report is not None else None
 
     # ---- events ---------------------------------------------------------------------------------
     def _drain(self) -> None:

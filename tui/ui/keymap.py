@@ -34,6 +34,7 @@ HELP_SECTIONS: tuple[HelpSection, ...] = (
     HelpSection("Order detail", "tui.ui.screens.detail.DetailScreen"),
     HelpSection("Questions (abort, quit, reconcile)", "tui.ui.screens.ask.AskScreen"),
     HelpSection("Add an order", "tui.ui.screens.add_order.AddOrderScreen"),
+    HelpSection("Select by rule", "tui.ui.screens.rule_select.RuleSelectScreen"),
     HelpSection("Path prompts (export, import)", "tui.ui.screens.prompt.PromptScreen"),
     HelpSection("Profiles", "tui.ui.screens.profiles.ProfilesScreen"),
     HelpSection("Settings", "tui.ui.screens.settings.SettingsScreen"),

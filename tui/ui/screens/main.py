@@ -38,6 +38,8 @@ class MainScreen(OrderSourcesScreen):
         Binding("p", "profiles", "Profile", show=False, id="main.profiles"),
         Binding("comma", "settings", "Settings", show=False, id="main.settings"),
         Binding("escape", "escape", "Clear filter / abort run", show=False, id="main.escape"),
+        Binding("m", "select_by_rule", "Select by rule", show=False, id="main.rule_select"),
+        Binding("X", "panic_cancel", "Panic cancel (server-side)", show=False, id="main.panic"),
     ]
 
     def __init__(self) -> None:
@@ -161,6 +163,16 @@ class MainScreen(OrderSourcesScreen):
         self.ordertui_app.action_settings()
 
     # ---- cancelling ---------------------------------------------------------------------------------
+    def action_select_by_rule(self) -> None:
+        from tui.ui.screens.rule_select import open_rule_select
+
+        open_rule_select(self)
+
+    def action_panic_cancel(self) -> None:
+        from tui.ui.screens.panic_cancel import start_panic
+
+        start_panic(self)
+
     def action_cancel(self) -> None:
         if self.running:
             self.notify("A run is already in progress (escape aborts it).", severity="warning")

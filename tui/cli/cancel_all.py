@@ -1,0 +1,260 @@
+"""`ordertui cancel --all`: cancel every open order a rule matches.
+
+Exact mode (default): list every open order (all pages), apply the rule here, preview, and
+cancel exactly the previewed orders by id through the engine (batches of 20, then look-ups).
+An order created after the preview is never touched. Panic mode (`--server-side`, Upbit):
+see tui/cli/cancel_panic.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tui.cli.cancel_rule_args import rule_flags_given
+from tui.cli.common import Context, stderr_is_tty
+from tui.core import decimal_json, terminal
+from tui.core.errors import EXIT_OK, EXIT_USAGE, InputError, PartialResponse
+from tui.core.refs import OrderRef
+from tui.core.rules import Rule, RuleError
+from tui.core.visible import visible
+
+if TYPE_CHECKING:
+    from tui.core.models.upbit import UpbitOrder
+
+
+def rule_from_args(ctx: Context) -> Rule:
+    """The rule the command line asks for: `--rule NAME` from the config, plus the flags."""
+    args = ctx.args
+    if not args.all:
+        flags = ", ".join(rule_flags_given(args))
+        raise RuleError(f"{flags} select orders by rule: add --all (see ordertui cancel --help)")
+    given = [
+        f
+        for f, v in (
+            ("--uuid", args.uuid),
+            ("--identifier", args.identifier),
+            ("--order-id", args.order_id),
+            ("--from-file", args.from_file),
+        )
+        if v
+    ]
+    if given:
+        raise RuleError(f"--all selects orders by rule: it cannot be combined with {given[0]}")
+    base = Rule()
+    if args.rule:
+        from tui.core.rule_config import named_rule
+
+        base = named_rule(ctx.config, args.rule)
+    return base.merged(
+        markets=args.market,
+        exclude_markets=args.exclude_market,
+        quotes=args.quote,
+        side=args.side,
+        state=args.state,
+        older_than=args.older_than,
+        newer_than=args.newer_than,
+        identifier_prefix=args.identifier_prefix,
+        keep_identifier_prefixes=args.keep_identifier_prefix,
+        min_price=args.min_price,
+        max_price=args.max_price,
+    )
+
+
+def run_cancel_all(ctx: Context) -> int:
+    rule = rule_from_args(ctx)  # a bad rule fails before anything connects
+    profile = ctx.profile(exchange_hint="upbit")
+    if profile.exchange != "upbit":
+        raise InputError(
+            "cancel --all needs a list of open orders, which B2TRADER has over its stream only: "
+            "cancel B2TRADER orders by --order-id or --from-file"
+        )
+    rule = rule.for_exchange(profile.exchange)
+    if ctx.args.server_side:
+        from tui.cli.cancel_panic import run_panic
+
+        return run_panic(ctx, profile, rule)
+    from tui.core.engine import CancelEngine
+    from tui.exchanges.factory import make_client
+
+    client = make_client(profile)
+    runner = asyncio.Runner()  # one loop for the listing and the run: the client's pool lives on it
+    try:
+        # One market: the exchange filters the listing (fewer pages); the rule still decides.
+        market = rule.markets[0] if len(rule.markets) == 1 else None
+        listed = list_all(runner, client, market=market)
+        now = datetime.now(UTC)
+        matched = [o for o in listed if rule.matches(o, now)]
+        engine = CancelEngine(client)
+        plan = engine.plan([OrderRef.uuid(o.uuid) for o in matched])
+        args = ctx.args
+        if args.dry_run:
+            print_preview(client.describe(), rule, listed, matched, plan, as_json=args.json)
+            return EXIT_OK
+        if not matched:
+            print(f"No open order matches ({rule.describe()}): nothing to cancel.", file=sys.stderr)
+            if args.json:
+                print(decimal_json.dumps(_header(client.describe(), rule, listed, matched)))
+            return EXIT_OK
+        if not args.yes:
+            demo = " [DEMO]" if profile.demo else ""
+            question = (
+                f"Cancel {len(matched)} of {len(listed)} open order(s) on {client.describe()}{demo} "
+                f"matching: {rule.describe()}, with {plan.request_count} request(s)? "
+                f"Only these orders are cancelled. Type {len(matched)} to confirm:"
+            )
+            if not confirm_count(question, len(matched)):
+                return EXIT_USAGE
+        return _execute(ctx, runner, profile, client, engine, plan, rule, listed, matched)
+    finally:
+        from tui.cli.cancel_cmd import client_closed
+
+        if not client_closed(client):
+            runner.run(client.aclose())
+        runner.close()
+
+
+def _execute(
+    ctx: Any,
+    runner: Any,
+    profile: Any,
+    client: Any,
+    engine: Any,
+    plan: Any,
+    rule: Rule,
+    listed: list[Any],
+    matched: list[Any],
+) -> int:
+    from tui.cli.cancel_cmd import Stopper, _Progress, _run, exit_code, print_summary
+
+    args = ctx.args
+    engine.recorder = ctx.journal(profile)
+    progress = _Progress(len(plan.refs), enabled=stderr_is_tty() and not args.json)
+    engine.on_event = progress.on_event
+    stopper = Stopper(engine)
+    try:
+        report = runner.run(_run(engine, plan.refs, client, stopper))
+    finally:
+        stopper.settle()
+    progress.done()
+    if args.json:
+        from tui.core.export import report_to_dict
+
+        body = {**report_to_dict(report), **_header(client.describe(), rule, listed, matched)}
+        text = ctx.redactor.scrub(decimal_json.dumps(body, indent=None))
+        terminal.write(sys.stdout, text + "\n")
+    else:
+        print_summary(report, client.describe(), ctx.redactor.scrub)
+    return exit_code(report)
+
+
+class Listing(list["UpbitOrder"]):
+    """The open orders, and how many list requests they took."""
+
+    pages = 0
+
+
+def list_all(runner: asyncio.Runner, client: Any, *, market: str | None = None) -> Listing:
+    """Every open order, all pages. Unreadable orders are reported and left alone."""
+    listing = Listing()
+
+    def on_page(page: int, total: int) -> None:
+        listing.pages = page
+
+    try:
+        listing.extend(runner.run(client.list_open(market=market, on_page=on_page)))
+        return listing
+    except PartialResponse as partial:
+        print(
+            f"ordertui: warning: {len(partial.unreadable)} open order(s) could not be read and "
+            "are left alone",
+            file=sys.stderr,
+        )
+        listing.extend(partial.orders)
+        return listing
+
+
+def _header(target: str, rule: Rule, listed: list, matched: list) -> dict[str, Any]:
+    return {
+        "target": target,
+        "rule": rule.describe(),
+        "listed": len(listed),
+        "list_requests": getattr(listed, "pages", None),
+        "matched_count": len(matched),
+    }
+
+
+def print_preview(
+    target: str, rule: Rule, listed: list[Any], matched: list[Any], plan: Any, *, as_json: bool
+) -> None:
+    if as_json:
+        body = {
+            "target": target,
+            "orders": len(plan.refs),
+            "duplicates": plan.duplicates,
+            "requests": [
+                {"endpoint": r.endpoint, "batch": r.batch, "ids": [x.value for x in r.refs]}
+                for r in plan.requests
+            ],
+            "rule": rule.describe(),
+            "listed": len(listed),
+            "matched": [o.raw for o in matched],
+        }
+        print(decimal_json.dumps(body))
+        return
+    print(
+        f"Dry run: {len(matched)} of {len(listed)} open order(s) on {target} match "
+        f"({rule.describe()}); {plan.request_count} request(s) ({plan.summary()}):"
+    )
+    for order in matched[:20]:
+        print(
+            visible(
+                f"  {order.uuid}  {order.market}  {order.side}  {order.state}  "
+                f"price {order.price}  {order.identifier or ''}".rstrip()
+            )
+        )
+    if len(matched) > 20:
+        print(f"  ... and {len(matched) - 20} more")
+    print("Nothing was sent.")
+
+
+def confirm_count(question: str, count: int) -> bool:
+    """Ask the user to type the count. False (with a line) when they do not; InputError when
+    there is no terminal to ask on."""
+    answer = ask_text(question)
+    if answer is None:
+        raise InputError(
+            "refusing to cancel without confirmation: there is no terminal to ask on; "
+            "pass --yes to confirm from a script"
+        )
+    if answer.strip() != str(count):
+        print("Nothing cancelled (the count was not typed).", file=sys.stderr)
+        return False
+    return True
+
+
+def ask_text(question: str) -> str | None:
+    """One line typed on the terminal, or None when there is none."""
+    streams: list[tuple[Any, Any]] = []
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        streams.append((sys.stdin, sys.stderr))
+    for stream_in, stream_out in streams:
+        return _ask_on(stream_in, stream_out, question)
+    try:
+        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        return None
+    with tty:
+        return _ask_on(tty, tty, question)
+
+
+def _ask_on(stream_in: Any, stream_out: Any, question: str) -> str | None:
+    try:
+        stream_out.write(f"{visible(question)} ")
+        stream_out.flush()
+        line: str = stream_in.readline()
+        return line
+    except OSError:
+        return None
