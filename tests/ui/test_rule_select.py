@@ -113,7 +113,7 @@ async def test_panic_cancel_takes_every_match_after_the_typed_count(make_app):
         truth = sim_truth(app)["upbit"]
         assert all(truth[u] == "cancel" for u in bids)
         assert all(truth[u] in ("wait", "watch") for u in others)
-        assert app.main.last_report.counts["cancelled"] == len(bids)
+        assert app.cancel_run.last_report.counts["cancelled"] == len(bids)
 
 
 async def test_panic_cancel_without_the_count_cancels_nothing(make_app):

@@ -26,7 +26,7 @@ def start_panic(main: MainScreen) -> None:
             severity="warning",
         )
         return
-    if main.running:
+    if main.cancel_run.running:
         main.notify("A run is already in progress (escape aborts it).", severity="warning")
         return
     main.run_worker(panic_flow(main), group="cancel", exclusive=False)
@@ -67,7 +67,7 @@ async def panic_flow(main: MainScreen) -> None:
     if (typed or "").strip() != str(count):
         main.notify("Nothing cancelled (the count was not typed).", severity="warning")
         return
-    if main.running:
+    if main.cancel_run.running:
         main.notify("A run is already in progress (escape aborts it).", severity="warning")
         return
 
