@@ -190,15 +190,54 @@ def test_help_documents_every_rule_flag_and_an_example():
     assert "ordertui cancel --all --server-side" in text and "[rules.NAME]" in text
 
 
-def test_b2trader_is_refused_with_one_line(book, env):
+def _b2_env(book, env) -> dict[str, str]:
     creds = book.credentials["b2trader"]
-    env = dict(
+    return dict(
         env,
         B2TRADER_TOKEN=creds["token"],
         B2TRADER_ACCOUNT_ID=creds["account_id"],
         B2TRADER_BASE_URL=book.base_url,
     )
-    for extra in ([], ["--server-side"]):
-        done = run(["cancel", "--exchange", "b2trader", "--all", "--yes", *extra], env)
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        assert done.returncode == 2 and len(lines) == 1 and "B2TRADER" in lines[0]
+
+
+def test_b2trader_exact_mode_cancels_the_matches_of_its_open_orders_stream(book, env):
+    env = _b2_env(book, env)
+    buys = [
+        book.state.add_b2_order(market_id="spot.btc_usdt", side="Buy")["orderId"] for _ in range(3)
+    ]
+    sells = [
+        book.state.add_b2_order(market_id="spot.btc_usdt", side="Sell")["orderId"] for _ in range(2)
+    ]
+    other = [book.state.add_b2_order(market_id="spot.eth_usdt", side="Buy")["orderId"]]
+    done = run(
+        [
+            "cancel",
+            "--exchange",
+            "b2trader",
+            "--all",
+            "--market",
+            "spot.btc_usdt",
+            "--side",
+            "buy",
+            "--yes",
+            "--json",
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert sorted(o["orderId"] for o in out["cancelled"]) == sorted(buys)
+    assert out["listed"] == 6 and out["matched_count"] == 3
+    truth = book.state.truth()["b2trader"]
+    assert all(truth[i] == "Cancelled" for i in buys)
+    assert all(truth[i] == "Working" for i in sells + other)
+    assert book.credentials["b2trader"]["token"] not in done.stdout + done.stderr
+
+
+def test_b2trader_refuses_server_side_with_one_line(book, env):
+    done = run(
+        ["cancel", "--exchange", "b2trader", "--all", "--server-side", "--yes"], _b2_env(book, env)
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "B2TRADER" in lines[0], done.stderr
+    assert book.state.stats.b2_cancels == 0

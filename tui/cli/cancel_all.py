@@ -17,6 +17,7 @@ from tui.cli.cancel_rule_args import rule_flags_given
 from tui.cli.common import Context, stderr_is_tty
 from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_OK, EXIT_USAGE, InputError, PartialResponse
+from tui.core.exchange import Exchange
 from tui.core.refs import OrderRef
 from tui.core.rules import Rule, RuleError
 from tui.core.visible import visible
@@ -66,10 +67,11 @@ def rule_from_args(ctx: Context) -> Rule:
 def run_cancel_all(ctx: Context) -> int:
     rule = rule_from_args(ctx)  # a bad rule fails before anything connects
     profile = ctx.profile(exchange_hint="upbit")
-    if profile.exchange != "upbit":
+    b2trader = profile.exchange == Exchange.B2TRADER
+    if b2trader and ctx.args.server_side:
         raise InputError(
-            "cancel --all needs a list of open orders, which B2TRADER has over its stream only: "
-            "cancel B2TRADER orders by --order-id or --from-file"
+            "--server-side is Upbit's cancel-all: B2TRADER has none (drop --server-side: exact "
+            "mode cancels the matching orders of its open-orders stream by id)"
         )
     rule = rule.for_exchange(profile.exchange)
     if ctx.args.server_side:
@@ -84,11 +86,17 @@ def run_cancel_all(ctx: Context) -> int:
     try:
         # One market: the exchange filters the listing (fewer pages); the rule still decides.
         market = rule.markets[0] if len(rule.markets) == 1 else None
-        listed = list_all(runner, client, market=market)
+        listed: list[Any]
+        if b2trader:  # no REST list: the open-orders stream's snapshot is the list
+            from tui.cli.watch_cmd import first_snapshot
+
+            listed = list(runner.run(first_snapshot(ctx)))
+        else:
+            listed = list_all(runner, client, market=market)
         now = datetime.now(UTC)
         matched = [o for o in listed if rule.matches(o, now)]
         engine = CancelEngine(client)
-        plan = engine.plan([OrderRef.uuid(o.uuid) for o in matched])
+        plan = engine.plan([ref_of(o) for o in matched])
         args = ctx.args
         if args.dry_run:
             print_preview(client.describe(), rule, listed, matched, plan, as_json=args.json)
@@ -114,6 +122,13 @@ def run_cancel_all(ctx: Context) -> int:
         if not client_closed(client):
             runner.run(client.aclose())
         runner.close()
+
+
+def ref_of(order: Any) -> OrderRef:
+    """How an open order of the listing is cancelled: by uuid (Upbit), by order id (B2TRADER)."""
+    if hasattr(order, "uuid"):
+        return OrderRef.uuid(order.uuid)
+    return OrderRef.order_id(order.orderId)
 
 
 def _execute(
@@ -209,15 +224,22 @@ def print_preview(
         f"({rule.describe()}); {plan.request_count} request(s) ({plan.summary()}):"
     )
     for order in matched[:20]:
-        print(
-            visible(
-                f"  {order.uuid}  {order.market}  {order.side}  {order.state}  "
-                f"price {order.price}  {order.identifier or ''}".rstrip()
-            )
-        )
+        print(visible(_line(order)))
     if len(matched) > 20:
         print(f"  ... and {len(matched) - 20} more")
     print("Nothing was sent.")
+
+
+def _line(order: Any) -> str:
+    if hasattr(order, "uuid"):  # Upbit
+        return (
+            f"  {order.uuid}  {order.market}  {order.side}  {order.state}  "
+            f"price {order.price}  {order.identifier or ''}"
+        ).rstrip()
+    return (
+        f"  {order.orderId}  {order.marketId}  {order.side}  {order.status}  "
+        f"price {order.requestedPrice}"
+    )
 
 
 def confirm_count(question: str, count: int) -> bool:
