@@ -124,14 +124,13 @@ class Session:
         """Demo when asked, or when nothing is configured to connect to."""
         if self.force_demo:
             return True
-        if self.config is None:
-            self.load_config()
+        config = self.load_config() if self.config is None else self.config
         if self.config_error and not self.overrides.profile:
             return True
         from tui.core.config import resolve
 
         try:
-            resolved = resolve(self.config, self.overrides)
+            resolved = resolve(config, self.overrides)
         except ConfigError:
             return not self.overrides.profile
         return not resolved.has_credentials and not self.overrides.profile
@@ -199,7 +198,8 @@ class Session:
             )
             if self.config_error:
                 raise ConfigError(self.config_error)
-            profile = resolve(self.config, over)
+            config = self.load_config() if self.config is None else self.config
+            profile = resolve(config, over)
         for secret in (profile.access_key, profile.secret_key, profile.token):
             if secret is not None:
                 self.redactor.add(secret.get_secret_value())
@@ -241,17 +241,17 @@ class Session:
                 return Loaded(
                     OrderRow.many(orders), note=DEMO_B2_BOOK_NOTE, label=DEMO_B2_BOOK_LABEL
                 )
-        if not hasattr(client, "iter_open"):
+        if not hasattr(client, "iter_open_rows"):
             return Loaded(OrderRow.many(await client.list_open(on_page=on_page)))
         rows: list[OrderRow] = []
         page = 0
         unreadable: list[dict[str, str | None]] = []
         partial: ListingIncomplete | None = None
         try:
-            # Page by page: each page's models become rows and go, so a huge listing never
-            # holds every model at once.
-            async for batch in client.iter_open():
-                rows.extend(OrderRow.many(batch))
+            # Page by page, each page straight to rows (no model per order: `row.order` parses
+            # one on demand), so a huge listing never holds every model at once.
+            async for batch in client.iter_open_rows():
+                rows.extend(batch)
                 page += 1
                 if on_page is not None:
                     on_page(page, len(rows))
@@ -264,8 +264,9 @@ class Session:
         # An unreadable order stays in the table as a bare id ("unknown" fields) rather
         # than silently missing from it.
         for item in unreadable:
-            if item.get("uuid"):
-                rows.append(OrderRow.from_ref(OrderRef.uuid(item["uuid"]), client.exchange))
+            uuid = item.get("uuid")
+            if uuid:
+                rows.append(OrderRow.from_ref(OrderRef.uuid(uuid), client.exchange))
         return Loaded(rows, partial=partial)
 
     async def lookup(
@@ -303,15 +304,19 @@ class Session:
 
         client = self._client()
         settings = self.config.journal if self.config is not None else None
-        kwargs = {"max_mb": settings.max_mb, "keep_runs": settings.keep_runs} if settings else {}
         profile = self.profile
-        journal = Journal(
-            journal_dir(),
-            profile=profile.name if profile else None,
-            demo=bool(profile and profile.demo),
-            redactor=self.redactor,
-            **kwargs,
-        )
+        name, demo = (profile.name if profile else None), bool(profile and profile.demo)
+        if settings is None:  # the journal's own limits
+            journal = Journal(journal_dir(), profile=name, demo=demo, redactor=self.redactor)
+        else:
+            journal = Journal(
+                journal_dir(),
+                profile=name,
+                demo=demo,
+                redactor=self.redactor,
+                max_mb=settings.max_mb,
+                keep_runs=settings.keep_runs,
+            )
         engine = CancelEngine(client, recorder=journal, on_event=on_event)
         return engine, journal
 
