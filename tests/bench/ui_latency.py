@@ -114,8 +114,9 @@ async def cycle(
 
             table.render_line = render_line  # type: ignore[method-assign]
 
-            async def sample(step: str) -> float:
-                """Post a key; the sample ends at the frame that shows the cursor moved."""
+            async def sample(step: str) -> float | None:
+                """Post a key; the sample ends at the frame that shows the cursor moved (None:
+                the run ended meanwhile and another screen took the key)."""
                 before = table.model.cursor_index
                 last = table.model.visible_count - 1
                 target = min(before + 1, last) if step == "down" else max(before - 1, 0)
@@ -128,13 +129,18 @@ async def cycle(
                         after = [f for f in frames if f >= shown[0]]
                         if after:
                             return after[0] - started
+                    if app.screen is not app.main:
+                        return None
                 raise TimeoutError("no frame showed the cursor on its new row")
 
             async def samples_while(active, limit: int) -> dict[str, list[float]]:
                 got: dict[str, list[float]] = {"down": [], "up": []}
                 step = "down"
                 while active() and len(got["down"]) + len(got["up"]) < limit:
-                    got[step].append(await sample(step))
+                    took = await sample(step)
+                    if took is None:
+                        break
+                    got[step].append(took)
                     step = "up" if step == "down" else "down"
                     await asyncio.sleep(interval)
                 return got
