@@ -174,7 +174,24 @@ async def measure(n: int, size: tuple[int, int], repeats: int) -> dict:
                     if phase == "cold":
                         await pilot.pause()
                     else:
-                        await wait_until(lambda: not table._warming, timeout=60)
+                        try:
+                            await wait_until(lambda: not table._warming, timeout=60)
+                        except TimeoutError:
+                            model = table.model
+                            print(
+                                "the table's warm-up did not finish:",
+                                {
+                                    "running": app.is_running,
+                                    "exception": repr(getattr(app, "_exception", None)),
+                                    "hay": len(model._hay),
+                                    "rows": model.row_count,
+                                    "selectable": model._selectable and model._selectable[0],
+                                    "keys": {c: len(k) for c, k in model.keys.fkeys.items()},
+                                    "warm_again": model.warm(),
+                                },
+                                file=sys.stderr,
+                            )
+                            raise
                     keys = await type_query()
                     runs.setdefault("filter_key_s", []).append(max(keys))
                     runs.setdefault("filter_last_key_s", []).append(keys[-1])
