@@ -193,6 +193,9 @@ async def measure(n: int, size: tuple[int, int], repeats: int) -> dict:
                             )
                             raise
                     keys = await type_query()
+                    out.setdefault(f"{phase}_filter_each_key_s", []).append(
+                        [round(k, 4) for k in keys]
+                    )
                     runs.setdefault("filter_key_s", []).append(max(keys))
                     runs.setdefault("filter_last_key_s", []).append(keys[-1])
                     for name, value in (await select_ops()).items():

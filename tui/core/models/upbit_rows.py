@@ -149,7 +149,10 @@ def _rows(items: list[dict[str, Any]], keys: set[str]) -> list[OrderRow]:
             continue
         # One string object per repeated value (sides, states, markets) across 100k rows, in
         # the wire object too, as from_wire does.
-        shared = [None if v is None else sys.intern(v) for v in given]
+        if None in given:
+            shared = [None if v is None else sys.intern(v) for v in given]
+        else:
+            shared = list(map(sys.intern, given))
         if all(map(dict.__contains__, items, repeat(name))):
             list(map(dict.__setitem__, items, repeat(name), shared))
         column[name] = shared
