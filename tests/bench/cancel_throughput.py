@@ -111,8 +111,18 @@ def main() -> int:
             f"{r['http_429']:>5} {r.get('baseline_requests', '-'):>10} {r.get('baseline_wall_s', '-'):>9} "
             f"{r.get('speedup', '-'):>8}"
         )
-    ok = all(r["ratio"] <= 1.15 and r["http_429"] == 0 for r in results if r["n"] >= 1000)
-    print("target (<= 1.15 x limit, zero 429s, N >= 1000):", "met" if ok else "NOT met")
+    # The ratio is judged from 1,000 orders up: a smaller run fits in the limiter's first burst
+    # of 30 requests, so its "limit" is no floor. Zero 429s holds for every size.
+    misses = [
+        f"N={r['n']}: {r['ratio']:.2f} x the limit > 1.15"
+        for r in results
+        if r["n"] >= 1000 and r["ratio"] > 1.15
+    ]
+    misses += [f"N={r['n']}: {r['http_429']} x 429" for r in results if r["http_429"]]
+    print("target (<= 1.15 x limit for N >= 1000, zero 429s):", "NOT met" if misses else "met")
+    if misses:
+        print("MISSED: " + "; ".join(misses))
+        return 1
     return 0
 
 

@@ -39,6 +39,11 @@ def main() -> int:
     print(json.dumps({"requests": len(server_ms), "p50_ms": p50, "p90_ms": p90}))
     print(f"{'requests':<10}{'p50 ms':>10}{'p90 ms':>10}   (target p50 < 5, p90 < 10)")
     print(f"{len(server_ms):<10}{p50:>10.2f}{p90:>10.2f}")
+    misses = [f"p50 {p50:.2f} ms >= 5"] if p50 >= 5 else []
+    misses += [f"p90 {p90:.2f} ms >= 10"] if p90 >= 10 else []
+    if misses:
+        print("MISSED: " + "; ".join(misses))
+        return 1
     return 0
 
 

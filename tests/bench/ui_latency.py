@@ -1,12 +1,19 @@
 """Benchmark: keypress-to-repaint latency while a 1,000-order cancel runs.
 
 Run:  python tests/bench/ui_latency.py [--orders 1000] [--size 120x40] [--interval 0.07]
+                                       [--samples 200]
 
 The real app in demo mode (the simulator in the same process, at its default 30 req/s, as
-`ordertui` with no config runs it): load the book, select all, confirm, and while the engine
-cancels, press down/up every `--interval` seconds. Each sample is the time from posting the
-key to the first frame the compositor produced that shows the cursor on its new row.
-The same is measured with nothing running, as a baseline. Prints one JSON line and a table.
+`ordertui` with no config runs it): load the book, select all, confirm (after the confirm
+guard, as a person would), and while the engine cancels, press down/up every `--interval`
+seconds. A 1,000-order run lasts ~1.5 s, so the whole cycle (a fresh app and book) is repeated
+until each key has at least --samples samples during runs (and as many idle ones, measured
+before each run), so p95 is a real percentile, not the second-worst value.
+
+Each sample is the time from posting the key to the first frame handed to the driver after the
+table painted the cursor's line with the cursor on its new row (the frame that shows the
+move; not merely any frame after the key). Prints one JSON line and a table; exits 1 when the
+p95 during the runs misses the target (50 ms).
 
 Headless: the frame is rendered but not written to a terminal (writing adds well under 1 ms
 for one changed line).
@@ -61,18 +68,21 @@ async def wait_until(condition, timeout: float = 60.0) -> None:
     raise TimeoutError("timed out")
 
 
-async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
+async def cycle(
+    orders: int, size: tuple[int, int], interval: float, idle_n: int, seed: int
+) -> dict:
+    """One fresh app: idle samples, then samples during one cancel of every order."""
     from textual import events
 
     from tui.core.config import Overrides
     from tui.ui.app import OrderTuiApp
     from tui.ui.screens.confirm import ConfirmScreen
-    from tui.ui.screens.guard import CONFIRM_GUARD_S
+    from tui.ui.screens.guard import key_clock
     from tui.ui.screens.results import ResultsScreen
     from tui.ui.session import Session
 
     session = Session(
-        overrides=Overrides(demo=True), demo=True, demo_options={"seed": 7, "orders": orders}
+        overrides=Overrides(demo=True), demo=True, demo_options={"seed": seed, "orders": orders}
     )
     session.load_config()
     app = OrderTuiApp(session, remember=False)
@@ -92,52 +102,66 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
             await wait_until(lambda: table.row_count == orders)
             await pilot.pause(0.3)
 
-            moved: list[float] = []
-            original_move = table.move_cursor
+            painted: list[tuple[float, int]] = []  # (when, index) the cursor's line was painted
+            original_render_line = table.render_line
 
-            def move_cursor(index: int) -> None:
-                original_move(index)
-                moved.append(time.perf_counter())
+            def render_line(y: int):
+                strip = original_render_line(y)
+                index = int(table.scroll_offset.y) + y - 1
+                if y and index == table.model.cursor_index:
+                    painted.append((time.perf_counter(), index))
+                return strip
 
-            table.move_cursor = move_cursor  # type: ignore[method-assign]
+            table.render_line = render_line  # type: ignore[method-assign]
 
-            async def sample(step: str) -> float:
-                """Post a key; the sample ends at the first frame after the cursor moved."""
-                moved.clear()
+            async def sample(step: str) -> float | None:
+                """Post a key; the sample ends at the frame that shows the cursor moved (None:
+                the run ended meanwhile and another screen took the key)."""
+                before = table.model.cursor_index
+                last = table.model.visible_count - 1
+                target = min(before + 1, last) if step == "down" else max(before - 1, 0)
                 started = time.perf_counter()
                 app.post_message(events.Key(step, None))
                 while time.perf_counter() - started < 5:
                     await asyncio.sleep(0.0005)
-                    if moved:
-                        painted = [f for f in frames if f >= moved[0]]
-                        if painted:
-                            return painted[0] - started
-                raise TimeoutError("no repaint")
+                    shown = [t for t, i in painted if t >= started and i == target]
+                    if shown:
+                        after = [f for f in frames if f >= shown[0]]
+                        if after:
+                            return after[0] - started
+                    if app.screen is not app.main:
+                        return None
+                raise TimeoutError("no frame showed the cursor on its new row")
 
-            async def samples_while(active, limit: int) -> list[float]:
-                got = []
+            async def samples_while(active, limit: int) -> dict[str, list[float]]:
+                got: dict[str, list[float]] = {"down": [], "up": []}
                 step = "down"
-                while active() and len(got) < limit:
-                    got.append(await sample(step))
+                while active() and len(got["down"]) + len(got["up"]) < limit:
+                    took = await sample(step)
+                    if took is None:
+                        break
+                    got[step].append(took)
                     step = "up" if step == "down" else "down"
                     await asyncio.sleep(interval)
                 return got
 
-            idle = await samples_while(lambda: True, 40)
-            out["idle_ms"] = [round(v * 1000, 2) for v in idle]
+            out["idle"] = await samples_while(lambda: True, idle_n)
 
             await pilot.press("a")
             await pilot.press("c")
             await wait_until(lambda: isinstance(app.screen, ConfirmScreen))
-            # The confirm refuses keys for its guard after it appears: wait, as a person reads.
-            await asyncio.sleep(CONFIRM_GUARD_S + 0.1)
-            if app.screen.summary.must_type:
+            confirm = app.screen
+            # the confirm guard: a person reads the question before pressing y
+            await wait_until(lambda: not confirm.too_soon(key_clock()))
+            if confirm.summary.must_type:
                 await pilot.press(*str(orders), "enter")
             else:
                 await pilot.press("y")
             await wait_until(lambda: app.main.running)
             run_started = time.perf_counter()
-            busy = await samples_while(lambda: app.main.running and app.screen is app.main, 10_000)
+            out["busy"] = await samples_while(
+                lambda: app.main.running and app.screen is app.main, 100_000
+            )
             await wait_until(
                 lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, timeout=120
             )
@@ -145,10 +169,24 @@ async def measure(orders: int, size: tuple[int, int], interval: float) -> dict:
             report = app.screen.report
             out["counts"] = report.counts
             out["requests"] = report.requests
-            out["busy_ms"] = [round(v * 1000, 2) for v in busy]
     finally:
         session.close()
     return out
+
+
+async def measure(orders: int, size: tuple[int, int], interval: float, want: int) -> dict:
+    busy: dict[str, list[float]] = {"down": [], "up": []}
+    idle: dict[str, list[float]] = {"down": [], "up": []}
+    runs = []
+    for n in range(60):  # cycles until every key has `want` samples during runs
+        if min(map(len, busy.values())) >= want:
+            break
+        got = await cycle(orders, size, interval, idle_n=2 * max(10, want // 10), seed=7 + n)
+        for key in busy:
+            busy[key] += got["busy"][key]
+            idle[key] += got["idle"][key]
+        runs.append({k: got[k] for k in ("run_s", "requests", "counts")})
+    return {"busy": busy, "idle": idle, "runs": runs}
 
 
 def main() -> None:
@@ -156,44 +194,64 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--size", default="120x40")
     parser.add_argument("--interval", type=float, default=0.07, help="seconds between key presses")
+    parser.add_argument("--samples", type=int, default=200, help="at least this many per key")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     isolate_home()
-    result = asyncio.run(measure(args.orders, (width, height), args.interval))
-    busy, idle = result["busy_ms"], result["idle_ms"]
+    result = asyncio.run(measure(args.orders, (width, height), args.interval, args.samples))
+
+    def ms(values: list[float]) -> list[float]:
+        return [round(v * 1000, 2) for v in values]
+
+    table = {}
+    for phase in ("busy", "idle"):
+        for key in ("down", "up", "all"):
+            values = ms(
+                result[phase]["down"] + result[phase]["up"] if key == "all" else result[phase][key]
+            )
+            table[(phase, key)] = {
+                "samples": len(values),
+                "p50_ms": round(statistics.median(values), 2) if values else None,
+                "p95_ms": round(pct(values, 95), 2) if values else None,
+                "max_ms": round(max(values), 2) if values else None,
+            }
+    runs = result["runs"]
     summary = {
         "bench": "ui_latency",
         "orders": args.orders,
         "size": args.size,
-        "run_s": round(result["run_s"], 3),
-        "requests": result["requests"],
-        "counts": result["counts"],
-        "samples_busy": len(busy),
-        "busy_p50_ms": round(statistics.median(busy), 2) if busy else None,
-        "busy_p95_ms": round(pct(busy, 95), 2) if busy else None,
-        "busy_max_ms": round(max(busy), 2) if busy else None,
-        "idle_p50_ms": round(statistics.median(idle), 2),
-        "idle_p95_ms": round(pct(idle, 95), 2),
+        "cycles": len(runs),
+        "run_s": [round(r["run_s"], 3) for r in runs],
+        "requests": [r["requests"] for r in runs],
+        "counts": runs[-1]["counts"] if runs else None,
+        **{f"{phase}_{key}": v for (phase, key), v in table.items()},
         "target_p95_ms": 50,
-        "busy_ms": busy,
+        "busy_ms": {k: ms(v) for k, v in result["busy"].items()},
     }
     print(json.dumps(summary))
     print()
     print(
-        f"keypress -> repaint while cancelling {args.orders:,} orders (demo simulator in-process, {args.size})"
+        f"keypress -> the frame showing the cursor moved, during {len(runs)} cancels of "
+        f"{args.orders:,} orders each (demo simulator in-process, {args.size})"
     )
-    print(f"{'':<22}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'samples':>10}")
-    print(
-        f"{'during the run':<22}{summary['busy_p50_ms']:>10}{summary['busy_p95_ms']:>10}{summary['busy_max_ms']:>10}{len(busy):>10}"
-    )
-    print(
-        f"{'idle (baseline)':<22}{summary['idle_p50_ms']:>10}{summary['idle_p95_ms']:>10}{round(max(idle), 2):>10}{len(idle):>10}"
-    )
-    verdict = "ok" if busy and summary["busy_p95_ms"] <= 50 else "MISS"
-    print(
-        f"target: p95 <= 50 ms during the run -> {verdict}; run took {summary['run_s']} s, "
-        f"{summary['requests']} requests, {summary['counts']}"
-    )
+    print(f"{'':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'samples':>10}")
+    for (phase, key), v in table.items():
+        label = f"{'during the run' if phase == 'busy' else 'idle (baseline)'} {key}"
+        print(
+            f"{label:<24}{v['p50_ms']!s:>10}{v['p95_ms']!s:>10}{v['max_ms']!s:>10}{v['samples']:>10}"
+        )
+    misses = [
+        f"p95 {key} during the run = {table[('busy', key)]['p95_ms']} ms > 50"
+        for key in ("down", "up")
+        if table[("busy", key)]["p95_ms"] is None or table[("busy", key)]["p95_ms"] > 50
+    ]
+    few = [k for k in ("down", "up") if table[("busy", k)]["samples"] < args.samples]
+    if few:
+        misses.append(f"fewer than {args.samples} samples during the runs for {', '.join(few)}")
+    print(f"target: p95 <= 50 ms for each key during the run -> {'MISS' if misses else 'ok'}")
+    if misses:
+        print("MISSED: " + "; ".join(misses))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

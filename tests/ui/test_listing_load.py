@@ -22,10 +22,10 @@ def fail_from_page(app, page: int):
     client.page_retry = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005)
     real = client._open_page
 
-    async def open_page(params):
+    async def open_page(params, *parse):
         if int(dict(params)["page"]) >= page:
             config.fail_rate = 1.0
-        return await real(params)
+        return await real(params, *parse)
 
     client._open_page = open_page
 

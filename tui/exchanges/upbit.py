@@ -18,7 +18,7 @@ from tui.core.errors import (
     PartialResponse,
     validation_message,
 )
-from tui.core.models.row import Exchange
+from tui.core.models.row import Exchange, OrderRow
 from tui.core.models.upbit import UpbitBatchCancel, UpbitOrder
 from tui.core.ports import BatchCancelResult, CancelAck, Endpoints, RunControl
 from tui.core.ratelimit import RateLimits
@@ -26,6 +26,9 @@ from tui.core.refs import IdKind, OrderRef
 from tui.exchanges.http import HttpExchange, Params, Reply, RetryPolicy
 from tui.exchanges.paging import PAGE_RETRY, fetch_page
 from tui.exchanges.upbit_auth import make_token
+from tui.exchanges.upbit_parse import parse_order as _parse_order
+from tui.exchanges.upbit_parse import parse_orders as _parse_orders
+from tui.exchanges.upbit_parse import parse_rows
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +211,28 @@ class UpbitClient(HttpExchange):
         orders: those were yielded.) Pages are by number: an order created meanwhile shifts later
         pages down (it comes twice: dropped by uuid); one closed meanwhile shifts them up, and
         the order then moved across a page boundary is only seen by the next load."""
+        async for batch in self._pages(_parse_orders, market, order_by, page_limit):
+            yield batch
+
+    async def iter_open_rows(
+        self,
+        *,
+        market: str | None = None,
+        order_by: str = "desc",
+        page_limit: int = OPEN_PAGE_MAX,
+    ) -> AsyncIterator[list[OrderRow]]:
+        """`iter_open` as table rows, made straight from each page (what the table loads: no
+        model per order; `row.order` parses one on demand). Same pages, order, errors."""
+        async for batch in self._pages(parse_rows, market, order_by, page_limit):
+            yield batch
+
+    async def _pages(
+        self,
+        parse: Callable[[Any, Reply], list[Any]],
+        market: str | None,
+        order_by: str,
+        page_limit: int,
+    ) -> AsyncIterator[list[Any]]:
         unreadable: list[dict[str, str | None]] = []
         seen: set[str] = set()
         page = 1
@@ -224,7 +249,7 @@ class UpbitClient(HttpExchange):
             ]
             try:
                 status, batch, bad = await fetch_page(
-                    functools.partial(self._open_page, params),
+                    functools.partial(self._open_page, params, parse),
                     page=page,
                     policy=self.page_retry,
                 )
@@ -233,8 +258,9 @@ class UpbitClient(HttpExchange):
                     raise  # nothing loaded: the error itself is the answer
                 raise ListingIncomplete(page=page, cause=exc, unreadable=unreadable) from None
             unreadable += bad
-            fresh = [o for o in batch if o.uuid not in seen]
-            seen.update(o.uuid for o in fresh)
+            uuids = [_uuid_of(o) for o in batch]
+            fresh = [o for o, u in zip(batch, uuids, strict=True) if u not in seen]
+            seen.update(uuids)
             yield fresh
             if len(batch) + len(bad) < page_limit:
                 if unreadable:
@@ -243,12 +269,13 @@ class UpbitClient(HttpExchange):
             page += 1
 
     async def _open_page(
-        self, params: Params
-    ) -> tuple[int, list[UpbitOrder], list[dict[str, str | None]]]:
-        """One page: (status, readable orders, ids of the unreadable ones)."""
+        self, params: Params, parse: Callable[[Any, Reply], list[Any]]
+    ) -> tuple[int, list[Any], list[dict[str, str | None]]]:
+        """One page: (status, readable orders or rows, ids of the unreadable ones)."""
         reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
         try:
-            return reply.status, _parse_orders(self.decode(reply), reply), []
+            with gc_paused():  # a page is ~2,000 new acyclic objects: no collection in between
+                return reply.status, parse(self.decode(reply), reply), []
         except PartialResponse as partial:
             return reply.status, partial.orders, partial.unreadable
 
@@ -360,40 +387,9 @@ def _one_kind(refs: Sequence[OrderRef], most: int) -> IdKind:
     return kind
 
 
-def _parse_order(body: Any, reply: Reply) -> UpbitOrder:
-    try:
-        return UpbitOrder.from_wire(body)
-    except ValueError as exc:
-        raise BadResponse(
-            reply.status,
-            f"unexpected order object: {validation_message(exc)}",
-            body=str(body)[:500],
-        ) from None
-
-
-def _parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
-    """Orders of a list answer. Unreadable items raise PartialResponse carrying the readable
-    orders and the ids of the rest, so no caller mistakes an unreadable order for a missing one."""
-    if not isinstance(body, list):
-        raise BadResponse(
-            reply.status,
-            f"expected a list of orders, got {type(body).__name__}",
-            body=str(body)[:500],
-        )
-    orders: list[UpbitOrder] = []
-    unreadable: list[dict[str, str | None]] = []
-    with gc_paused():
-        for item in body:
-            try:
-                orders.append(UpbitOrder.from_wire(item))
-            except ValueError as exc:
-                log.warning("unreadable order in a list answer: %s", validation_message(exc))
-                ids = item if isinstance(item, dict) else {}
-                unreadable.append({key: _text_id(ids.get(key)) for key in ("uuid", "identifier")})
-    if unreadable:
-        raise PartialResponse(reply.status, orders, unreadable)
-    return orders
-
-
-def _text_id(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _uuid_of(item: UpbitOrder | OrderRow) -> str:
+    """The uuid as the exchange wrote it (a row's id is lower-cased; its wire object is not)."""
+    if isinstance(item, UpbitOrder):
+        return item.uuid
+    raw = item.raw
+    return raw["uuid"] if raw is not None else item.id

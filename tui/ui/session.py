@@ -204,17 +204,17 @@ class Session:
                 return Loaded(
                     OrderRow.many(orders), note=DEMO_B2_BOOK_NOTE, label=DEMO_B2_BOOK_LABEL
                 )
-        if not hasattr(client, "iter_open"):
+        if not hasattr(client, "iter_open_rows"):
             return Loaded(OrderRow.many(await client.list_open(on_page=on_page)))
         rows: list[OrderRow] = []
         page = 0
         unreadable: list[dict[str, str | None]] = []
         partial: ListingIncomplete | None = None
         try:
-            # Page by page: each page's models become rows and go, so a huge listing never
-            # holds every model at once.
-            async for batch in client.iter_open():
-                rows.extend(OrderRow.many(batch))
+            # Page by page, each page straight to rows (no model per order: `row.order` parses
+            # one on demand), so a huge listing never holds every model at once.
+            async for batch in client.iter_open_rows():
+                rows.extend(batch)
                 page += 1
                 if on_page is not None:
                     on_page(page, len(rows))

@@ -6,6 +6,8 @@ by the app's `CancelRun` (tui/ui/cancel_run.py), whose messages this screen show
 
 from __future__ import annotations
 
+import time
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,9 +22,10 @@ from tui.ui.screens.main_sources import OrderSourcesScreen
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.order_table import OrderTable, row_key
 from tui.ui.widgets.progress_panel import ProgressPanel
-from tui.ui.widgets.status_bar import StatusBar, locked_by_currency
+from tui.ui.widgets.status_bar import StatusBar
 
-BIG_FILTER = 20_000  # above this many rows, filter after a short pause in typing
+BIG_FILTER = 20_000  # above this many rows, keys typed quickly are coalesced into one filter
+FILTER_PAUSE = 0.05  # seconds: a key this soon after the last key or filter waits for the next
 
 
 class MainScreen(OrderSourcesScreen):
@@ -46,6 +49,7 @@ class MainScreen(OrderSourcesScreen):
         super().__init__()
         self._filter_timer: Timer | None = None
         self._counts_timer: Timer | None = None
+        self._filter_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
@@ -75,14 +79,13 @@ class MainScreen(OrderSourcesScreen):
     def _update_counts(self) -> None:
         self._counts_timer = None
         table = self.table
-        selected = table.selected_rows() if table.selected_count else []
         self.query_one(StatusBar).set_counts(
             total=table.row_count,
             visible=table.visible_count,
             selected=table.selected_count,
             hidden_selected=table.hidden_selected_count(),
             filter_text=table.filter_text,
-            locked=locked_by_currency(selected),
+            locked=table.locked_totals(),  # kept per change by the table, not re-summed
         )
 
     # ---- filter ---------------------------------------------------------------------------------
@@ -94,12 +97,25 @@ class MainScreen(OrderSourcesScreen):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         if self.table.row_count > BIG_FILTER:
+            # The first key after a pause filters at once; keys that come faster than
+            # FILTER_PAUSE (after the last key or the last filter) wait for the last of them.
             if self._filter_timer is not None:
                 self._filter_timer.stop()
-            value = event.value
-            self._filter_timer = self.set_timer(0.12, lambda: self.table.set_filter(value))
+                self._filter_timer = None
+            if time.monotonic() - self._filter_at >= FILTER_PAUSE:
+                self._filter_now(event.value)
+            else:
+                self._filter_at = time.monotonic()
+                self._filter_timer = self.set_timer(
+                    FILTER_PAUSE, lambda: self._filter_now(event.value)
+                )
         else:
             self.table.set_filter(event.value)
+
+    def _filter_now(self, text: str) -> None:
+        self._filter_timer = None
+        self.table.set_filter(text)
+        self._filter_at = time.monotonic()  # keys queued behind this filter are coalesced
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -56,6 +56,8 @@ class LiveUpdates:
         def matches(self, row: OrderRow) -> bool: ...
         def _grow_selection(self, count: int) -> None: ...
         def _deselect(self, pos: int) -> None: ...
+        def _row_replaced(self, pos: int, old: OrderRow, new: OrderRow) -> None: ...
+        def _close(self, pos: int) -> None: ...
         def _rebuild(
             self, *, keep_cursor: bool, top: bool = True, old: int | None = None
         ) -> None: ...
@@ -118,8 +120,7 @@ class LiveUpdates:
             pos = self._pos.get(key)
             if pos is None:
                 continue
-            self._closed.add(pos)
-            self._deselect(pos)
+            self._close(pos)
             row = self.rows[pos]
             rows[pos] = replace(row, state=state) if state is not None else row
         self._update(rows, {})
@@ -140,6 +141,7 @@ class LiveUpdates:
 
     def _write(self, pos: int, row: OrderRow, mark: Any) -> None:
         if row is not self.rows[pos]:
+            self._row_replaced(pos, self.rows[pos], row)
             self.rows[pos] = row
             if pos < len(self._hay):
                 self._hay[pos] = haystack(row)

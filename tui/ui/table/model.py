@@ -200,16 +200,25 @@ class TableModel(LiveUpdates, Selection):
         text = " ".join(text.split())
         if text == self._filter:
             return False
+        before = self._terms
         self._filter, self._terms = text, tuple(text.lower().split())
         old = self._cursor
-        self._refilter()
+        # Typing on narrows the filter (every word before is in a word now): only the rows that
+        # show can still match, so only those are tested.
+        narrower = (
+            bool(before)
+            and self._view is not self._order
+            and all(any(b in t for t in self._terms) for b in before)
+        )
+        self._refilter(narrower)
         self._view_changed(old, keep_cursor=True, top=True)
         return True
 
     # ---- idle preparation -----------------------------------------------------------------------
     def warm(self, chunk: int = 8000) -> bool:
-        """Prepare float sort keys, then search text, `chunk` rows at a time (a few ms), then
-        the other direction of the current sort. Returns False when everything is ready."""
+        """Prepare float sort keys, then search text, then the locked sums of every row (for
+        select all), `chunk` rows at a time (a few ms), then the other direction of the current
+        sort. Returns False when everything is ready."""
         n = len(self.rows)
         for column in FLOAT_KEYED:
             if not self.keys.ready(column, n):
@@ -218,6 +227,8 @@ class TableModel(LiveUpdates, Selection):
         if len(self._hay) < n:
             start = len(self._hay)
             self._hay.extend(map(haystack, self.rows[start : start + chunk]))
+            return True
+        if self.warm_locked(chunk):  # what every selectable row locks (select all)
             return True
         by = self._sort_column
         return by is not None and self.keys.prepare_descending(by, self.data_version)
@@ -299,7 +310,7 @@ class TableModel(LiveUpdates, Selection):
         self._refilter()
         self._view_changed(old, keep_cursor=keep_cursor, top=top)
 
-    def _refilter(self) -> None:
+    def _refilter(self, narrower: bool = False) -> None:
         terms = self._terms
         if not terms:
             self._view = self._order
@@ -307,6 +318,13 @@ class TableModel(LiveUpdates, Selection):
         hay = self._hay
         if len(hay) < len(self.rows):
             hay.extend(map(haystack, self.rows[len(hay) :]))
+        if narrower:  # the rows showing, in their order, tested again
+            if len(terms) == 1:
+                term = terms[0]
+                self._view = Blocks([p for p in self._view if term in hay[p]])
+            else:
+                self._view = Blocks([p for p in self._view if all(t in hay[p] for t in terms)])
+            return
         if len(terms) == 1:
             term = terms[0]
             mask = bytes([term in h for h in hay])

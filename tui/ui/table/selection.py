@@ -9,11 +9,15 @@ uses the selection as it was at that sort (`_chosen`), so toggling a row does no
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from itertools import compress
 from typing import TYPE_CHECKING
 
 from tui.core.models.row import OrderRow
+from tui.ui.table.locked import LockedSums, part_of, plain_sum
 from tui.ui.table.rowkeys import row_key
+
+WARM_CHUNK = 8000
 
 
 class Selection:
@@ -41,6 +45,11 @@ class Selection:
         self._chosen = bytearray()
         self.selection_version = 0
         self._counted: tuple[tuple[int, int, int], int, int] | None = None
+        # Locked amounts of the selection, kept per change (None: sum the selection again).
+        self._locked: LockedSums | None = LockedSums()
+        # Of every row that can be selected (select all): (rows summed so far, their sums), made
+        # while idle and kept per change like the selection's.
+        self._selectable: tuple[int, LockedSums] | None = None
 
     # ---- reading ----------------------------------------------------------------------------
     @property
@@ -61,6 +70,39 @@ class Selection:
     def selected_rows(self) -> list[OrderRow]:
         """Every selected row (also those the filter hides), in insertion order."""
         return list(compress(self.rows, self._sel)) if self._sel_count else []
+
+    def locked_totals(self) -> dict[str, Decimal]:
+        """What the selected rows lock, per currency (as `locked_by_currency` of them), kept
+        up to date per change: O(1) for one row, never a re-sum of the table."""
+        sums = self._locked
+        if sums is None:
+            sums = LockedSums()
+            sums.add_rows(self.selected_rows())
+            self._locked = sums
+        result = sums.result()
+        return plain_sum(self.selected_rows()) if result is None else result
+
+    def warm_locked(self, chunk: int = WARM_CHUNK) -> bool:
+        """Sum a chunk more of the selectable rows (for select all). False when ready."""
+        entry, n = self._selectable, len(self.rows)
+        done, sums = entry if entry is not None else (0, LockedSums())
+        if done >= n:
+            self._selectable = (done, sums)
+            return False
+        closed, rows = self._closed, self.rows
+        end = min(n, done + chunk)
+        if closed:
+            sums.add_rows(rows[p] for p in range(done, end) if p not in closed)
+        else:
+            sums.add_rows(rows[done:end])
+        self._selectable = (end, sums)
+        return True
+
+    def _selectable_sums(self) -> LockedSums:
+        while self.warm_locked(len(self.rows) or 1):
+            pass
+        assert self._selectable is not None
+        return self._selectable[1]
 
     def _counts(self) -> tuple[int, int]:
         """(selected rows that show, closed rows that show), for the current versions."""
@@ -93,6 +135,8 @@ class Selection:
             return False
         self._sel[pos] = value
         self._sel_count += 1 if value else -1
+        if self._locked is not None:
+            self._locked.add(part_of(self.rows[pos]), 1 if value else -1)
         return True
 
     def _changed(self) -> None:
@@ -114,6 +158,7 @@ class Selection:
             return False
         self._sel = bytearray(len(self.rows))
         self._sel_count = 0
+        self._locked = LockedSums()
         self._changed()
         return True
 
@@ -135,11 +180,15 @@ class Selection:
             self._sel = bytearray([value]) * n
             for pos in self._closed if value else ():
                 self._sel[pos] = 0
+            self._locked = self._selectable_sums().copy() if value else LockedSums()
         else:
-            sel, closed = self._sel, self._closed
+            sel, closed, rows, sums = self._sel, self._closed, self.rows, self._locked
+            sign = 1 if value else -1
             for pos in self.visible_positions():
-                if not (value and pos in closed):
+                if sel[pos] != value and not (value and pos in closed):
                     sel[pos] = value
+                    if sums is not None:
+                        sums.add(part_of(rows[pos]), sign)
         self._sel_count = self._sel.count(1)
         self._changed()
         return True
@@ -156,7 +205,28 @@ class Selection:
         return changed
 
     # ---- bookkeeping for the model --------------------------------------------------------------
+    def _row_replaced(self, pos: int, old: OrderRow, new: OrderRow) -> None:
+        """Row `pos` changes in place (a live update): its amount moves with it in the sums."""
+        if self._locked is not None and pos < len(self._sel) and self._sel[pos]:
+            self._locked.add(part_of(old), -1)
+            self._locked.add(part_of(new), 1)
+        selectable = self._selectable
+        if selectable is not None and pos < selectable[0] and pos not in self._closed:
+            selectable[1].add(part_of(old), -1)
+            selectable[1].add(part_of(new), 1)
+
+    def _close(self, pos: int) -> None:
+        """Row `pos` can no longer be selected (the order closed)."""
+        if pos in self._closed:
+            return
+        self._closed.add(pos)
+        selectable = self._selectable
+        if selectable is not None and pos < selectable[0]:
+            selectable[1].add(part_of(self.rows[pos]), -1)
+        self._deselect(pos)
+
     def _reset_selection(self, count: int, selected: Iterable[int]) -> None:
+        self._locked = self._selectable = None
         before = self._sel_count
         self._sel = bytearray(count)
         for pos in selected:
@@ -171,6 +241,7 @@ class Selection:
         self._chosen.extend(bytes(count))  # new rows sort as unselected by the checkbox
 
     def _kept_selection(self, keep: Sequence[int]) -> None:
+        self._locked = self._selectable = None
         before = self._sel_count
         self._sel = bytearray(map(self._sel.__getitem__, keep))
         self._sel_count = self._sel.count(1)

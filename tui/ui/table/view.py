@@ -13,6 +13,7 @@ Line 0 is the header and never scrolls; row `i` of the view is virtual line `i +
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from textual import events
@@ -91,6 +92,10 @@ class OrderTable(OrderTableBase):
 
     def selected_rows(self) -> list[OrderRow]:
         return self.model.selected_rows()
+
+    def locked_totals(self) -> dict[str, Decimal]:
+        """What the selected rows lock per currency, kept per change (not re-summed)."""
+        return self.model.locked_totals()
 
     def hidden_selected_count(self) -> int:
         return self.model.hidden_selected_count()
