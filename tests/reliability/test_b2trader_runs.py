@@ -107,15 +107,22 @@ def test_a_clear_answer_to_the_second_send_settles_the_order(make_sim, tmp_path)
 
 
 def test_a_refused_token_halts_the_run(make_sim, tmp_path):
-    # 15 orders at the client's 10/s: the first second's ten are refused, the halt keeps the
-    # other five from being sent at all
+    # 15 orders at the client's 10/s, paced (one every 0.1 s): the first is refused, and the
+    # halt keeps the others from being sent at all (a loaded machine may let one more leave)
     sim = make_sim(seed=3, b2_orders=15)
     before = sim.state.truth()["b2trader"]
     report, ids = _run(sim, tmp_path, token="not-the-token")
     assert report.halted is not None and "credentials refused" in report.halted
-    assert report.counts == {"cancelled": 0, "failed": 10, "unknown": 0, "not_sent": 5}
+    failed = report.counts["failed"]
+    assert 1 <= failed <= 2
+    assert report.counts == {
+        "cancelled": 0,
+        "failed": failed,
+        "unknown": 0,
+        "not_sent": 15 - failed,
+    }
     assert all(r.error.status == 401 for r in report.by_outcome(Outcome.FAILED))
-    assert _deletes(sim) == 10 == sim.state.stats.auth_failures
+    assert _deletes(sim) == failed == sim.state.stats.auth_failures
     assert sim.state.truth()["b2trader"] == before  # nothing was cancelled
     (path,) = journal_files(tmp_path)
     run = read_run(path)
