@@ -34,6 +34,10 @@ Upbit
 - Escalation: ban_after_429=100 429s within ban_window=10 s -> next over-limit
   call is 418, blocked ban_seconds=10 s, doubling per repeat (cap 600 s). A
   single burst of 100 calls at 30/s earns 70 429s: never a 418.
+- ``background_rps`` (``--background-rps N``, ``POST /_sim/background``): another
+  client of the account's pocket spends N ``default`` requests per second, evenly
+  spread and already running when the first request comes; its requests count in
+  Remaining-Req, its 429s towards escalation (counted apart in the stats).
 
 B2TRADER
 - Error body ``{"code": "<Name>", "message": "<text>"}``; 401 Unauthorized,

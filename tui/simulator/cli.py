@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--fill-rate", type=_rate, default=0.0, help="share of orders filled before a cancel lands"
     )
     p.add_argument(
+        "--background-rps",
+        type=_non_negative(float),
+        default=0.0,
+        metavar="N",
+        help="another client on the Upbit account's pocket spends N requests/s of its budget",
+    )
+    p.add_argument(
         "--exit-after",
         type=_non_negative(float),
         default=None,
@@ -124,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             fail_rate=args.fail_rate,
             drop_rate=args.drop_rate,
             fill_rate=args.fill_rate,
+            background_rps=args.background_rps,
         ).validate()
         server = SimulatorServer(config, host=args.host, port=args.port)
     except ValueError as err:

@@ -30,6 +30,9 @@ class SimConfig:
     ban_window: float = 10.0
     ban_max_seconds: float = 600.0
     cancel_all_interval: float = 2.0  # DELETE /v1/orders/open: 1 call per this many seconds
+    # Another client of the Upbit account's pocket (a bot on the same key) spending this many
+    # of its `default` requests per second (background.py). Changeable while running.
+    background_rps: float = 0.0
 
     def validate(self) -> SimConfig:
         """Raise ValueError (one readable line) for a setting out of range."""
@@ -53,9 +56,12 @@ class SimConfig:
             "ban_window",
             "ban_max_seconds",
             "cancel_all_interval",
+            "background_rps",
         ):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if float(self.background_rps) > 1000:
+            raise ValueError("background_rps must be at most 1000")
         return self
 
     @property

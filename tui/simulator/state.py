@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .b2_book import B2Book, B2Order
+from .background import Background
 from .book import OPEN_STATES, UpbitBook, UpbitOrder
 from .config import SimConfig
 from .decimals import ZERO, dec, q8
@@ -109,6 +110,7 @@ class SimState:
             ban_max_seconds=cfg.ban_max_seconds,
         )
         self.b2_limiter = RateLimiter({"b2": (cfg.b2_rps, 1.0)})
+        self.background = Background(f"account:{account}")  # upbit_routes: the bucket's name
 
         self.upbit = UpbitBook(korea=cfg.is_korea)
         self.b2 = B2Book()

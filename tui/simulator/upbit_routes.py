@@ -131,6 +131,8 @@ class UpbitApi:
         else:
             bucket = f"ip:{request.client.host if request.client else 'unknown'}"
         with state.lock:
+            if bucket == state.background.bucket:
+                state.background.catch_up(state, now)  # the other client on this pocket
             admission = state.limiter.admit(bucket, group, now)
         await state.faults.delay()
 
