@@ -38,6 +38,10 @@ Upbit
   client of the account's pocket spends N ``default`` requests per second, evenly
   spread and already running when the first request comes; its requests count in
   Remaining-Req, its 429s towards escalation (counted apart in the stats).
+- ``out_of_scope`` (and, with ``refuse_ip``, ``no_authorization_ip``) is 401 in
+  Korea, 403 elsewhere; ``scope_status=403`` answers 403 in Korea too, as its
+  current error guide says. ``POST /_sim/b2trader/expire-token`` expires the
+  B2TRADER token mid-run (later requests: 401).
 
 B2TRADER
 - Error body ``{"code": "<Name>", "message": "<text>"}``; 401 Unauthorized,

@@ -169,6 +169,12 @@ class SimState:
 
     # ---- test hooks -----------------------------------------------------------------
 
+    def expire_b2_token(self) -> None:
+        """The B2TRADER token expires now: every later request with it is answered 401 (a new
+        token, never shown, takes its place so nothing else changes)."""
+        with self.lock:
+            self.b2_token = f"expired-{secrets.token_urlsafe(24)}"
+
     def fill(self, order_id: str) -> dict:
         """Force an order to done (Upbit uuid or identifier) / Completed (B2TRADER orderId).
 

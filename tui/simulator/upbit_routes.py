@@ -164,9 +164,15 @@ class UpbitApi:
             assert key is not None and token is not None
             pairs = request.query_params.multi_items()
             self._check_nonce_and_query(key, token, pairs)
+            if state.config.refuse_ip:
+                raise ApiError(
+                    state.config.refusal_status,
+                    "no_authorization_ip",
+                    "This IP address is not allowed for the API key.",
+                )
             if write and not key.can_trade:
                 raise ApiError(
-                    401 if state.config.is_korea else 403,
+                    state.config.refusal_status,
                     "out_of_scope",
                     "This API key lacks the Make Orders permission.",
                 )
