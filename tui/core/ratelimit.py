@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from tui.core.errors import Blocked
+from tui.core.rate_state import LocalWindowStore, WindowState, WindowStore
 
 log = logging.getLogger(__name__)
 _FIELD_RE = re.compile(r"\s*([A-Za-z_]+)\s*=\s*([^;]*)")
@@ -70,74 +69,12 @@ def parse_remaining_req(header: str | None) -> RemainingReq | None:
     return RemainingReq(group=group, sec=max(sec_value, 0), min=minute)
 
 
-@dataclass(slots=True)
-class WindowState:
-    """What a group's limiter knows; times are time.monotonic() (one clock for the machine)."""
-
-    starts: list[float] = field(default_factory=list)  # when our requests left, oldest first
-    held: list[tuple[int, float]] = field(default_factory=list)  # (pid, granted at): not sent yet
-    tat: float = 0.0  # pacing: the theoretical time of the next request
-    blocked_until: float = 0.0  # a 429's pause
-    paused_at: float = 0.0  # when the latest pause began
-    strikes: int = 0
-    others: list[tuple[float, int]] = field(default_factory=list)  # (when, foreign requests)
-    halted_until: float = 0.0  # a 418 seen by any process sharing this state
-    halt_message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "starts": self.starts,
-            "held": [list(h) for h in self.held],
-            "tat": self.tat,
-            "blocked_until": self.blocked_until,
-            "paused_at": self.paused_at,
-            "strikes": self.strikes,
-            "others": [list(o) for o in self.others],
-            "halted_until": self.halted_until,
-            "halt_message": self.halt_message,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> WindowState:
-        """Hostile-tolerant: anything malformed reads as an empty state."""
-        try:
-            return cls(
-                starts=sorted(float(t) for t in data.get("starts", ())),
-                held=[(int(p), float(t)) for p, t in data.get("held", ())],
-                tat=float(data.get("tat", 0.0)),
-                blocked_until=float(data.get("blocked_until", 0.0)),
-                paused_at=float(data.get("paused_at", 0.0)),
-                strikes=int(data.get("strikes", 0)),
-                others=[(float(t), int(n)) for t, n in data.get("others", ())],
-                halted_until=float(data.get("halted_until", 0.0)),
-                halt_message=str(data.get("halt_message", ""))[:300],
-            )
-        except (AttributeError, TypeError, ValueError):
-            return cls()
-
-
-class WindowStore(Protocol):
-    def transaction(self) -> contextlib.AbstractContextManager[WindowState]:
-        """The group's state, to read and change; changes are kept when the block ends."""
-        ...
-
-
-class LocalWindowStore:
-    """This process only."""
-
-    def __init__(self) -> None:
-        self.state = WindowState()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[WindowState]:
-        yield self.state
-
-
 class SlidingWindow:
     """At most `limit` acquisitions in any `period + margin` seconds, paced; FIFO among waiters."""
 
     MAX_SLEEP = 0.1
     MAX_PAUSE = 8.0
+    ARRIVAL_SLACK = 0.05  # how much longer one request of ours may take on the way than another
 
     def __init__(
         self,
@@ -183,9 +120,17 @@ class SlidingWindow:
         mean = -(-sum(n for _, n in st.others) // len(st.others))
         return max(self.limit - max(st.others[-1][1], mean), 1)
 
-    def _tolerance(self, limit: int) -> float:
-        """Pacing: how far ahead of its pace a request may go (a burst of `burst`)."""
-        return (min(self.burst, limit) - 1) * self.window / limit
+    def _alone(self, st: WindowState, now: float) -> bool:
+        """The server's readings show nobody else on the account lately, and no 429."""
+        quiet = now - 2.0 * self.period
+        return st.read_at > now - 3.0 * self.period and max(st.crowded_at, st.paused_at) < quiet
+
+    def _tolerance(self, st: WindowState, limit: int, now: float) -> float:
+        """Pacing: how far ahead of its pace a request may go. A burst of `burst` requests;
+        the whole limit while the readings say we are alone on the account (as fast as the
+        window allows), but never before a reading has said so."""
+        burst = limit if self._alone(st, now) else min(self.burst, limit)
+        return (burst - 1) * self.window / limit
 
     def _delay(self, st: WindowState, now: float) -> float:
         self._prune(st, now)
@@ -199,7 +144,7 @@ class SlidingWindow:
                 wait = max(wait, starts[index] + self.window - now)
             else:  # every slot is held by a request about to leave: look again shortly
                 wait = max(wait, self.MAX_SLEEP)
-        return max(wait, st.tat - self._tolerance(limit) - now)
+        return max(wait, st.tat - self._tolerance(st, limit, now) - now)
 
     def remaining(self) -> int:
         now = self._clock()
@@ -252,7 +197,9 @@ class SlidingWindow:
                         # reopens all at once is not hit by a burst at its edge.
                         # (Half a pace of slack keeps the schedule when a sleep overran.)
                         interval = self.window / limit
-                        base = now + self._tolerance(limit) - interval / 2 if waited else now
+                        paced = waited and not self._alone(st, now)
+                        tolerance = self._tolerance(st, limit, now)
+                        base = now + tolerance - interval / 2 if paced else now
                         st.tat = max(st.tat, base) + interval
                         if deferred:
                             st.held.append((self._pid, now))
@@ -282,16 +229,21 @@ class SlidingWindow:
 
         The server counted `limit - remaining` requests in the second before that request
         arrived; those not sent by us (or a process sharing our state) were sent by somebody
-        else. Their count, over the last period, is taken from our limit."""
+        else. Their count, over the last period, is taken from our limit. Ours are counted a
+        little beyond the second (ARRIVAL_SLACK): one of ours that took longer on the way, or
+        two that overtook each other, must not look like somebody else."""
         now = self._clock()
         at = now if sent_at is None else sent_at
         with self._store.transaction() as st:
             self._prune(st, now)
-            ours = bisect.bisect_right(st.starts, at) - bisect.bisect_right(
-                st.starts, at - self.period
-            )
+            edge = at - self.period - (0.0 if sent_at is None else self.ARRIVAL_SLACK)
+            ours = bisect.bisect_right(st.starts, at) - bisect.bisect_right(st.starts, edge)
             counted = self.limit - max(server_remaining, 0)
-            st.others.append((now, max(counted - ours, 0)))
+            others = max(counted - ours, 0)
+            st.others.append((now, others))
+            st.read_at = now
+            if others >= 2:  # somebody else is there for sure: stop bursting
+                st.crowded_at = now
             if server_remaining > 0:
                 st.strikes = 0
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tui.core.ratelimit import WindowState
+from tui.core.rate_state import WindowState
 
 try:
     import fcntl
