@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui.core.ratelimit import RateLimits, SlidingWindow
 from tui.core.shared_budget import SharedBudget, budget_name, shared_stores
 
@@ -20,6 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 VICTIM = """
 import asyncio, sys, time
 from pathlib import Path
+
+import pytest
 from tui.core.ratelimit import SlidingWindow
 from tui.core.shared_budget import SharedBudget
 budget = SharedBudget(Path(sys.argv[1]))
@@ -131,3 +135,31 @@ def test_an_unusable_state_directory_means_each_process_alone(isolated_home):
     state.parent.mkdir(parents=True)
     state.write_text("a file where the directory should be")
     assert shared_stores(exchange="upbit", host="h", secret="s", pocket=None) is None
+
+
+def test_a_418_or_a_429_pause_seen_by_one_process_holds_the_others(tmp_path):
+    from tui.core.errors import Blocked
+
+    path = tmp_path / "b.json"
+    first = SlidingWindow(30, store=SharedBudget(path).store("default"))
+    second = SlidingWindow(30, store=SharedBudget(path).store("default"))
+    first.penalize()
+    assert second.delay() == pytest.approx(1.0, abs=0.05)  # the pause is the account's
+    first.halt(Blocked(418, "blocked", "blocked for 60 seconds", block_seconds=60))
+
+    async def go():
+        await second.acquire()
+
+    with pytest.raises(Blocked) as caught:
+        asyncio.run(go())
+    assert "another ordertui" in caught.value.message
+    assert 55 <= (caught.value.block_seconds or 0) <= 60
+
+
+def test_a_profile_may_name_its_pocket():
+    from tui.core.config import Profile
+
+    assert Profile(pocket="main").pocket == "main"
+    assert Profile().pocket is None
+    with pytest.raises(ValueError):
+        Profile(pocket="")
