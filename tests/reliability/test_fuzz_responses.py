@@ -380,7 +380,7 @@ def test_a_hostile_retry_after_never_stalls_the_run(retry_after, pause):
             base_url="https://upbit.test",
             transport=httpx.MockTransport(handler),
         )
-        client.limits.penalize = lambda group, seconds=None: (
+        client.limits.penalize = lambda group, seconds=None, sent_at=None: (
             pauses.append(seconds) or 0.0
         )  # record, don't wait
         try:
