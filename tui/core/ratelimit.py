@@ -118,7 +118,10 @@ class SlidingWindow:
         if not st.others:
             return self.limit
         mean = -(-sum(n for _, n in st.others) // len(st.others))
-        return max(self.limit - max(st.others[-1][1], mean), 1)
+        others = max(st.others[-1][1], mean)
+        # One slot more is left to them: their requests and ours jitter on the way, and a
+        # second where both meet the limit exactly pushes one of them (their bot) into a 429.
+        return max(self.limit - others - 1, 1) if others else self.limit
 
     def _alone(self, st: WindowState, now: float) -> bool:
         """The server's readings show nobody else on the account lately, and no 429."""
