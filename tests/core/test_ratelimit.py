@@ -71,8 +71,14 @@ def test_window_never_exceeds_limit_in_any_window():
     for i, t in enumerate(starts):
         inside = [s for s in starts[i:] if s < t + 1.05]
         assert len(inside) <= 30
-    # and it goes as fast as allowed: 200 starts need 6 full windows after the first burst
-    assert starts[-1] - starts[0] == pytest.approx(6 * 1.05, abs=1e-6)
+    # and it goes as fast as allowed, paced: a burst of `burst`, then one every window/limit;
+    # when the first window is full, the 31st waits for the burst to expire, and after it the
+    # pace holds (no second burst at the window's edge)
+    pace = 1.05 / 30
+    assert starts[window.burst - 1] == starts[0] < starts[window.burst]
+    assert starts[29] - starts[0] == pytest.approx((30 - window.burst) * pace, abs=1e-6)
+    assert starts[30] - starts[0] == pytest.approx(1.05, abs=1e-6)
+    assert starts[-1] - starts[30] == pytest.approx((200 - 31 - 0.5) * pace, abs=1e-6)  # slack
 
 
 def test_observe_lower_server_budget_slows_down():
@@ -83,8 +89,7 @@ def test_observe_lower_server_budget_slows_down():
         for _ in range(5):
             await window.acquire()
         window.observe(2)  # the server says only 2 left: someone else uses the account
-        assert window.remaining() == 2
-        await window.acquire()
+        assert window.remaining() == 1  # what is left, less one slot left to them for jitter
         await window.acquire()
         assert window.delay() > 0
 
@@ -155,7 +160,7 @@ def test_a_deferred_slot_counts_from_when_it_is_sent():
     """A slot granted with deferred=True is held until `sent()`, and its window starts then:
     requests that leave late (behind a burst's fsyncs) cannot crowd the next second."""
     clock = FakeClock()
-    window = SlidingWindow(3, 1.0, margin=0.0, clock=clock)
+    window = SlidingWindow(3, 1.0, margin=0.0, clock=clock, burst=3)  # unpaced
     gone: list[float] = []
 
     async def go():
@@ -176,7 +181,7 @@ def test_a_deferred_slot_counts_from_when_it_is_sent():
 
 def test_a_held_slot_never_expires_while_waiting_to_leave():
     clock = FakeClock()
-    window = SlidingWindow(2, 1.0, margin=0.0, clock=clock)
+    window = SlidingWindow(2, 1.0, margin=0.0, clock=clock, burst=2)  # unpaced
 
     async def go():
         await window.acquire(deferred=True)

@@ -355,7 +355,7 @@ def test_a_hostile_retry_after_never_stalls_the_run(retry_after, pause):
 
     async def go():
         client = mock_client(handler)
-        client.limits.penalize = lambda group, seconds=None: (
+        client.limits.penalize = lambda group, seconds=None, sent_at=None: (
             pauses.append(seconds) or 0.0
         )  # record, don't wait
         try:

@@ -51,6 +51,10 @@ HINTS: dict[str, str] = {
 # Where B2TRADER's advice differs from Upbit's (same error name, no regions there).
 B2TRADER_HINTS: dict[str, str] = {
     "order_not_found": "No such order on this account: check the order id and the account id.",
+    # B2TRADER's API tokens expire: a 401 in the middle of a run is most likely that.
+    "unauthorized": "The token was refused: B2TRADER tokens expire. Generate a new one in the "
+    "trading terminal (API token management), set it, and run again: the orders not sent are "
+    "listed as not_sent, the journal has the rest.",
 }
 
 

@@ -44,6 +44,7 @@ class ResolvedProfile:
     jwt_algorithm: str = "HS512"
     rps: int | None = None
     demo: bool = False
+    pocket: str | None = None  # profiles with one pocket share one rate budget
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -157,6 +158,7 @@ def resolve(
             jwt_algorithm=prof.jwt_algorithm if prof else "HS512",
             rps=prof.rps if prof else None,
             demo=over.demo,
+            pocket=prof.pocket if prof else None,
             sources=sources,
         )
     else:
@@ -174,6 +176,7 @@ def resolve(
             ),
             rps=prof.rps if prof else None,
             demo=over.demo,
+            pocket=prof.pocket if prof else None,
             sources=sources,
         )
     if base_url:

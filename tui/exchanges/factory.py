@@ -1,4 +1,7 @@
-"""Build the right client for a resolved profile."""
+"""Build the right client for a resolved profile.
+
+Every ordertui process on this machine using the same account (same key, or the same
+`pocket = "NAME"` in the profile) shares one rate budget (tui/core/shared_budget.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import httpx
 from tui.core.errors import ConfigError
 from tui.core.exchange import Exchange
 from tui.core.ports import ExchangeClient
+from tui.core.ratelimit import RateLimits
 from tui.core.resolve import ResolvedProfile
+from tui.core.shared_budget import shared_stores
 from tui.exchanges.b2trader import DEFAULT_RPS, B2TraderClient
 from tui.exchanges.upbit import UpbitClient
 
@@ -25,18 +30,23 @@ def make_client(
             + "; ".join(missing)
             + " (or use --demo for the built-in simulator)"
         )
+    pocket = profile.pocket
     if profile.exchange == Exchange.B2TRADER:
         assert profile.token is not None and profile.base_url is not None
-        return B2TraderClient(
+        rps = profile.rps or DEFAULT_RPS
+        b2 = B2TraderClient(
             profile.base_url,
             profile.token.get_secret_value(),
             profile.account_id,
-            rps=profile.rps or DEFAULT_RPS,
+            rps=rps,
             transport=transport,
             timeout=timeout,
         )
+        token = profile.token.get_secret_value()
+        _share(b2, "b2trader", token, pocket, profile.demo, {"b2trader": (rps, 1.0)})
+        return b2
     assert profile.access_key is not None and profile.secret_key is not None
-    return UpbitClient(
+    client = UpbitClient(
         profile.access_key.get_secret_value(),
         profile.secret_key.get_secret_value(),
         region=profile.region,
@@ -45,3 +55,23 @@ def make_client(
         transport=transport,
         timeout=timeout,
     )
+    _share(client, "upbit", profile.access_key.get_secret_value(), pocket, profile.demo, None)
+    return client
+
+
+def _share(
+    client: UpbitClient | B2TraderClient,
+    exchange: str,
+    secret: str,
+    pocket: str | None,
+    demo: bool,
+    groups: dict[str, tuple[int, float]] | None,
+) -> None:
+    """Give the client the account's shared budget (not for --demo: its simulator lives and
+    dies with this process, under keys made up for the run)."""
+    if demo:
+        return
+    host = httpx.URL(client.base_url).host
+    stores = shared_stores(exchange=exchange, host=host, secret=secret, pocket=pocket)
+    if stores is not None:
+        client.limits = RateLimits(groups, stores=stores)

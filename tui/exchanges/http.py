@@ -79,15 +79,16 @@ class _Stamp:
     """One granted rate-limit slot: stamped once, when the request's headers have been written
     (httpcore's trace), or when the attempt ends without that (mock transports, failures)."""
 
-    __slots__ = ("_limits", "_group", "_done")
+    __slots__ = ("_limits", "_group", "_done", "at")
 
     def __init__(self, limits: RateLimits, group: str) -> None:
         self._limits, self._group, self._done = limits, group, False
+        self.at: float | None = None  # when the request left (the server's reading refers to it)
 
     def spent(self) -> None:
         if not self._done:
             self._done = True
-            self._limits.sent(self._group)
+            self.at = self._limits.sent(self._group)
 
     async def on_trace(self, name: str, info: dict[str, Any]) -> None:
         if name.endswith("send_request_headers.complete"):
@@ -206,7 +207,7 @@ class HttpExchange:
             finally:
                 stamp.spent()
 
-            self._observe(reply.headers)
+            self._observe(reply.headers, stamp.at)
             status = reply.status
             if 200 <= status < 300:
                 return reply
@@ -216,7 +217,9 @@ class HttpExchange:
                 limited += 1
                 wait = error.retry_after
                 self.limits.penalize(
-                    group, min(wait, policy.max_retry_after) if wait is not None else None
+                    group,
+                    min(wait, policy.max_retry_after) if wait is not None else None,
+                    sent_at=stamp.at,
                 )
                 if limited <= policy.max_rate_limited:
                     attempts -= 1  # a 429 is not a failed attempt: the server did not act
@@ -284,10 +287,10 @@ class HttpExchange:
         values = (getattr(self, name, None) for name in ("_access_key", "_secret_key", "_token"))
         return tuple(v for v in values if isinstance(v, str))
 
-    def _observe(self, headers: httpx.Headers) -> None:
+    def _observe(self, headers: httpx.Headers, sent_at: float | None = None) -> None:
         info = parse_remaining_req(headers.get("Remaining-Req"))
         if info is not None:
-            self.limits.observe(info)
+            self.limits.observe(info, sent_at)
 
     def decode(self, reply: Reply) -> Any:
         """The JSON body of a successful reply, numbers as Decimal; BadResponse if unreadable."""

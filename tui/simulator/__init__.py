@@ -34,6 +34,14 @@ Upbit
 - Escalation: ban_after_429=100 429s within ban_window=10 s -> next over-limit
   call is 418, blocked ban_seconds=10 s, doubling per repeat (cap 600 s). A
   single burst of 100 calls at 30/s earns 70 429s: never a 418.
+- ``background_rps`` (``--background-rps N``, ``POST /_sim/background``): another
+  client of the account's pocket spends N ``default`` requests per second, evenly
+  spread and already running when the first request comes; its requests count in
+  Remaining-Req, its 429s towards escalation (counted apart in the stats).
+- ``out_of_scope`` (and, with ``refuse_ip``, ``no_authorization_ip``) is 401 in
+  Korea, 403 elsewhere; ``scope_status=403`` answers 403 in Korea too, as its
+  current error guide says. ``POST /_sim/b2trader/expire-token`` expires the
+  B2TRADER token mid-run (later requests: 401).
 
 B2TRADER
 - Error body ``{"code": "<Name>", "message": "<text>"}``; 401 Unauthorized,

@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Upbit stream: close a connection silent this long (default 120)",
     )
     p.add_argument(
+        "--background-rps",
+        type=_non_negative(float),
+        default=0.0,
+        metavar="N",
+        help="another client on the Upbit account's pocket spends N requests/s of its budget",
+    )
+    p.add_argument(
         "--exit-after",
         type=_non_negative(float),
         default=None,
@@ -155,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             trade_rate=args.trade_rate,
             stream_drop_rate=args.stream_drop_rate,
             stream_idle_timeout=args.stream_idle_timeout,
+            background_rps=args.background_rps,
         ).validate()
         server = SimulatorServer(config, host=args.host, port=args.port)
     except ValueError as err:

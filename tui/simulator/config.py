@@ -37,6 +37,13 @@ class SimConfig:
     stream_drop_rate: float = 0.0  # share of stream messages replaced by a dropped connection
     new_order_rate: float = 0.0  # new orders per second on each exchange (a seeded trickle)
     trade_rate: float = 0.0  # trades per second on each exchange (partial or full fills)
+    # Another client of the Upbit account's pocket (a bot on the same key) spending this many
+    # of its `default` requests per second (background.py). Changeable while running.
+    background_rps: float = 0.0
+    # Refusals for key permission / security settings (out_of_scope, the IP error): 401 in
+    # Korea and 403 elsewhere by default (0); Korea's current error guide says 403 as well.
+    scope_status: int = 0
+    refuse_ip: bool = False  # answer every authenticated Upbit call no_authorization_ip
 
     def validate(self) -> SimConfig:
         """Raise ValueError (one readable line) for a setting out of range."""
@@ -62,12 +69,17 @@ class SimConfig:
             "cancel_all_interval",
             "new_order_rate",
             "trade_rate",
+            "background_rps",
         ):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative")
         for name in ("stream_idle_timeout", "signalr_ping_interval", "signalr_client_timeout"):
             if float(getattr(self, name)) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.scope_status not in (0, 401, 403):
+            raise ValueError("scope_status must be 0 (by region), 401 or 403")
+        if float(self.background_rps) > 1000:
+            raise ValueError("background_rps must be at most 1000")
         return self
 
     @property
@@ -77,3 +89,8 @@ class SimConfig:
     @property
     def is_korea(self) -> bool:
         return self.region == "kr"
+
+    @property
+    def refusal_status(self) -> int:
+        """The status of out_of_scope and the IP error."""
+        return self.scope_status or (401 if self.is_korea else 403)

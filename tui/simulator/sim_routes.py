@@ -6,11 +6,16 @@ GET  /_sim/truth            {"upbit": {uuid: state}, "b2trader": {orderId: statu
 POST /_sim/fill/{id}        force an order to done / Completed -> {"id", "exchange", "order"}
                             (404 unknown id, 409 if it was already cancelled/finished)
 GET  /_sim/stats            counters (see SimStats.as_dict)
+POST /_sim/b2trader/expire-token  the B2TRADER token expires now (later requests: 401)
+GET  /_sim/background       {"rps": N}: what the simulated other client of the Upbit pocket spends
+POST /_sim/background       body {"rps": N} (0 stops it; 400 if not a number in 0..1000)
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import math
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +47,8 @@ class SimApi:
             Route("/_sim/truth", self.truth, methods=["GET"]),
             Route("/_sim/fill/{id}", self.fill, methods=["POST"]),
             Route("/_sim/stats", self.stats, methods=["GET"]),
+            Route("/_sim/background", self.background, methods=["GET", "POST"]),
+            Route("/_sim/b2trader/expire-token", self.expire_token, methods=["POST"]),
         ]
 
     @staticmethod
@@ -91,3 +98,23 @@ class SimApi:
             return refused
         with self.state.lock:
             return json_response(200, self.state.stats.as_dict())
+
+    async def background(self, request: Request) -> Response:
+        if (refused := self._refuse(request)) is not None:
+            return refused
+        if request.method == "POST":
+            try:
+                rps = float(json.loads(await request.body())["rps"])
+            except (ValueError, TypeError, KeyError):
+                return json_response(400, {"error": 'send {"rps": N}'})
+            if not (math.isfinite(rps) and 0 <= rps <= 1000):
+                return json_response(400, {"error": "rps must be between 0 and 1000"})
+            with self.state.lock:
+                self.state.config.background_rps = rps
+        return json_response(200, {"rps": self.state.config.background_rps})
+
+    async def expire_token(self, request: Request) -> Response:
+        if (refused := self._refuse(request)) is not None:
+            return refused
+        self.state.expire_b2_token()
+        return json_response(200, {"expired": True})

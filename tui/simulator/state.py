@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .b2_book import B2Book, B2Order
+from .background import Background
 from .book import OPEN_STATES, UpbitBook, UpbitOrder
 from .config import SimConfig
 from .decimals import ZERO, dec, q8
@@ -110,6 +111,7 @@ class SimState:
             ban_max_seconds=cfg.ban_max_seconds,
         )
         self.b2_limiter = RateLimiter({"b2": (cfg.b2_rps, 1.0)})
+        self.background = Background(f"account:{account}")  # upbit_routes: the bucket's name
 
         self.upbit = UpbitBook(korea=cfg.is_korea)
         self.b2 = B2Book()
@@ -171,6 +173,12 @@ class SimState:
             }
 
     # ---- test hooks -----------------------------------------------------------------
+
+    def expire_b2_token(self) -> None:
+        """The B2TRADER token expires now: every later request with it is answered 401 (a new
+        token, never shown, takes its place so nothing else changes)."""
+        with self.lock:
+            self.b2_token = f"expired-{secrets.token_urlsafe(24)}"
 
     def fill(self, order_id: str) -> dict:
         """Force an order to done (Upbit uuid or identifier) / Completed (B2TRADER orderId).

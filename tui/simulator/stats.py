@@ -20,6 +20,9 @@ class SimStats:
     fills: int = 0  # orders moved to done/Completed (races and forced fills)
     auth_failures: int = 0  # 401/403 answers on exchange endpoints
     errors: int = 0  # unexpected exceptions inside the simulator (should stay 0)
+    background_requests: int = 0  # spent by the simulated other client (--background-rps)
+    background_429: int = 0  # ... and refused, because the account's budget was full
+    background_418: int = 0  # ... and refused, because the account was blocked
 
     @property
     def cancels(self) -> int:
@@ -40,6 +43,9 @@ class SimStats:
             "fills": self.fills,
             "auth_failures": self.auth_failures,
             "errors": self.errors,
+            "background_requests": self.background_requests,
+            "background_429": self.background_429,
+            "background_418": self.background_418,
         }
 
     def __getitem__(self, key: str):

@@ -131,6 +131,8 @@ class UpbitApi:
         else:
             bucket = f"ip:{request.client.host if request.client else 'unknown'}"
         with state.lock:
+            if bucket == state.background.bucket:
+                state.background.catch_up(state, now)  # the other client on this pocket
             admission = state.limiter.admit(bucket, group, now)
         await state.faults.delay()
 
@@ -162,9 +164,15 @@ class UpbitApi:
             assert key is not None and token is not None
             pairs = request.query_params.multi_items()
             self._check_nonce_and_query(key, token, pairs)
+            if state.config.refuse_ip:
+                raise ApiError(
+                    state.config.refusal_status,
+                    "no_authorization_ip",
+                    "This IP address is not allowed for the API key.",
+                )
             if write and not key.can_trade:
                 raise ApiError(
-                    401 if state.config.is_korea else 403,
+                    state.config.refusal_status,
                     "out_of_scope",
                     "This API key lacks the Make Orders permission.",
                 )
