@@ -53,6 +53,9 @@ class Profile(BaseModel):
     token: SecretStr | None = None
     jwt_algorithm: Literal["HS512", "HS256"] = "HS512"
     rps: int | None = Field(default=None, ge=1, le=100)
+    # Profiles (and ordertui processes) with the same pocket share one rate budget; without
+    # it, those with the same access key do. Upbit Korea counts limits per pocket.
+    pocket: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("base_url")
     @classmethod

@@ -7,6 +7,7 @@ import httpx
 from tui.core.errors import ConfigError
 from tui.core.exchange import Exchange
 from tui.core.ports import ExchangeClient
+from tui.core.ratelimit import RateLimits
 from tui.core.resolve import ResolvedProfile
 from tui.exchanges.b2trader import DEFAULT_RPS, B2TraderClient
 from tui.exchanges.upbit import UpbitClient
@@ -17,7 +18,10 @@ def make_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 10.0,
+    limits: RateLimits | None = None,
 ) -> ExchangeClient:
+    """`limits`: a rate budget shared with other clients of the same account (several
+    profiles in one run, tui/cli/profiles.py); by default the client makes its own."""
     missing = profile.missing()
     if missing:
         raise ConfigError(
@@ -32,6 +36,7 @@ def make_client(
             profile.token.get_secret_value(),
             profile.account_id,
             rps=profile.rps or DEFAULT_RPS,
+            limits=limits,
             transport=transport,
             timeout=timeout,
         )
@@ -42,6 +47,7 @@ def make_client(
         region=profile.region,
         base_url=profile.base_url,
         algorithm=profile.jwt_algorithm,
+        limits=limits,
         transport=transport,
         timeout=timeout,
     )
