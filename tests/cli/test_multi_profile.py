@@ -295,3 +295,49 @@ def test_one_profile_output_is_unchanged(two):
     body = json.loads(done.stdout)
     assert set(body) == {"exchange", "orders", "partial", "unreadable"}  # no "profile"
     assert len(body["orders"]) == 30
+
+
+def test_orders_on_an_upbit_and_a_b2trader_profile(sim, isolated_home, tmp_path):
+    b2 = sim.credentials["b2trader"]
+    config = write_config(
+        tmp_path / "config.toml",
+        {
+            "up": upbit_profile(sim),
+            "b2": {
+                "exchange": "b2trader",
+                "base_url": sim.base_url,
+                "token": b2["token"],
+                "account_id": b2["account_id"],
+            },
+        },
+    )
+    setup = Setup(isolated_home, config)
+    setup.env["UPBIT_OPEN_API_ACCESS_KEY"] = "EnvKeyEnvKeyEnvKey"  # not used: said once
+    setup.env["UPBIT_OPEN_API_SECRET_KEY"] = "EnvSecretEnvSecret"
+    done = setup.run("orders", "--all-profiles", "--json")
+    assert done.returncode == 0, done.stderr
+    by = {x["profile"]: x for x in json_lines(done.stdout)}
+    assert by["up"]["exchange"] == "upbit" and len(by["up"]["orders"]) == 40
+    assert by["b2"]["exchange"] == "b2trader" and len(by["b2"]["orders"]) == 12
+    assert "not used" in done.stderr and "EnvKey" not in done.stderr
+
+
+def test_account_key_and_worst_exit():
+    from pydantic import SecretStr
+
+    from tui.cli.profiles import account_key, worst_exit
+    from tui.core.resolve import ResolvedProfile
+
+    def upbit(key: str, url: str | None = None) -> ResolvedProfile:
+        return ResolvedProfile(
+            "x", "upbit", "kr", url, access_key=SecretStr(key), secret_key=SecretStr("s" * 40)
+        )
+
+    secret = "AccessKeyAccessKeyAccessKey01"
+    assert account_key(upbit(secret)) == account_key(upbit(secret, "https://api.upbit.com"))
+    assert account_key(upbit(secret)) != account_key(upbit(secret, "https://sg-api.upbit.com"))
+    assert account_key(upbit(secret)) != account_key(upbit(secret[:-1] + "2"))
+    assert account_key(upbit("a" * 30), "main") == account_key(upbit("b" * 30), "main")
+    assert secret not in account_key(upbit(secret))
+    assert worst_exit([0, 1, 0]) == 1 and worst_exit([1, 3, 2]) == 3 and worst_exit([2, 1]) == 2
+    assert worst_exit([3, 70]) == 70 and worst_exit([]) == 0
