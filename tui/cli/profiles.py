@@ -117,7 +117,19 @@ def members(ctx: Context, names: Sequence[str]) -> list[Member]:
     """Resolve every profile and build its client; profiles on one account share one
     RateLimits. The environment's credentials are not used here: with several profiles they
     would silently point every profile at the same account."""
+    import os
+    import sys
+
+    from tui.core.config import ENV_B2_TOKEN, ENV_UPBIT_ACCESS, ENV_UPBIT_SECRET
+
     config = ctx.config
+    ignored = [v for v in (ENV_UPBIT_ACCESS, ENV_UPBIT_SECRET, ENV_B2_TOKEN) if os.environ.get(v)]
+    if ignored:
+        print(
+            f"ordertui: note: {', '.join(ignored)} not used: with several profiles, each "
+            "profile's credentials come from the config file",
+            file=sys.stderr,
+        )
     resolved: list[tuple[str, ResolvedProfile, str]] = []
     for name in names:
         profile = ctx.connection.register(resolve(config, Overrides(profile=name), env={}))
