@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -341,3 +342,52 @@ def test_account_key_and_worst_exit():
     assert secret not in account_key(upbit(secret))
     assert worst_exit([0, 1, 0]) == 1 and worst_exit([1, 3, 2]) == 3 and worst_exit([2, 1]) == 2
     assert worst_exit([3, 70]) == 70 and worst_exit([]) == 0
+
+
+def test_cancel_all_hook_selects_by_the_rule_on_each_profile(sim, monkeypatch):
+    """`cancel --all` (cancel by rule) comes from another branch: the hook looks its
+    `rule_from_args` up by name and applies the rule to each profile's full listing."""
+    import argparse
+    import asyncio
+    import importlib.util
+    import types
+
+    from tui.cli.multi_profile import rule_selector
+    from tui.cli.profiles import Member
+    from tui.core.errors import InputError
+    from tui.core.resolve import ResolvedProfile
+    from tui.exchanges.upbit import UpbitClient
+
+    ctx: Any = types.SimpleNamespace(args=argparse.Namespace(all=True))
+    if importlib.util.find_spec("tui.cli.cancel_all") is None:
+        with pytest.raises(InputError, match="not available in this build"):
+            rule_selector(ctx)
+    assert rule_selector(types.SimpleNamespace(args=argparse.Namespace())) is None  # type: ignore[arg-type]
+
+    class Bids:
+        markets: list[str] = []
+
+        def for_exchange(self, exchange: str) -> Bids:
+            return self
+
+        def matches(self, order: Any, now: Any) -> bool:
+            return order.side == "bid"
+
+    fake = types.ModuleType("tui.cli.cancel_all")
+    fake.rule_from_args = lambda ctx: Bids()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tui.cli.cancel_all", fake)
+    select = rule_selector(ctx)
+    assert select is not None
+    creds = sim.credentials["upbit"]
+    client = UpbitClient(creds["access_key"], creds["secret_key"], base_url=sim.base_url)
+    member = Member("a", ResolvedProfile("a", "upbit", "kr", sim.base_url), client, "k")
+
+    async def go() -> list:
+        try:
+            return await select(member)
+        finally:
+            await client.aclose()
+
+    refs = asyncio.run(go())
+    bids = {o["uuid"] for o in sim.state.upbit_open_orders() if o["side"] == "bid"}
+    assert bids and {r.value for r in refs} == bids
