@@ -140,29 +140,21 @@ def members(ctx: Context, names: Sequence[str]) -> list[Member]:
                 "(with several profiles, credentials come from the config file only)"
             )
         resolved.append((name, profile, account_key(profile, config.profiles[name].pocket)))
+    # The first client of each account makes the budget (after the cross-process one, when the
+    # factory has it); the others of that account are handed the same object.
     budgets: dict[str, RateLimits] = {}
-    for _name, profile, key in resolved:
-        if key not in budgets:
-            budgets[key] = _budget(profile, [p for _, p, k in resolved if k == key])
     out: list[Member] = []
     try:
         for name, profile, key in resolved:
-            client = ctx.connection.make_client(profile, limits=budgets[key])
+            client = ctx.connection.make_client(profile, limits=budgets.get(key))
+            limits = getattr(client, "limits", None)
+            if isinstance(limits, RateLimits):
+                budgets.setdefault(key, limits)
             out.append(Member(name, profile, client, key))
     except BaseException:
         close_all(out)
         raise
     return out
-
-
-def _budget(first: ResolvedProfile, sharing: list[ResolvedProfile]) -> RateLimits:
-    """One limiter for the profiles of one account; the slowest rps asked for wins."""
-    if first.exchange == Exchange.B2TRADER:
-        from tui.exchanges.b2trader import DEFAULT_RPS
-
-        rps = min(p.rps or DEFAULT_RPS for p in sharing)
-        return RateLimits({"b2trader": (rps, 1.0)})
-    return RateLimits()
 
 
 def close_all(group: Sequence[Member], runner: asyncio.Runner | None = None) -> None:
