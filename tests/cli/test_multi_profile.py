@@ -391,3 +391,18 @@ def test_cancel_all_hook_selects_by_the_rule_on_each_profile(sim, monkeypatch):
     refs = asyncio.run(go())
     bids = {o["uuid"] for o in sim.state.upbit_open_orders() if o["side"] == "bid"}
     assert bids and {r.value for r in refs} == bids
+
+
+def test_a_profile_with_nothing_selected_sends_nothing_and_leaves_no_run(two, tmp_path):
+    a, b, setup = two
+    path = tmp_path / "open.jsonl"
+    path.write_text(tagged("a", a) + tagged("other", b))
+    seen_b = arrivals(b)
+    done = setup.run("cancel", "--all-profiles", "--from-file", str(path), "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    by = {r["profile"]: r for r in json_lines(done.stdout)}
+    assert len(by["a"]["cancelled"]) == 30
+    assert by["b"]["requested"] == 0 and by["b"]["run_id"] is None and by["b"]["requests"] == 0
+    assert seen_b == [] and len(b.state.upbit_open_orders()) == 50
+    assert "50 order(s) of profile 'other' left alone" in done.stderr
+    assert [r.profile for r in list_runs(setup.journal)] == ["a"]

@@ -189,9 +189,14 @@ def _cancel(ctx: Context, group: list[Member], chosen: dict[str, list[OrderRef]]
             return EXIT_OK
         if not args.yes and not _confirmed(group, plans):
             return EXIT_USAGE
-        for member, engine in zip(group, engines, strict=True):
-            engine.recorder = ctx.journal(member.profile)
-        reports = runner.run(_run_all(engines, plans))
+        # A profile with nothing selected sends nothing and leaves no journal run.
+        busy = [i for i, plan in enumerate(plans) if plan.refs]
+        for i in busy:
+            engines[i].recorder = ctx.journal(group[i].profile)
+        done = runner.run(_run_all([engines[i] for i in busy], [plans[i] for i in busy]))
+        reports: list[RunReport | None] = [None] * len(group)
+        for i, report in zip(busy, done, strict=True):
+            reports[i] = report
     finally:
         close_all(group, runner)
         runner.close()
@@ -244,18 +249,29 @@ async def _run_all(engines: list[CancelEngine], plans: list[Plan]) -> list[RunRe
     return [r for r in results if isinstance(r, RunReport)]
 
 
-def _print_reports(ctx: Context, group: list[Member], reports: list[RunReport]) -> int:
+def _print_reports(ctx: Context, group: list[Member], reports: list[RunReport | None]) -> int:
     from tui.cli.cancel_cmd import exit_code, print_summary
+    from tui.core.export import report_to_dict
 
+    codes = []
     for member, report in zip(group, reports, strict=True):
         if ctx.args.json:
-            from tui.core.export import report_to_dict
-
-            terminal.write(sys.stdout, json_line(ctx, member.name, report_to_dict(report)) + "\n")
+            if report is None:  # nothing selected: the same shape, no run
+                empty = RunReport("", member.client.exchange.value, requested=0)
+                body = {**report_to_dict(empty), "run_id": None}
+            else:
+                body = report_to_dict(report)
+            terminal.write(sys.stdout, json_line(ctx, member.name, body) + "\n")
         else:
             terminal.write(sys.stdout, heading(member.name, member.describe()) + "\n")
-            print_summary(report, member.describe(), ctx.redactor.scrub)
-    return worst_exit([exit_code(r) for r in reports])
+            if report is None:
+                terminal.write(
+                    sys.stdout, "Nothing to cancel: no orders selected on this profile.\n"
+                )
+            else:
+                print_summary(report, member.describe(), ctx.redactor.scrub)
+        codes.append(EXIT_OK if report is None else exit_code(report))
+    return worst_exit(codes)
 
 
 def _print_plan(ctx: Context, member: Member, plan: Plan, *, as_json: bool) -> None:
