@@ -406,3 +406,48 @@ def test_a_profile_with_nothing_selected_sends_nothing_and_leaves_no_run(two, tm
     assert seen_b == [] and len(b.state.upbit_open_orders()) == 50
     assert "50 order(s) of profile 'other' left alone" in done.stderr
     assert [r.profile for r in list_runs(setup.journal)] == ["a"]
+
+
+def test_sigterm_aborts_every_profile_and_each_journal_run_ends(make_sim, isolated_home, tmp_path):
+    import signal
+
+    from tests.reliability.helpers import stop, wait_for
+
+    a = make_sim(orders=1000, seed=5, latency_ms=300)
+    b = make_sim(orders=1000, seed=6, latency_ms=300)
+    config = write_config(tmp_path / "config.toml", {"a": upbit_profile(a), "b": upbit_profile(b)})
+    setup = Setup(isolated_home, config)
+    path = tmp_path / "open.jsonl"
+    path.write_text(tagged("a", a) + tagged("b", b))
+    argv = ["cancel", "--all-profiles", "--from-file", str(path), "--yes", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", *argv, "--config", str(config)],
+        env=setup.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+
+        def both_answered() -> bool:
+            files = list(setup.journal.glob("*.jsonl")) if setup.journal.exists() else []
+            answered = [f for f in files if '"outcome": "cancelled"' in f.read_text()]
+            return len(answered) == 2 or proc.poll() is not None
+
+        wait_for(both_answered, 60, what="answers on both profiles")
+        assert proc.poll() is None, "the run ended before the signal"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        stop(proc)
+    assert proc.returncode == 1, err
+    assert "aborting" in err and "Traceback" not in err
+    by = {r["profile"]: r for r in json_lines(out)}
+    for name, sim in (("a", a), ("b", b)):
+        report = by[name]
+        assert report["cancelled"] and report["not_sent"]
+        assert len(sim.state.upbit_open_orders()) == len(report["not_sent"])
+    runs = {r.profile: r for r in list_runs(setup.journal)}
+    assert set(runs) == {"a", "b"} and all(r.finished for r in runs.values())
