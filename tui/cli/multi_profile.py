@@ -88,13 +88,23 @@ def rule_selector(ctx: Context) -> Selector | None:
     anything connects) and is applied on each profile to its full open-order listing, as the
     single-profile `cancel --all` does. Looked up by name, so this module does not depend on
     it: a build without it refuses `--all` with one line."""
-    if not getattr(ctx.args, "all", False):
+    args = ctx.args
+    try:
+        flags = importlib.import_module("tui.cli.cancel_rule_args").rule_flags_given(args)
+    except ImportError:
+        flags = []
+    if not getattr(args, "all", False) and not flags:
         return None
+    if getattr(args, "server_side", False):
+        raise InputError(
+            "--server-side (panic mode) runs on one profile: give --profile once, or leave "
+            "--server-side out to cancel exactly the orders the rule matches on each profile"
+        )
     try:
         cancel_all = importlib.import_module("tui.cli.cancel_all")
     except ImportError:
         raise InputError("cancel --all is not available in this build") from None
-    rule = cancel_all.rule_from_args(ctx)
+    rule = cancel_all.rule_from_args(ctx)  # a rule flag without --all says so, exit 2
 
     async def select(member: Member) -> list[OrderRef]:
         from datetime import UTC, datetime
