@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,9 @@ def tagged(name: str, orders: list[dict]) -> str:
     return json.dumps({"profile": name, "orders": orders}) + "\n"
 
 
+CPU: dict[str, float] = {}  # the last cancel process's CPU time (user + system), seconds
+
+
 def cancel(home: Path, config: Path, orders: Path, *profiles: str) -> tuple[float, list[dict]]:
     selection = (
         ["--all-profiles"] if not profiles else [a for p in profiles for a in ("--profile", p)]
@@ -55,6 +59,7 @@ def cancel(home: Path, config: Path, orders: Path, *profiles: str) -> tuple[floa
     env = home_env(home, ORDERTUI_JOURNAL_DIR=str(home / "journal"), PYTHONWARNINGS="ignore")
     argv = [sys.executable, "-m", "tui", "cancel", *selection, "--from-file", str(orders)]
     started = time.perf_counter()
+    before = os.times()
     done = subprocess.run(
         [*argv, "--yes", "--json", "--config", str(config)],
         env=env,
@@ -64,6 +69,10 @@ def cancel(home: Path, config: Path, orders: Path, *profiles: str) -> tuple[floa
         timeout=600,
     )
     wall = time.perf_counter() - started
+    after = os.times()
+    CPU["last"] = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
     if done.returncode != 0:
         sys.exit(f"cancel exited {done.returncode}: {done.stderr.strip()[:500]}")
     return wall, [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
@@ -127,6 +136,8 @@ def main() -> int:
         "p_s": by["p"]["elapsed_s"],
         "q_s": by["q"]["elapsed_s"],
         "process_wall_s": round(wall, 3),
+        "process_cpu_s": round(CPU["last"], 3),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "http_429_shared": shared_429,
         "http_429_separate": separate_429,
         "cancelled": sum(len(r["cancelled"]) for r in reports),
@@ -149,7 +160,8 @@ def main() -> int:
     )
     print(
         f"(p {by['p']['elapsed_s']:.2f} s, q {by['q']['elapsed_s']:.2f} s; r "
-        f"{result['separate_vs_solo']:.2f} x the profile alone; process {wall:.2f} s)"
+        f"{result['separate_vs_solo']:.2f} x the profile alone; process {wall:.2f} s wall, "
+        f"{CPU['last']:.2f} s CPU; load {result['load_avg_1m']})"
     )
     misses = []
     if result["separate_ratio"] > TARGET_ALONE:
