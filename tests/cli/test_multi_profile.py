@@ -451,3 +451,13 @@ def test_sigterm_aborts_every_profile_and_each_journal_run_ends(make_sim, isolat
         assert len(sim.state.upbit_open_orders()) == len(report["not_sent"])
     runs = {r.profile: r for r in list_runs(setup.journal)}
     assert set(runs) == {"a", "b"} and all(r.finished for r in runs.values())
+
+
+@pytest.mark.parametrize("command", ["cancel", "orders", "reconcile"])
+def test_help_says_how_to_run_on_several_profiles(command, isolated_home):
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", command, "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert "--all-profiles" in done.stdout and "one JSON object per line" in done.stdout
+    assert "worst of the profiles'" in done.stdout

@@ -17,6 +17,9 @@ EPILOG = """\
 Without a command, ordertui opens the TUI (demo mode on the built-in simulator when no
 credentials are configured).
 
+several profiles: cancel, orders and reconcile take --profile more than once, or
+--all-profiles, and run on each profile concurrently (see `ordertui cancel --help`).
+
 exit codes: 0 all cancelled / ok, 1 some failed or unknown, 2 bad usage, input or
             configuration, 3 authentication refused or the account blocked (401/403/418)
 """
