@@ -17,6 +17,9 @@ EPILOG = """\
 Without a command, ordertui opens the TUI (demo mode on the built-in simulator when no
 credentials are configured).
 
+several profiles: cancel, orders and reconcile take --profile more than once, or
+--all-profiles, and run on each profile concurrently (see `ordertui cancel --help`).
+
 exit codes: 0 all cancelled / ok, 1 some failed or unknown, 2 bad usage, input or
             configuration, 3 authentication refused or the account blocked (401/403/418)
 """
@@ -30,11 +33,43 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+class _ProfileAction(argparse.Action):
+    """`--profile NAME`, repeatable: `profile` keeps the last one (one profile, as always) and
+    `profiles` every one given (cancel, orders and reconcile run on each; tui/cli/profiles.py)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.profiles = [*(getattr(namespace, "profiles", None) or []), values]
+
+
+MULTI_PROFILE_HELP = """\
+several profiles (cancel, orders, reconcile):
+  --profile A --profile B runs on each named profile, --all-profiles on every configured one,
+  concurrently, each with its own client and journal run; profiles on the same account (same
+  access key or token, or the same `pocket = "NAME"` in the config) share one rate budget.
+  Each profile uses its own config file settings only (UPBIT_*/B2TRADER_* variables and
+  --exchange/--region/--base-url/--account-id are for one profile). Output: one block per
+  profile, headed by its name; --json prints one JSON object per line, one per profile, each
+  with a "profile" field (one --profile prints exactly what it always did, no "profile" field).
+  The exit code is the worst of the profiles' (3 > 2 > 1 > 0).
+"""
+
+
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     g = parser.add_argument_group("global options")
     g.add_argument(
-        "--profile", metavar="NAME", default=default, help="profile from the config file"
+        "--profile",
+        metavar="NAME",
+        default=default,
+        action=_ProfileAction,
+        help="profile from the config file (cancel, orders, reconcile: repeatable, see below)",
     )
     g.add_argument("--exchange", choices=EXCHANGE_NAMES, default=default, help="exchange")
     g.add_argument(
@@ -78,14 +113,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, help_text: str, *, multi: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=MULTI_PROFILE_HELP if multi else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _global_options(p, suppress=True)
+        if multi:
+            p.add_argument(
+                "--all-profiles",
+                action="store_true",
+                help="run on every profile of the config file, concurrently (see below)",
+            )
         return p
 
     c = command(
         "cancel",
         "Cancel orders (by uuid, identifier, B2TRADER order id, from a file, or --all by rule).",
+        multi=True,
     )
     c.add_argument(
         "--uuid", action="append", default=[], metavar="ID", help="Upbit order uuid (repeatable)"
@@ -107,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--from-file",
         metavar="PATH|-",
-        help="read ids from a file (text, CSV/TSV, JSON) or - for stdin",
+        help="read ids from a file (text, CSV/TSV, JSON) or - for stdin; with several "
+        "profiles, only the JSON lines of `orders --json` on several profiles (each names "
+        "its profile)",
     )
     c.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     c.add_argument(
@@ -123,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rule_arguments(c)
 
-    o = command("orders", "List open orders (B2TRADER: from its open-orders stream).")
+    o = command("orders", "List open orders (B2TRADER: from its open-orders stream).", multi=True)
     o.add_argument("--market", metavar="M", help="only this market, e.g. KRW-BTC")
     o.add_argument(
         "--json",
@@ -159,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     j.add_argument("--json", action="store_true", help="print JSON")
 
-    r = command("reconcile", "Look up every unresolved order and record its real final state.")
+    r = command(
+        "reconcile", "Look up every unresolved order and record its real final state.", multi=True
+    )
     r.add_argument("--yes", action="store_true", help="do not ask before looking orders up")
     r.add_argument("--json", action="store_true", help="print JSON")
 

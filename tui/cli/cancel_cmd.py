@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.cli.common import Context, ask, stderr_is_tty
 from tui.core import decimal_json, terminal
@@ -51,6 +51,12 @@ def collect_refs(ctx: Context) -> list[OrderRef]:
 
 
 def run_cancel(ctx: Context) -> int:
+    from tui.cli.profiles import requested
+
+    if requested(ctx.args):  # several profiles (tui/cli/multi_profile.py)
+        from tui.cli.multi_profile import run_cancel_profiles
+
+        return run_cancel_profiles(ctx)
     from tui.cli.cancel_rule_args import rule_flags_given
 
     if getattr(ctx.args, "all", False) or rule_flags_given(ctx.args):
@@ -129,6 +135,10 @@ STOP_SIGNALS: dict[int, str] = {
 }
 
 
+class Abortable(Protocol):
+    def abort(self, reason: str = ...) -> None: ...
+
+
 class Stopper:
     """Turns the stop signals into one abort of the engine.
 
@@ -138,7 +148,7 @@ class Stopper:
     terminal is gone: its descriptors are pointed at /dev/null before anything is written.
     """
 
-    def __init__(self, engine: CancelEngine) -> None:
+    def __init__(self, engine: Abortable) -> None:
         self.engine = engine
         self.signals: list[int] = []
 

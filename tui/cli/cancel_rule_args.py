@@ -34,7 +34,7 @@ older_than, newer_than, identifier_prefix, keep_identifier_prefixes, min_price, 
 
 
 def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXAMPLES
+    parser.epilog = EXAMPLES + ("\n\n" + parser.epilog if parser.epilog else "")
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     g = parser.add_argument_group(
         "cancel by rule (--all)",

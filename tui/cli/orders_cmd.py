@@ -20,6 +20,12 @@ from tui.core.models.row import OrderRow
 
 
 def run_orders(ctx: Context) -> int:
+    from tui.cli.profiles import requested
+
+    if requested(ctx.args):  # several profiles (tui/cli/multi_reads.py)
+        from tui.cli.multi_reads import run_orders_profiles
+
+        return run_orders_profiles(ctx)
     profile = ctx.profile()
     client = ctx.client(profile)
     show_progress = stderr_is_tty() and not ctx.args.json

@@ -17,6 +17,12 @@ from tui.core.reconcile import ReconcileReport, matching_runs, reconcile
 
 
 def run_reconcile(ctx: Context) -> int:
+    from tui.cli.profiles import requested
+
+    if requested(ctx.args):  # several profiles (tui/cli/multi_reads.py)
+        from tui.cli.multi_reads import run_reconcile_profiles
+
+        return run_reconcile_profiles(ctx)
     profile = ctx.profile()
     runs = list_runs(ctx.journal_dir())
     print_warnings(runs)  # each bad line, with its file and line; the rest of its run counts
@@ -53,24 +59,12 @@ def _print(
     ctx: Context, report: ReconcileReport | None, skipped: list[tuple[str, str]], pending: int
 ) -> int:
     settled = report.settled if report is not None else []
-    unsettled = [s for s in settled if s.outcome in ("unknown", "needs_manual_check")]
 
     def print(text: str, **kw: Any) -> None:  # noqa: A001 - look-up errors may echo what we sent: scrub
         builtins.print(ctx.redactor.scrub(text), **kw)
 
     if ctx.args.json:
-        print(
-            decimal_json.dumps(
-                {
-                    "looked_up": pending,
-                    "settled": [s.as_dict() for s in settled],
-                    "counts": report.counts if report is not None else {},
-                    "skipped_runs": [{"run_id": r, "why": w} for r, w in skipped],
-                    "requests": report.requests if report is not None else 0,
-                    "error": report.error if report is not None else None,
-                }
-            )
-        )
+        print(decimal_json.dumps(report_body(report, skipped, pending)))
     else:
         if report is None or not settled:
             print("Nothing to reconcile: no unresolved orders for this profile.")
@@ -92,4 +86,25 @@ def _print(
             print(f"skipped run {run_id}: {why}", file=sys.stderr)
         if report is not None and report.error:
             print(f"ordertui: some look-ups failed: {report.error}", file=sys.stderr)
-    return EXIT_PARTIAL if unsettled or (report is not None and report.error) else EXIT_OK
+    return reconcile_exit(report)
+
+
+def report_body(
+    report: ReconcileReport | None, skipped: list[tuple[str, str]], pending: int
+) -> dict[str, Any]:
+    """What `reconcile --json` prints (with several profiles, one per line with "profile")."""
+    return {
+        "looked_up": pending,
+        "settled": [s.as_dict() for s in (report.settled if report is not None else [])],
+        "counts": report.counts if report is not None else {},
+        "skipped_runs": [{"run_id": r, "why": w} for r, w in skipped],
+        "requests": report.requests if report is not None else 0,
+        "error": report.error if report is not None else None,
+    }
+
+
+def reconcile_exit(report: ReconcileReport | None) -> int:
+    if report is None:
+        return EXIT_OK
+    unsettled = [s for s in report.settled if s.outcome in ("unknown", "needs_manual_check")]
+    return EXIT_PARTIAL if unsettled or report.error else EXIT_OK

@@ -72,6 +72,9 @@ COMMANDS: dict[str | None, tuple[str, str]] = {
 }
 
 
+MULTI = ("cancel", "orders", "reconcile")  # the commands that run on several profiles
+
+
 def _run(args: argparse.Namespace, ctx: Context) -> int:
     """Import the command's module only now: `ordertui --help` stays fast."""
     import importlib
@@ -79,6 +82,13 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     target = COMMANDS.get(args.command)
     if target is None:
         print(f"ordertui: unknown command {args.command!r}", file=sys.stderr)
+        return EXIT_USAGE
+    if len(set(getattr(args, "profiles", None) or [])) > 1 and args.command not in MULTI:
+        print(
+            f"ordertui: error: {args.command or 'the TUI'} runs on one profile: give --profile "
+            "once (several profiles: cancel, orders, reconcile)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     module, function = target
     command: Callable[[Context], int] = getattr(importlib.import_module(module), function)

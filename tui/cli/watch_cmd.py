@@ -36,6 +36,7 @@ from tui.core.models.stream import (
 from tui.core.visible import visible
 
 if TYPE_CHECKING:
+    from tui.core.resolve import ResolvedProfile
     from tui.exchanges.stream_base import OrderStream
 
 _WATCHED = ("state", "status", "remainingAmount", "executionPrice", "commissionAmount")
@@ -49,10 +50,15 @@ class StreamAuthRefused(StreamRefused):
     exit_code = EXIT_AUTH
 
 
-def _stream(ctx: Context, markets: list[str] | None = None, **options: Any) -> OrderStream:
+def _stream(
+    ctx: Context,
+    markets: list[str] | None = None,
+    profile: ResolvedProfile | None = None,
+    **options: Any,
+) -> OrderStream:
     from tui.exchanges.stream_factory import make_order_stream
 
-    return make_order_stream(ctx.profile(), markets=markets or [], **options)
+    return make_order_stream(profile or ctx.profile(), markets=markets or [], **options)
 
 
 DEMO_NEW_ORDER_RATE = 0.2  # per second: a demo to watch gets a slow, seeded trickle
@@ -211,9 +217,12 @@ def _now() -> str:
     return datetime.now().strftime("%H:%M:%S")
 
 
-async def first_snapshot(ctx: Context, *, attempts: int = 3) -> list[B2TraderOrder]:
-    """The open orders of the stream's first OpenOrders item (B2TRADER lists no other way)."""
-    stream = _stream(ctx, max_attempts=attempts)
+async def first_snapshot(
+    ctx: Context, *, attempts: int = 3, profile: ResolvedProfile | None = None
+) -> list[B2TraderOrder]:
+    """The open orders of the stream's first OpenOrders item (B2TRADER lists no other way), on
+    `profile` (default: the command line's)."""
+    stream = _stream(ctx, profile=profile, max_attempts=attempts)
     try:
         async with contextlib.aclosing(stream.watch_orders()) as events:
             async for event in events:

@@ -22,7 +22,10 @@ def make_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 10.0,
+    limits: RateLimits | None = None,
 ) -> ExchangeClient:
+    """`limits`: a rate budget shared with other clients of the same account (several
+    profiles in one run, tui/cli/profiles.py); by default the client makes its own."""
     missing = profile.missing()
     if missing:
         raise ConfigError(
@@ -39,11 +42,13 @@ def make_client(
             profile.token.get_secret_value(),
             profile.account_id,
             rps=rps,
+            limits=limits,
             transport=transport,
             timeout=timeout,
         )
         token = profile.token.get_secret_value()
-        _share(b2, "b2trader", token, pocket, profile.demo, {"b2trader": (rps, 1.0)})
+        if limits is None:  # a budget handed in is already the account's (shared) one
+            _share(b2, "b2trader", token, pocket, profile.demo, {"b2trader": (rps, 1.0)})
         return b2
     assert profile.access_key is not None and profile.secret_key is not None
     client = UpbitClient(
@@ -52,10 +57,12 @@ def make_client(
         region=profile.region,
         base_url=profile.base_url,
         algorithm=profile.jwt_algorithm,
+        limits=limits,
         transport=transport,
         timeout=timeout,
     )
-    _share(client, "upbit", profile.access_key.get_secret_value(), pocket, profile.demo, None)
+    if limits is None:
+        _share(client, "upbit", profile.access_key.get_secret_value(), pocket, profile.demo, None)
     return client
 
 
