@@ -64,7 +64,7 @@ async def test_the_demo_b2trader_book_is_listed_labelled_and_only_its_open_order
         await loaded(pilot, app, 12)
         status = app.main.query_one(StatusBar)
         await wait_for(pilot, lambda: status.note != "", what="the demo label")
-        assert status.note == "demo book (simulator only)"
+        assert status.note == "from the OpenOrders stream"
         base = app.session.demo_session.base_url
         book = httpx.get(f"{base}/_sim/b2trader/orders", timeout=5).json()["orders"]
         first = book[0]["orderId"]

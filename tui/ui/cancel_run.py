@@ -78,6 +78,7 @@ class CancelRun:
         self.app = app
         self.target = target  # who gets the messages (the main screen)
         self.running = False
+        self.keys: frozenset[str] = frozenset()  # the orders of the run going (or the last)
         self.last_report: RunReport | None = None
         self.last_known: dict[str, OrderRow] = {}
         self.last_journal: Path | None = None
@@ -109,6 +110,7 @@ class CancelRun:
         if self.running:
             return False
         self.running = True
+        self.keys = frozenset(r.key for r in rows)
         self._finished.clear()
         self._abort_reason = None
         self._outcomes = {}
