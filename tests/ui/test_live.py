@@ -96,6 +96,8 @@ async def test_a_selected_order_that_fills_leaves_the_selection_and_the_modal_sa
         await wait_for(pilot, lambda: not app.main.running and app.cancel_run.last_report)
         report = app.cancel_run.last_report
         assert set(report.results) == {first.key, third.key}  # nothing sent for the filled one
+        # The app's controller gave the engine the stream: its cancel events confirmed both.
+        assert report.stream_confirmed == 2 and report.lookups_saved == 1
         assert sim_truth(app)["upbit"][second.id] == "done"
 
 

@@ -102,6 +102,11 @@ class RunReport:
     # Unexpected exceptions the engine caught so the run could go on (a bug, not the exchange):
     # each is logged with its traceback. Zero in every healthy run.
     internal_errors: int = 0
+    # What a live order stream saved (tui/core/engine_stream.py): orders it settled without a
+    # look-up, the look-up requests that were not needed, and orders not sent (already closed).
+    stream_confirmed: int = 0
+    lookups_saved: int = 0
+    stream_skipped: int = 0
     # refs found to name an order another ref names (uuid and identifier): their key -> the
     # key of the result in `results` that speaks for the order (see core.same_order)
     aliases: dict[str, str] = field(default_factory=dict)

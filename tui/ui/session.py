@@ -269,7 +269,10 @@ class Session:
 
         client = self._client()
         journal = self.connection.open_journal(self.profile)
-        engine = CancelEngine(client, recorder=journal, on_event=on_event)
+        # The live stream's closings confirm cancels without a look-up (tui/core/engine_stream.py).
+        engine = CancelEngine(
+            client, recorder=journal, on_event=on_event, confirmations=self.live.confirmations
+        )
         return engine, journal
 
     async def reconcile(
