@@ -282,7 +282,8 @@ async def test_b2trader_demo_cancels_one_by_one(make_app):
 
 
 async def test_unknown_outcomes_get_their_section_and_reconcile_settles_them(make_app):
-    app = make_app(orders=6)
+    # No stream: its cancel events would settle the dropped answers (tests/ui/test_live.py)
+    app = make_app(orders=6, live=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app, 6)
         server = app.session.demo_session.server

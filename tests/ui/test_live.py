@@ -138,3 +138,75 @@ async def test_dropped_streams_reconnect_and_the_table_is_resynced(make_app):
 
         await wait_for(pilot, lambda: open_rows() == book(), what="the table to equal the book")
         assert victim.id not in open_rows()
+
+
+async def test_the_palette_reconnects_a_stream_that_is_off(make_app):
+    app = make_app(orders=3)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        await wait_for(pilot, lambda: live(app), what="the stream to be live")
+
+        def titles() -> set[str]:
+            return {c.title for c in app.get_system_commands(app.screen)}
+
+        assert "Reconnect the order stream" not in titles()  # only offered while off
+        session = app.session
+        session.runner.submit(session.live.aclose()).result(timeout=10)
+        await wait_for(
+            pilot,
+            lambda: app.stream_status is not None and app.stream_status.state is StreamState.OFF,
+            what="the stream off",
+        )
+        header = app.main.query_one(HeaderBar)
+        assert header.stream_shown == "stream off (stopped)"
+        command = next(
+            c
+            for c in app.get_system_commands(app.screen)
+            if c.title == "Reconnect the order stream"
+        )
+        command.callback()
+        await wait_for(pilot, lambda: live(app), what="live again")
+        assert header.stream_shown == "● live"
+
+
+async def test_b2trader_lists_from_the_stream_and_a_fill_shows_the_order_closed(make_app):
+    app = make_app(exchange="b2trader")
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot, app, 12)
+        table = app.main.table
+        victim = table.visible_rows()[0]
+        sim_fill(app, victim.id)
+        await wait_for(pilot, lambda: table.is_closed(victim.key), what="the row closed")
+        assert table.row_count == 12  # shown closed (it left the open set), not removed
+        new = sim_post(app, "/_sim/b2trader/orders")["order"]
+        await wait_for(
+            pilot,
+            lambda: any(r.id.lower() == new["orderId"].lower() for r in table.all_rows()),
+            what="the new order",
+        )
+
+
+async def test_cancels_whose_answers_were_lost_are_settled_by_the_stream(make_app):
+    """Every cancel acts but its answer is lost (drop_rate 1): without the stream they are
+    unknown (tests/ui/test_flows.py); with it, its cancel events settle them."""
+    from tui.ui.screens.results import ResultsScreen
+
+    app = make_app(orders=6)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 6)
+        await wait_for(pilot, lambda: live(app), what="the stream to be live")
+        server = app.session.demo_session.server
+        server.state.config.drop_rate = 1.0
+        await pilot.press("space", "down", "space", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+            timeout=60,
+            what="results",
+        )
+        server.state.config.drop_rate = 0.0
+        report = app.screen.report
+        assert report.counts["cancelled"] == 2 and report.counts["unknown"] == 0
+        assert report.stream_confirmed == 2
