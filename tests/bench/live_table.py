@@ -68,8 +68,9 @@ async def live_latency(rows: int, rate: float, seconds: float, size: tuple[int, 
             table = app.main.table
             table.set_rows(OrderRow.many(book))
             app.main.live.listed = True  # as after a listing: new orders are added
+            loaded = len(book)  # the trickle has closed a few since the start
             del book
-            await wait_until(lambda: table.row_count >= rows, timeout=60)
+            await wait_until(lambda: table.row_count >= loaded, timeout=60)
             await pilot.pause(0.5)
 
             pushed = [0]
@@ -162,7 +163,6 @@ async def live_latency(rows: int, rate: float, seconds: float, size: tuple[int, 
 
 async def cancel_compare(count: int) -> dict:
     from tui.core.engine import CancelEngine
-    from tui.core.events import RequestSent
     from tui.core.refs import OrderRef
     from tui.core.stream_confirm import StreamConfirmations
     from tui.exchanges.upbit import UpbitClient
@@ -177,24 +177,29 @@ async def cancel_compare(count: int) -> dict:
 
     async def cancel(uuids: list[str], conf: StreamConfirmations | None) -> dict:
         client = UpbitClient(creds["access_key"], creds["secret_key"], base_url=server.base_url)
-        sends = [0]  # cancel requests (RequestSent); look-ups are the rest of report.requests
 
-        def on_event(event: object) -> None:
-            if isinstance(event, RequestSent):
-                sends[0] += 1
+        def seen() -> dict:  # the simulator's own count of what reached it
+            with server.state.lock:
+                return dict(server.state.stats.by_endpoint), server.state.stats.rate_limited
 
+        (before, limited) = seen()
         started = time.perf_counter()
         try:
-            report = await CancelEngine(client, confirmations=conf, on_event=on_event).run(
+            report = await CancelEngine(client, confirmations=conf).run(
                 [OrderRef.uuid(u) for u in uuids]
             )
         finally:
             await client.aclose()
-        lookups = report.requests - sends[0]
+        wall = time.perf_counter() - started
+        (after, limited_after) = seen()
+        grew = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+        lookups = grew.get("GET /v1/orders/uuids", 0)
         return {
-            "wall_s": round(time.perf_counter() - started, 3),
+            "wall_s": round(wall, 3),
             "requests": report.requests,
             "lookups": lookups,
+            "by_endpoint": grew,
+            "rate_limited": limited_after - limited,
             "cancelled": report.counts["cancelled"],
             "stream_confirmed": report.stream_confirmed,
             "lookups_saved": report.lookups_saved,
@@ -215,6 +220,7 @@ async def cancel_compare(count: int) -> dict:
         out["with_stream"] = await cancel(ids[:count], conf)
         await stream.aclose()
         await asyncio.wait_for(task, 10)
+        await asyncio.sleep(2.0)  # the per-second request budget is full again
         out["without_stream"] = await cancel(ids[count : 2 * count], None)
     finally:
         server.stop()
