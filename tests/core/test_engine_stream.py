@@ -78,7 +78,7 @@ def test_a_cancel_event_confirms_without_a_look_up():
     exchange = Upbit(on_cancel=lambda uid: conf.feed(event(uid, "cancel")))
     report = run_upbit(exchange, [OrderRef.uuid(U)], conf)
     result = report.results[f"uuid:{U}"]
-    assert result.outcome is Outcome.CANCELLED and result.confirmed
+    assert result.outcome is Outcome.CANCELLED and result.confirmed and result.by_stream
     assert result.row is not None and result.row.state == "cancel"
     assert exchange.deletes == 1 and exchange.lookups == 0
     assert report.stream_confirmed == 1 and report.lookups_saved == 1

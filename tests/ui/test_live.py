@@ -210,3 +210,4 @@ async def test_cancels_whose_answers_were_lost_are_settled_by_the_stream(make_ap
         report = app.screen.report
         assert report.counts["cancelled"] == 2 and report.counts["unknown"] == 0
         assert report.stream_confirmed == 2
+        assert "2 confirmed by the order stream" in screen_text(app)

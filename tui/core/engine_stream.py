@@ -71,7 +71,7 @@ class StreamSettling(ResultBook):
                 result.error = info("not_open", "the order left the open set: not sent")
             if result.row is not None and state != LEFT:
                 result.row = replace(result.row, state=state)
-            result.confirmed = True
+            result.confirmed = result.by_stream = True
             track.settled = True
             self._publish(result)
             if self._report is not None:
@@ -116,7 +116,7 @@ class StreamSettling(ResultBook):
             return False  # cancelled by someone else after a refusal: a look-up names it
         if result.row is not None:
             result.row = replace(result.row, state=state)
-        result.confirmed = True
+        result.confirmed = result.by_stream = True
         track.settled = True
         track.seen_open = False
         self._publish(result)
@@ -138,7 +138,7 @@ class StreamSettling(ResultBook):
             if track.result.outcome is Outcome.CANCELLED and not track.result.confirmed:
                 sid = self._stream_id(ref, track)
                 if sid is not None and conf.outcome(sid) == LEFT:
-                    track.result.confirmed = True
+                    track.result.confirmed = track.result.by_stream = True
                     self._publish(track.result)
                     if self._report is not None:
                         self._report.stream_confirmed += 1

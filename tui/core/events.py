@@ -28,6 +28,7 @@ class OrderResult:
     error: ErrorInfo | None = None
     attempts: int = 0
     confirmed: bool = False  # final state seen in a look-up
+    by_stream: bool = False  # ...or told by the live order stream (tui/core/engine_stream.py)
     same_as: str | None = None  # the key of the result that speaks for this order (same_order)
 
     def as_dict(self) -> dict[str, Any]:
