@@ -1,8 +1,9 @@
 """Demo mode: the built-in exchange simulator on loopback, and profiles that talk to it.
 
-The app and the commands talk to it over HTTP exactly as to a real exchange; only the
-B2TRADER book (which the real platform offers no REST listing of) is fetched from the
-simulator's own `/_sim/` path, by the TUI and `ordertui orders` alike, and labelled so.
+The app and the commands talk to it over HTTP and WebSockets exactly as to a real exchange.
+B2TRADER offers no REST listing of open orders: the TUI lists them from the account's
+`OpenOrders` stream (demo or not); `ordertui orders --demo --exchange b2trader` reads the
+simulator's own `/_sim/` copy of the book, labelled so.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from tui.core.models.b2trader import B2TraderOrder
 from tui.core.resolve import ResolvedProfile
 
 DEMO_PROFILE = "demo"
-# Said wherever the demo lists B2TRADER orders: the real platform documents no such list.
+# Said where the demo lists B2TRADER orders from the simulator's own book (/_sim/).
 DEMO_B2_BOOK_NOTE = (
-    "demo: the simulator's B2TRADER book; a real B2TRADER has no list of open orders"
-    " (add, paste or import order ids)"
+    "demo: the simulator's B2TRADER book; a real B2TRADER lists its open orders"
+    " from the account's OpenOrders stream (no REST list)"
 )
 DEMO_B2_BOOK_LABEL = "demo book (simulator only)"  # the same, where one line has little room
+# Said where B2TRADER orders are listed from the stream (the TUI's r).
+B2_STREAM_NOTE = "B2TRADER: the open orders the account's OpenOrders stream sent last"
+B2_STREAM_LABEL = "from the OpenOrders stream"
+# The TUI's demo book trickles, seeded and slow, so a demonstration looks alive (per second).
+DEMO_TRICKLE: dict[str, Any] = {"new_order_rate": 0.2, "trade_rate": 0.5}
 
 
 @dataclass(slots=True)

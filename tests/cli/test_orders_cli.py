@@ -114,7 +114,7 @@ def test_demo_b2trader_lists_the_demo_book_as_the_tui_does(sim, isolated_home):
     assert body["exchange"] == "b2trader" and len(body["orders"]) == 12
     assert all(o["status"] in ("Started", "Pending", "Working") for o in body["orders"])
     assert "demo: the simulator's B2TRADER book" in done.stderr
-    assert "no list of open orders" in done.stderr
+    assert "lists its open orders from the account's OpenOrders stream" in done.stderr
 
     text = run_cli(["orders", "--demo", "--exchange", "b2trader"], env)
     assert text.returncode == 0, text.stderr

@@ -36,11 +36,17 @@ def make_app(isolated_home, monkeypatch):
         remember: bool = False,
         theme: str | None = None,
         import_path: str | None = None,
+        live: bool = True,
         **demo_options,
     ) -> OrderTuiApp:
+        # The order stream runs (live=False: a session without it); the demo book does not
+        # trickle unless a test passes new_order_rate / trade_rate.
         options = {"seed": 7, **demo_options}
         session = Session(
-            overrides=Overrides(demo=True, exchange=exchange), demo=True, demo_options=options
+            overrides=Overrides(demo=True, exchange=exchange),
+            demo=True,
+            demo_options=options,
+            live_stream=live,
         )
         session.load_config()
         sessions.append(session)

@@ -146,7 +146,7 @@ async def test_enter_is_ignored_too_when_the_count_must_be_typed(make_app, clock
 
 
 async def test_the_retry_confirm_from_results_is_guarded(make_app, clock):
-    app = make_app(orders=6)
+    app = make_app(orders=6, live=False)  # no stream: the fills are seen only by the cancels
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app, 6)
         first, second = app.main.table.visible_rows()[:2]

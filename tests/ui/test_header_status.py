@@ -35,8 +35,10 @@ async def test_header_shows_the_b2trader_account_at_80_columns_and_refits_on_res
         await pilot.pause(0.1)
         lines = screen_text(app).splitlines()
         header = lines[0]
-        # One line: the account id (shortened in the middle) and the rate meter both show.
-        assert f"account {account[:8]}" in header and account[-4:] in header and "…" in header
+        # One line: the account id (shortened in the middle), the stream's dot and the rate
+        # meter all show.
+        assert f"account {account[:8]}" in header and account[-3:] in header and "…" in header
+        assert "●" in header
         assert "rate" in header and "DEMO" in header
         assert account[:8] not in lines[1]  # nothing wrapped onto a second line
         await pilot.resize_terminal(200, 40)
@@ -46,7 +48,7 @@ async def test_header_shows_the_b2trader_account_at_80_columns_and_refits_on_res
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.2)
         bar = app.main.query_one(HeaderBar)
-        assert bar.target_text.endswith(account[-4:]) and "…" in bar.target_text
+        assert bar.target_text.endswith(account[-3:]) and "…" in bar.target_text
 
 
 # ---- the rate meter -----------------------------------------------------------------------------

@@ -64,11 +64,14 @@ async def test_the_demo_b2trader_book_is_listed_labelled_and_only_its_open_order
         await loaded(pilot, app, 12)
         status = app.main.query_one(StatusBar)
         await wait_for(pilot, lambda: status.note != "", what="the demo label")
-        assert status.note == "demo book (simulator only)"
+        assert status.note == "from the OpenOrders stream"
         base = app.session.demo_session.base_url
         book = httpx.get(f"{base}/_sim/b2trader/orders", timeout=5).json()["orders"]
         first = book[0]["orderId"]
         httpx.post(f"{base}/_sim/fill/{first}", timeout=5).raise_for_status()
+        # The stream shows it closed first (r lists the stream's newest open set)
+        key = next(r.key for r in app.main.table.all_rows() if r.id.lower() == first.lower())
+        await wait_for(pilot, lambda: app.main.table.is_closed(key), what="the row closed")
         await pilot.press("r")
         await wait_for(pilot, lambda: app.main.table.row_count == 11, what="the reload")
         assert first.upper() not in {r.id for r in app.main.table.all_rows()}

@@ -3,6 +3,7 @@ actions with the detail focused, and its wording."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -215,3 +216,6 @@ def test_b2trader_confirmation_says_where_it_came_from():
         == "yes (looked up)"
     )
     assert confirmed_text(up, OrderResult(up.ref, Outcome.UNKNOWN, row=up)) == "no"
+    gone = dataclasses.replace(up, state="cancel")
+    by_stream = OrderResult(up.ref, Outcome.CANCELLED, row=gone, confirmed=True, by_stream=True)
+    assert confirmed_text(gone, by_stream) == "yes (the order stream said cancel)"

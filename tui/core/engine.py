@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tui.core.engine_results import ResultBook, Track, info
+from tui.core.engine_results import Track, info
+from tui.core.engine_stream import STREAM_WAIT_S, StreamSettling
 from tui.core.errors import (
     Aborted,
     AuthError,
@@ -52,6 +53,7 @@ from tui.core.ports import ExchangeClient, Order, RequestGate, RunControl
 from tui.core.recorder import NullRecorder, RunRecorder
 from tui.core.refs import IdKind, OrderRef
 from tui.core.same_order import merge_same_orders
+from tui.core.stream_confirm import StreamConfirmations
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class EngineOptions:
         1.5,
     )  # waits before re-looking-up accepted-but-open orders
     max_in_flight: int = 24  # requests on the wire at once
+    stream_wait: float = STREAM_WAIT_S  # wait for a live stream's closings before looking up
 
 
 @dataclass(slots=True)
@@ -78,7 +81,7 @@ class _Counters:
     started: float = field(default_factory=time.monotonic)
 
 
-class CancelEngine(ResultBook):
+class CancelEngine(StreamSettling):
     def __init__(
         self,
         client: ExchangeClient,
@@ -87,11 +90,15 @@ class CancelEngine(ResultBook):
         options: EngineOptions | None = None,
         on_event: Callable[[Event], None] | None = None,
         run_id: str | None = None,
+        confirmations: StreamConfirmations | None = None,
     ) -> None:
         self.client = client
+        # A live order stream's closings (tui/core/engine_stream.py); None: look-ups only.
+        self.confirmations = confirmations
         self.recorder = recorder or NullRecorder()
         self.options = options or EngineOptions()
         self.on_event = on_event
+        self.stream_wait = self.options.stream_wait
         self.run_id = run_id or new_run_id()
         self.control = RunControl()
         self._request_seq = itertools.count(1)
@@ -150,6 +157,7 @@ class CancelEngine(ResultBook):
             self._publish(result)
 
         try:
+            plan = self._drop_closed(plan, self.plan)  # the stream saw these close: not sent
             await self._send_all(plan.requests)
             if self.options.confirm:
                 await self._settle()
@@ -278,6 +286,8 @@ class CancelEngine(ResultBook):
             if self.control.aborted:
                 return
             pending = [ref for ref, t in self._tracks.items() if self._needs_lookup(t)]
+            if round_no == 0:  # a live stream's cancel events confirm without a look-up
+                pending = await self._settle_from_stream(pending)
             if not pending:
                 return
             found, looked = await self._lookup(pending)
@@ -370,6 +380,7 @@ class CancelEngine(ResultBook):
         """No look-up exists (B2TRADER): send ambiguous cancels once more; a clear answer settles
         them, an ambiguous one leaves them unknown for a manual check."""
         resend = [ref for ref, t in self._tracks.items() if t.result.outcome is Outcome.UNKNOWN]
+        resend = await self._b2_from_stream(resend)
         if not resend or self.control.aborted:
             return
         self._emit(Notice("info", f"Re-sending {len(resend)} cancel(s) that got no answer"))

@@ -28,6 +28,7 @@ class OrderResult:
     error: ErrorInfo | None = None
     attempts: int = 0
     confirmed: bool = False  # final state seen in a look-up
+    by_stream: bool = False  # ...or told by the live order stream (tui/core/engine_stream.py)
     same_as: str | None = None  # the key of the result that speaks for this order (same_order)
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +103,11 @@ class RunReport:
     # Unexpected exceptions the engine caught so the run could go on (a bug, not the exchange):
     # each is logged with its traceback. Zero in every healthy run.
     internal_errors: int = 0
+    # What a live order stream saved (tui/core/engine_stream.py): orders it settled without a
+    # look-up, the look-up requests that were not needed, and orders not sent (already closed).
+    stream_confirmed: int = 0
+    lookups_saved: int = 0
+    stream_skipped: int = 0
     # refs found to name an order another ref names (uuid and identifier): their key -> the
     # key of the result in `results` that speaks for the order (see core.same_order)
     aliases: dict[str, str] = field(default_factory=dict)

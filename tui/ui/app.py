@@ -23,10 +23,12 @@ from textual.screen import Screen
 from tui.core.config import Overrides
 from tui.core.errors import OrderTuiError
 from tui.core.models.row import Exchange
+from tui.core.models.stream import StreamStatus
 from tui.ui.app_state import NO_READING, ConnectionState, RateDecay, RateReading
 from tui.ui.app_themes import ThemedApp
 from tui.ui.cancel_run import CancelRun
 from tui.ui.gc_freeze import after_big_load
+from tui.ui.live_table import LIVE_EVERY
 from tui.ui.quitting import QuitDuringRun, StopSignals, abort_and_quit
 from tui.ui.safe_output import SafeOutput
 from tui.ui.screens.main import MainScreen
@@ -55,6 +57,9 @@ class OrderTuiApp(SafeOutput, ThemedApp):
     # App-wide state the widgets watch (tui/ui/app_state.py); set here only.
     connection: var[ConnectionState | None] = var(None)
     rate_reading: var[RateReading] = var(NO_READING)
+    stream_status: var[StreamStatus | None] = var(
+        None
+    )  # the order stream: live / reconnecting / off
 
     after_big_load = staticmethod(after_big_load)
 
@@ -132,6 +137,7 @@ class OrderTuiApp(SafeOutput, ThemedApp):
             self.notify("\n".join(problems), severity="warning", timeout=12)
         self.themes_ready()
         self.set_interval(RATE_EVERY, self._refresh_rate)
+        self.set_interval(LIVE_EVERY, self._drain_live)
         # Connect (and start the demo simulator) once the first frame is up: starting it
         # alongside the UI makes both slower (they share the GIL), measured.
         self.call_after_refresh(self.connect)
@@ -144,6 +150,7 @@ class OrderTuiApp(SafeOutput, ThemedApp):
 
     async def _connect(self, profile: str | None, demo: bool | None, exchange: str | None) -> None:
         session = self.session
+        self.stream_status = None
         try:
             await asyncio.wrap_future(
                 session.runner.call_blocking(session.connect, profile, demo=demo, exchange=exchange)
@@ -158,27 +165,44 @@ class OrderTuiApp(SafeOutput, ThemedApp):
         self.connection = ConnectionState.of(info) if info is not None else None
         self.offer_reconcile()
         main = self.main
+        main.new_connection()
         if self.import_path:
             path, self.import_path = self.import_path, None
             main.import_file(path)
-        elif self.auto_load and session.client is not None:
-            can_list = session.profile is not None and (
-                session.profile.exchange == Exchange.UPBIT or session.profile.demo
-            )
-            if can_list:
-                main.load_orders()
+        elif self.auto_load and session.client is not None and session.profile is not None:
+            if session.profile.exchange == Exchange.UPBIT:
+                main.list_when_live()  # the stream's first re-sync lists (tui/ui/screens/main_live.py)
             else:
-                main.table.set_rows([r for r in main.table.all_rows() if not r.known])
-                self.notify(
-                    "B2TRADER has no list of open orders: add ids with n, paste them, or import a file (i).",
-                    timeout=8,
-                )
+                main.load_orders()  # B2TRADER: the open set the stream sends first
 
     @work(exclusive=True, group="offer-reconcile")
     async def offer_reconcile(self) -> None:
         from tui.ui.app_offers import offer_reconcile
 
         await offer_reconcile(self)
+
+    def _drain_live(self) -> None:
+        """Every LIVE_EVERY s: the stream's events since the last look, as one batch."""
+        live = self.session.live
+        items = live.inbox.drain()
+        if not items:
+            return
+        generation = live.generation  # events of a stream closed by a switch are dropped
+        events = [event for gen, event in items if gen == generation]
+        if not events:
+            return
+        out = self.main.apply_live(events)
+        if out.status is not None:
+            self.stream_status = out.status
+
+    def reconnect_stream(self) -> None:
+        """Open the order stream again (the palette offers it while the stream is off)."""
+        session = self.session
+        if session.client is None:
+            self.notify("Not connected yet.", severity="warning")
+            return
+        session.runner.call_soon(session.live.restart)
+        self.notify("Reconnecting the order stream…", timeout=3)
 
     def _refresh_rate(self) -> None:
         """Every RATE_EVERY s: the connection's latest Remaining-Req, decayed (app_state.py)."""
@@ -271,7 +295,11 @@ def run_app(
     over = overrides or Overrides()
     if profile_name and not over.profile:
         over.profile = profile_name
-    session = Session(config_path=config_path, overrides=over, demo=demo)
+    from tui.demo import DEMO_TRICKLE
+
+    # The demo book trickles (seeded fills and new orders) so a demonstration looks alive;
+    # tests build their Session without it, so snapshots stay still.
+    session = Session(config_path=config_path, overrides=over, demo=demo, demo_options=DEMO_TRICKLE)
     session.load_config()
     app = OrderTuiApp(session, theme=theme, import_path=import_path)
     signals = StopSignals(app)

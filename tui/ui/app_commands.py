@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
+from tui.core.models.stream import StreamState
+
 if TYPE_CHECKING:
     from tui.ui.app import OrderTuiApp
 
@@ -70,6 +72,13 @@ def system_commands(app: OrderTuiApp) -> Iterable[SystemCommand]:
     from tui.ui.screens.rule_select import rule_commands
 
     yield from rule_commands(main)
+    status = app.stream_status
+    if status is not None and status.state is StreamState.OFF:  # only while it is off
+        yield SystemCommand(
+            "Reconnect the order stream",
+            f"Live updates are off ({status.reason or 'stopped'}): open the stream again",
+            app.reconnect_stream,
+        )
     from tui.ui.widgets.order_table import COLUMN_LABELS, SORTABLE
 
     for column in SORTABLE:

@@ -80,6 +80,7 @@ class CancelRun:
         self.app = app
         self.target = target  # who gets the messages (the main screen)
         self.running = False
+        self.keys: frozenset[str] = frozenset()  # the orders of the run going (or the last)
         self.last_report: RunReport | None = None
         self.last_known: dict[str, OrderRow] = {}
         self.last_journal: Path | None = None
@@ -110,13 +111,14 @@ class CancelRun:
         """Run `plan` (made by `plan` from `rows`). False if a run is already going."""
         if self.running:
             return False
-        self._begin()
+        self._begin(frozenset(r.key for r in rows))
         # Never exclusive: a new worker would kill a live run.
         self.app.run_worker(self._run(rows, plan), group="cancel", exclusive=False)
         return True
 
-    def _begin(self) -> None:
+    def _begin(self, keys: frozenset[str]) -> None:
         self.running = True
+        self.keys = keys
         self._finished.clear()
         self._abort_reason = None
         self._outcomes = {}
@@ -177,6 +179,7 @@ class CancelRun:
         work: Callable[[Callable[[object], None], Callable[[Any], None]], Coroutine[Any, Any, T]],
         report_of: Callable[[T], RunReport],
         known: Callable[[RunReport], dict[str, OrderRow]],
+        keys: frozenset[str] = frozenset(),
     ) -> T | None:
         """A run the controller did not plan (the panic cancel: two paths, engines of its own):
         `work(push, engine_made)` runs on the exchange thread, pushing engine events and naming
@@ -184,7 +187,7 @@ class CancelRun:
         run's. None if a run is already going or this one stopped with an error."""
         if self.running:
             return None
-        self._begin()
+        self._begin(keys)  # the row keys the run may touch (live updates leave them alone)
         self._started(title, total)
         result: T | None = None
         report: RunReport | None = None

@@ -18,6 +18,7 @@ from tui.core.models.row import Exchange
 from tui.core.redact import Redactor
 from tui.core.refs import OrderRef
 from tui.core.resolve import ResolvedProfile
+from tui.ui.live_stream import LiveStream
 from tui.ui.runner import ExchangeRunner, RateState
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class Session:
         demo: bool | None = None,
         demo_options: dict[str, Any] | None = None,
         runner: ExchangeRunner | None = None,
+        live_stream: bool = True,
     ) -> None:
         self.connection = Connection(
             config_path=config_path,
@@ -82,6 +84,9 @@ class Session:
         self.rate = RateState()
         self.profile: ResolvedProfile | None = None
         self.client: Any = None
+        self.live = LiveStream(
+            enabled=live_stream
+        )  # the connection's order stream (started by `connect`)
         self.exchange_choice: str = self.overrides.exchange or Exchange.UPBIT
 
     # ---- the shared connection's state ---------------------------------------------------------
@@ -175,9 +180,11 @@ class Session:
         client.on_rate(self.rate.update)
         self.profile = profile
         self.client = client
+        self.live.start(profile)  # events flow to the table and to the engine's confirmations
         return profile
 
     def _close_client_sync(self) -> None:
+        self.live.stop()
         client, self.client = self.client, None
         if client is not None:
             import asyncio
@@ -191,19 +198,16 @@ class Session:
 
     # ---- exchange calls (coroutines for the exchange loop) -------------------------------
     async def list_open(self, on_page: Callable[[int, int], None] | None = None) -> Loaded:
-        """Open orders as table rows. B2TRADER has no listing: in demo the simulator's book is
-        listed (as `ordertui orders --demo` does), labelled as such."""
+        """Open orders as table rows. B2TRADER has no REST listing: its open orders are the
+        order stream's newest `OpenOrders` set (demo included)."""
         from tui.core.models.row import OrderRow
 
         client = self._client()
         if self.profile is not None and self.profile.exchange == Exchange.B2TRADER:
-            if self.demo_session is not None and self.profile.demo:
-                from tui.demo import DEMO_B2_BOOK_LABEL, DEMO_B2_BOOK_NOTE
+            from tui.demo import B2_STREAM_LABEL, B2_STREAM_NOTE
 
-                orders = await self.demo_session.b2trader_orders()
-                return Loaded(
-                    OrderRow.many(orders), note=DEMO_B2_BOOK_NOTE, label=DEMO_B2_BOOK_LABEL
-                )
+            orders = await self.live.open_orders()
+            return Loaded(OrderRow.many(orders), note=B2_STREAM_NOTE, label=B2_STREAM_LABEL)
         if not hasattr(client, "iter_open_rows"):
             return Loaded(OrderRow.many(await client.list_open(on_page=on_page)))
         rows: list[OrderRow] = []
@@ -265,7 +269,10 @@ class Session:
 
         client = self._client()
         journal = self.connection.open_journal(self.profile)
-        engine = CancelEngine(client, recorder=journal, on_event=on_event)
+        # The live stream's closings confirm cancels without a look-up (tui/core/engine_stream.py).
+        engine = CancelEngine(
+            client, recorder=journal, on_event=on_event, confirmations=self.live.confirmations
+        )
         return engine, journal
 
     async def reconcile(
@@ -307,6 +314,7 @@ class Session:
 
     # ---- shutdown ------------------------------------------------------------------------------
     async def aclose(self) -> None:
+        await self.live.aclose()
         client, self.client = self.client, None
         if client is not None:
             await client.aclose()

@@ -16,7 +16,9 @@ from tui.ui.widgets.plain import Plain
 
 INTRO = (
     "Select orders with space (or a for all shown), press c, check the summary, press y.\n"
-    "Paste ids straight into the terminal (bracketed paste) to add them; i imports a file."
+    "Paste ids straight into the terminal (bracketed paste) to add them; i imports a file.\n"
+    "Live: rows follow the order stream; closed orders show muted, leave the selection.\n"
+    "Header: ● live, reconnecting (why) or stream off (why: palette reconnects)."
 )
 
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input
 from tui.core.events import Outcome, RunReport
 from tui.core.models.row import OrderRow
 from tui.ui.cancel_run import CancelRun
-from tui.ui.screens.main_sources import OrderSourcesScreen
+from tui.ui.screens.main_live import LiveOrdersScreen
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.order_table import OrderTable, row_key
 from tui.ui.widgets.progress_panel import ProgressPanel
@@ -28,7 +28,7 @@ BIG_FILTER = 20_000  # above this many rows, keys typed quickly are coalesced in
 FILTER_PAUSE = 0.05  # seconds: a key this soon after the last key or filter waits for the next
 
 
-class MainScreen(OrderSourcesScreen):
+class MainScreen(LiveOrdersScreen):
     BINDINGS = [
         Binding("c", "cancel", "Cancel", id="main.cancel"),
         Binding("r", "load", "Load", id="main.load"),
@@ -213,6 +213,12 @@ class MainScreen(OrderSourcesScreen):
         if self.running:  # every way in (keys, palette, retry from results) meets this check
             self.notify("A run is already in progress (escape aborts it).", severity="warning")
             return
+        shown_closed = len(rows)
+        rows = self.still_open(rows)  # the stream said these closed: never sent
+        shown_closed -= len(rows)
+        if not rows:
+            self.notify("These orders have closed: nothing to cancel.", severity="warning")
+            return
         session = self.ordertui_app.session
         client = session.client
         plan = self.cancel_run.plan(rows)
@@ -235,6 +241,17 @@ class MainScreen(OrderSourcesScreen):
                 f"{hidden:,} of these {'are' if hidden != 1 else 'is'} hidden by the filter "
                 f"/{self.table.filter_text}.",
             )
+        since = self.closed_since_selected.copy()
+        if shown_closed:
+            since["closed (shown muted)"] += shown_closed
+        if since:
+            ways = ", ".join(f"{n:,} {how}" for how, n in since.most_common())
+            total = sum(since.values())
+            summary.notes.insert(
+                0,
+                f"{total:,} order{'s' if total != 1 else ''} closed since selected ({ways}): "
+                "not counted, nothing is sent for them.",
+            )
         closed = sum(1 for r in rows if r.is_open is False)
         if closed:
             summary.notes.insert(
@@ -244,8 +261,21 @@ class MainScreen(OrderSourcesScreen):
             )
 
         def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            # Orders the stream closed while the question was open are not sent.
+            run_rows, run_plan = self.still_open(rows), plan
+            if len(run_rows) != len(rows):
+                gone = len(rows) - len(run_rows)
+                self.notify(
+                    f"{gone:,} order{'s' if gone != 1 else ''} closed while you confirmed: not sent."
+                )
+                if not run_rows:
+                    return
+                run_plan = self.cancel_run.plan(run_rows) or plan
+            self.closed_since_selected.clear()
             # Two confirms stacked (e.g. from the palette): only one run at a time.
-            if yes and not self.cancel_run.start(rows, plan):
+            if not self.cancel_run.start(run_rows, run_plan):
                 self.notify("A run is already in progress (escape aborts it).", severity="warning")
 
         self.app.push_screen(ConfirmScreen(summary), confirmed)
@@ -271,6 +301,7 @@ class MainScreen(OrderSourcesScreen):
     @on(CancelRun.Finished)
     def _run_finished(self, message: CancelRun.Finished) -> None:
         self.query_one(ProgressPanel).end()
+        self.run_ended()  # a re-sync the run held back
         report = message.report
         if report is None:
             return

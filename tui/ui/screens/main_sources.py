@@ -30,8 +30,15 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
     def table(self) -> OrderTable:
         return self.query_one(OrderTable)
 
+    def _load_started(self) -> None:
+        """A listing starts (live updates wait until it is in: main_live.py)."""
+
+    def _load_ended(self, rows: list[OrderRow] | None, resync: bool) -> None:
+        """The listing is in the table (`rows`), or failed (None)."""
+
     @work(exclusive=True, group="load")
-    async def load_orders(self) -> None:
+    async def load_orders(self, resync: bool = False) -> None:
+        """List the open orders (r). `resync`: the stream asked (rows it showed closed stay)."""
         session = self.ordertui_app.session
         if session.client is None:
             self.notify("Not connected yet.", severity="warning")
@@ -39,6 +46,7 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
         status = self.query_one(StatusBar)
         status.set_note("loading open orders…")
         self._page = None
+        self._load_started()
 
         def on_page(page: int, total: int) -> None:  # on the exchange thread: just remember it
             self._page = (page, total)
@@ -49,13 +57,25 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
             loaded = await session.runner.run(session.list_open(on_page=on_page))
         except Exception as exc:
             status.set_note("")
+            self._load_ended(None, resync)
             self.ordertui_app.report_error("Could not load open orders", exc)
             return
         finally:
             ticker.stop()
         rows = loaded.rows
-        keep = [r for r in self.table.all_rows() if not r.known]  # ids added by hand stay
-        self.table.set_rows(rows + keep)
+        table = self.table
+        listed = {r.key for r in rows}
+        # ids added by hand stay; on a re-sync, so do the rows the stream showed closed
+        keep = [
+            r
+            for r in table.all_rows()
+            if r.key not in listed and (not r.known or (resync and table.is_closed(r.key)))
+        ]
+        closed = [r.key for r in keep if table.is_closed(r.key)]
+        table.set_rows(rows + keep)
+        if closed:
+            table.close_rows(closed)
+        self._load_ended(rows, resync)
         after_big_load(len(rows))
         if loaded.partial is not None:
             stop = loaded.partial
@@ -70,6 +90,8 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
             )
             return
         status.set_note(loaded.label or "")
+        if resync:  # the stream asked: the table is whole again, nothing to announce
+            return
         self.notify(
             f"Loaded {len(rows):,} open order{'s' if len(rows) != 1 else ''} "
             f"in {time.monotonic() - started:.1f} s."

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.core.events import Outcome, RunReport
 from tui.core.models.row import OrderRow
+from tui.core.refs import OrderRef
 
 if TYPE_CHECKING:
     from tui.ui.screens.main import MainScreen
@@ -47,7 +48,8 @@ async def panic_flow(main: MainScreen) -> None:
     pages = [0]
     listed = await session.runner.run(list_oldest_first(client, pages))
     filters, why = server_filters(rule, listed, datetime.now(UTC))
-    count = sum(1 for o in listed if rule.matches(o, datetime.now(UTC)))
+    now = datetime.now(UTC)
+    count = sum(1 for o in listed if rule.matches(o, now))
     if not count:
         main.notify(
             f"No open order matches ({rule.describe()}): nothing to cancel.", severity="warning"
@@ -92,6 +94,7 @@ async def panic_flow(main: MainScreen) -> None:
         work,
         lambda result: result.report,
         known,
+        keys=frozenset(OrderRef.uuid(o.uuid).key for o in listed if rule.matches(o, now)),
     )
     if outcome is None:
         return

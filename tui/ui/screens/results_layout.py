@@ -36,6 +36,8 @@ def run_summary(report: RunReport) -> str:
         parts.append(f"{c['not_sent']:,} not sent")
     elapsed = f"{report.elapsed_s:.2f}" if report.elapsed_s < 10 else f"{report.elapsed_s:.1f}"
     parts.append(f"{report.requests:,} request{'s' if report.requests != 1 else ''} in {elapsed} s")
+    if report.stream_confirmed:  # settled by the live order stream, without a look-up
+        parts.append(f"{report.stream_confirmed:,} confirmed by the order stream")
     if report.halted:
         parts.append(f"halted: {report.halted}")
     elif report.aborted:

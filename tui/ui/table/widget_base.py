@@ -136,7 +136,12 @@ class OrderTableBase(ScrollView, can_focus=True):
         get = self.get_component_rich_style
         styles = {"base": self.rich_style}
         for name in self.COMPONENT_CLASSES:
-            styles[name.removeprefix("order-table--")] = get(name, partial=True)
+            style = get(name, partial=True)
+            if style.color is not None:
+                # A partial style keeps a translucent color ($text-muted) unblended, which a
+                # terminal shows as full white: take the color blended onto the background.
+                style += Style(color=get(name).color)
+            styles[name.removeprefix("order-table--")] = style
         return styles
 
     # ---- scrolling ----------------------------------------------------------------------------

@@ -65,6 +65,9 @@ def confirmed_text(row: OrderRow | None, result: OrderResult) -> str:
     look-up confirms it; B2TRADER has no look-up, but its answer already shows the final status."""
     if not result.confirmed:
         return "no"
+    if result.by_stream:
+        state = row.state if row is not None and row.state else "closed"
+        return f"yes (the order stream said {state})"
     from tui.core.models.row import Exchange
 
     exchange = (
