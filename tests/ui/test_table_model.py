@@ -82,6 +82,30 @@ def test_sort_is_exact_beyond_float_precision_with_or_without_prepared_keys():
         assert keys(model) == [rows[i].key for i in (0, 1, 3, 2)]
 
 
+def test_amounts_too_big_for_a_float_sort_exactly_and_missing_ones_stay_last():
+    # 1e999 and 1e1000 are finite Decimals but both inf as floats (so is the key of a row
+    # without a price): the float order must not be taken as exact.
+    rows = priced("1E+1000", None, "1E+999", "5", None, "1E+999")
+    for prepared in (False, True):
+        model = model_of(rows)
+        if prepared:
+            model.keys.float_keys("price", model.rows)
+            assert model.keys.short["price"] is False
+        for reverse in (False, True):
+            model.sort("price", reverse)
+            assert keys(model) == reference(model), (prepared, reverse)
+        assert keys(model) == [rows[i].key for i in (0, 2, 5, 3, 1, 4)]
+
+
+def test_sorting_by_another_column_keeps_one_order_only():
+    model = model_of(upbit_rows(30))
+    for column in ("price", "volume", "created", "market"):
+        model.sort(column)
+        model.sort(column, reverse=True)
+        assert list(model.keys._asc) == [column]
+        assert keys(model) == reference(model)
+
+
 def test_sort_by_created_and_by_text_columns_is_deterministic():
     rows = upbit_rows(30)
     model = model_of(rows)
