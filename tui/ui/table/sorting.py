@@ -26,6 +26,7 @@ from tui.ui.table.columns import ATTR
 
 FLOAT_KEYED = ("price", "volume", "remaining", "created")
 FLOAT_EXACT_CHARS = 15  # a decimal written in at most 15 characters has at most 15 digits
+KEY_CHUNK = 8192
 MISSING = inf  # the float key of a row without a value: after every finite value
 
 
@@ -74,8 +75,18 @@ class SortKeys:
     def __init__(self) -> None:
         self.fkeys: dict[str, array[float]] = {}
         self.short: dict[str, bool] = {}  # column -> every amount fits a float exactly
+        self._ints: list[int] = []
         # column -> (data version, ascending, missing, exact key by position, descending)
         self._asc: dict[str, tuple[int, list[int], list[int], Sequence[Any], list[int] | None]] = {}
+
+    def positions(self, n: int) -> list[int]:
+        """0 .. n-1, as int objects shared by every order made from them (do not change the
+        list). `range(n)` makes 100k new ints (2.8 MB) each time, interleaved in memory with
+        the sort's temporary floats, which holds memory the process never gets back."""
+        ints = self._ints
+        if len(ints) < n:
+            ints.extend(range(len(ints), n))
+        return ints if len(ints) == n else ints[:n]
 
     def clear(self) -> None:
         self.fkeys.clear()
@@ -122,12 +133,19 @@ class SortKeys:
         keys = self.fkeys.setdefault(column, array("d"))
         start = len(keys)
         end = len(rows) if limit is None else min(len(rows), start + limit)
-        if start >= end:
-            return keys
-        values = list(map(attrgetter(ATTR[column]), rows[start:end]))
+        # A chunk at a time: the texts and floats in between are a chunk's, not 100k rows' (a
+        # few MB that would otherwise raise the process's peak memory at every cold sort).
+        for lo in range(start, end, KEY_CHUNK):
+            self._extend(column, keys, rows[lo : min(end, lo + KEY_CHUNK)], lo == 0)
+        return keys
+
+    def _extend(
+        self, column: str, keys: array[float], part: Sequence[OrderRow], first: bool
+    ) -> None:
+        values = list(map(attrgetter(ATTR[column]), part))
         if column == "created":
             keys.extend([MISSING if v is None else v.timestamp() for v in values])
-            return keys
+            return
         # float(Decimal) goes through the decimal's text anyway: make the text once, measure
         # it (exactness) and parse it.
         if any(map(is_, values, repeat(None))):
@@ -142,12 +160,11 @@ class SortKeys:
             floats = list(map(float, texts))
             finite = all(map(isfinite, floats))
         exact = longest <= FLOAT_EXACT_CHARS and finite  # 1e999 is a finite Decimal, inf a float
-        if start == 0:
+        if first:
             self.short[column] = exact
         elif not exact:
             self.short[column] = False
         keys.extend(floats)
-        return keys
 
     def order(
         self,
@@ -161,8 +178,9 @@ class SortKeys:
         """Every position in the order `sort_key` gives."""
         n = len(rows)
         if column == "check":
-            picked = list(compress(range(n), chosen))
-            rest = list(compress(range(n), map((0).__eq__, chosen)))
+            every = self.positions(n)
+            picked = list(compress(every, chosen))
+            rest = list(compress(every, map((0).__eq__, chosen)))
             return rest + picked if reverse else picked + rest
         present, missing, fast = self._ascending(column, rows, marks, version)
         if reverse:
@@ -215,7 +233,7 @@ class SortKeys:
             if column == "created" or self.short.get(column):
                 # The float order is the exact order, and rows without a value (MISSING, after
                 # every finite key) end up last in position order: one sort, no split.
-                order = sorted(range(n), key=keys.__getitem__)
+                order = sorted(self.positions(n), key=keys.__getitem__)
                 cut = n - keys.count(MISSING)
                 present, missing = order[:cut], order[cut:]
                 self._asc = {column: (version, present, missing, keys, None)}
@@ -226,10 +244,11 @@ class SortKeys:
         else:
             values = list(map(attrgetter(ATTR[column]), rows))
         if any(map(is_, values, repeat(None))):  # split at C speed, no Python loop
-            present = list(compress(range(n), map(is_not, values, repeat(None))))
-            missing = list(compress(range(n), map(is_, values, repeat(None))))
+            every = self.positions(n)
+            present = list(compress(every, map(is_not, values, repeat(None))))
+            missing = list(compress(every, map(is_, values, repeat(None))))
         else:
-            present, missing = list(range(n)), []
+            present, missing = list(self.positions(n)), []
         if column in FLOAT_KEYED:  # not exact as floats: near, then exact (near-linear)
             present.sort(key=self.fkeys[column].__getitem__)
         present.sort(key=values.__getitem__)
