@@ -82,6 +82,43 @@ def test_sort_is_exact_beyond_float_precision_with_or_without_prepared_keys():
         assert keys(model) == [rows[i].key for i in (0, 1, 3, 2)]
 
 
+def test_amounts_too_big_for_a_float_sort_exactly_and_missing_ones_stay_last():
+    # 1e999 and 1e1000 are finite Decimals but both inf as floats (so is the key of a row
+    # without a price): the float order must not be taken as exact.
+    rows = priced("1E+1000", None, "1E+999", "5", None, "1E+999")
+    for prepared in (False, True):
+        model = model_of(rows)
+        if prepared:
+            model.keys.float_keys("price", model.rows)
+            assert model.keys.short["price"] is False
+        for reverse in (False, True):
+            model.sort("price", reverse)
+            assert keys(model) == reference(model), (prepared, reverse)
+        assert keys(model) == [rows[i].key for i in (0, 2, 5, 3, 1, 4)]
+
+
+def test_prepared_float_keys_follow_live_updates_to_and_from_no_value():
+    rows = priced("3", "1", "2", None, "5")
+    model = model_of(rows)
+    while model.warm(chunk=2):  # every float key prepared, as after the idle warm-up
+        pass
+    model.update_fields({rows[1].key: {"price": None}, rows[3].key: {"price": Decimal("0.5")}})
+    for reverse in (False, True):
+        model.sort("market")  # the next price sort starts from the prepared keys
+        model.sort("price", reverse)
+        assert keys(model) == reference(model), reverse
+    assert keys(model)[-1] == rows[1].key  # no value: last in either direction
+
+
+def test_sorting_by_another_column_keeps_one_order_only():
+    model = model_of(upbit_rows(30))
+    for column in ("price", "volume", "created", "market"):
+        model.sort(column)
+        model.sort(column, reverse=True)
+        assert list(model.keys._asc) == [column]
+        assert keys(model) == reference(model)
+
+
 def test_sort_by_created_and_by_text_columns_is_deterministic():
     rows = upbit_rows(30)
     model = model_of(rows)
@@ -358,7 +395,7 @@ def test_an_update_costs_changed_rows_times_log_n_not_all_rows():
 
 # ---- random sequences against the reference ---------------------------------------------------------
 OPS = st.lists(
-    st.tuples(st.integers(0, 9), st.integers(0, 10_000), st.integers(0, 10_000)),
+    st.tuples(st.integers(0, 11), st.integers(0, 10_000), st.integers(0, 10_000)),
     max_size=30,
 )
 
@@ -371,7 +408,17 @@ def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops, sha
     try:
         model = model_of(upbit_rows(size) + [ref_row(7), ref_row(8)])
         model.REBUILD_SHARE = share  # 0: every change in place; 10**6: every change sorts again
-        columns = [None, "price", "volume", "state", "market", "created", "identifier", "check"]
+        columns = [
+            None,
+            "price",
+            "volume",
+            "remaining",
+            "state",
+            "market",
+            "created",
+            "identifier",
+            "check",
+        ]
         filters = ["", "krw", "bid", "krw-eth", "bot", "ask krw", "done", "zzz"]
         for op, a, b in ops:
             rows = model.rows
@@ -381,7 +428,7 @@ def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops, sha
             elif op == 1:
                 model.set_filter(filters[a % len(filters)])
             elif op == 2 and rows:
-                price = Decimal(("1", "2", "2.0", "3.5", "100")[b % 5])
+                price = (Decimal("1"), Decimal("2"), Decimal("2.0"), Decimal("3.5"), None)[b % 5]
                 state = ("wait", "cancel", "done")[b % 3]
                 market = ("KRW-ETH", "BTC-ETH", "KRW-XRP", "USDT-BTC")[a % 4]
                 model.update_fields({pick: {"price": price, "state": state, "market": market}})
@@ -400,6 +447,10 @@ def test_random_live_updates_keep_the_view_equal_to_the_reference(size, ops, sha
                 model.toggle_cursor()
             elif op == 9:
                 model.extend(1 if b % 2 else -1)
+            elif op == 10:  # idle warm-up, part of the way: float keys for a prefix of the rows
+                model.warm(chunk=1 + b % 7)
+            elif op == 11:  # fewer rows than before (the shared positions are longer than n)
+                model.set_rows(rows[: a % (len(rows) + 1)])
             assert keys(model) == reference(model)
             assert model.rebuilds_after_fault == 0
             if model.visible_count:

@@ -293,7 +293,7 @@ class TableModel(LiveUpdates, Selection):
         self.rebuilds += 1
         column, n = self._sort_column, len(self.rows)
         if column is None:
-            self._order = Blocks(range(n))
+            self._order = Blocks(self.keys.positions(n))
         else:
             if column == "check":
                 self._chosen = bytearray(self._sel)
@@ -331,7 +331,7 @@ class TableModel(LiveUpdates, Selection):
         else:
             mask = bytes([all(t in h for t in terms) for h in hay])
         if self._sort_column is None:
-            self._view = Blocks(compress(range(len(self.rows)), mask))
+            self._view = Blocks(compress(self.keys.positions(len(self.rows)), mask))
         else:
             self._view = Blocks([p for p in self._order if mask[p]])
 

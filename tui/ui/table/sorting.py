@@ -13,17 +13,21 @@ direction, and equal values in the order the rows were added (their position), b
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from itertools import compress, islice, repeat
+from math import inf, isfinite
 from operator import attrgetter, eq, is_, is_not
-from typing import Any, cast
+from typing import Any
 
 from tui.core.models.row import OrderRow
 from tui.ui.table.columns import ATTR
 
 FLOAT_KEYED = ("price", "volume", "remaining", "created")
 FLOAT_EXACT_CHARS = 15  # a decimal written in at most 15 characters has at most 15 digits
+KEY_CHUNK = 8192
+MISSING = inf  # the float key of a row without a value: after every finite value
 
 
 class Desc:
@@ -63,14 +67,26 @@ def sort_key(value: Any, pos: int, reverse: bool) -> tuple[Any, ...]:
 
 
 class SortKeys:
-    """Float keys by position (kept up to date as rows change) and the last ascending order
-    of each column (valid for the data version it was made at)."""
+    """Float keys by position (kept up to date as rows change; `MISSING` for a row without a
+    value, 8 bytes a row in an array) and the ascending order of the column sorted last (valid
+    for the data version it was made at; one column only, so sorting by every column in turn
+    does not keep a full order of every row per column)."""
 
     def __init__(self) -> None:
-        self.fkeys: dict[str, list[float | None]] = {}
+        self.fkeys: dict[str, array[float]] = {}
         self.short: dict[str, bool] = {}  # column -> every amount fits a float exactly
+        self._ints: list[int] = []
         # column -> (data version, ascending, missing, exact key by position, descending)
-        self._asc: dict[str, tuple[int, list[int], list[int], list[Any], list[int] | None]] = {}
+        self._asc: dict[str, tuple[int, list[int], list[int], Sequence[Any], list[int] | None]] = {}
+
+    def positions(self, n: int) -> list[int]:
+        """0 .. n-1, as int objects shared by every order made from them (do not change the
+        list). `range(n)` makes 100k new ints (2.8 MB) each time, interleaved in memory with
+        the sort's temporary floats, which holds memory the process never gets back."""
+        ints = self._ints
+        if len(ints) < n:
+            ints.extend(range(len(ints), n))
+        return ints if len(ints) == n else ints[:n]
 
     def clear(self) -> None:
         self.fkeys.clear()
@@ -89,55 +105,66 @@ class SortKeys:
             if pos < len(keys):
                 value = getattr(row, ATTR[column])
                 if value is None:
-                    keys[pos] = None
+                    keys[pos] = MISSING
                 elif column == "created":
                     keys[pos] = value.timestamp()
                 else:
-                    if len(str(value)) > FLOAT_EXACT_CHARS:
+                    text = str(value)
+                    key = float(text)
+                    if len(text) > FLOAT_EXACT_CHARS or not isfinite(key):
                         self.short[column] = False
-                    keys[pos] = float(value)
+                    keys[pos] = key
 
     def kept(self, keep: Sequence[int]) -> None:
         """Rows were removed: `keep` lists the old positions that remain, in order."""
         for column, keys in self.fkeys.items():
             made = bisect_left(keep, len(keys))  # keys were made for a prefix of the rows
-            self.fkeys[column] = list(map(keys.__getitem__, keep[:made]))
+            self.fkeys[column] = array("d", map(keys.__getitem__, keep[:made]))
         self._asc.clear()
 
     def float_keys(
         self, column: str, rows: Sequence[OrderRow], limit: int | None = None
-    ) -> list[float | None]:
+    ) -> array[float]:
         """Float sort keys of `column` by position, made up to `limit` rows further (all if None).
 
         Also tracks whether every amount is short enough (at most 15 characters as text, so at
-        most 15 significant digits) for its float to order it exactly.
+        most 15 significant digits) and finite as a float for its float to order it exactly.
         """
-        keys = self.fkeys.setdefault(column, [])
+        keys = self.fkeys.setdefault(column, array("d"))
         start = len(keys)
         end = len(rows) if limit is None else min(len(rows), start + limit)
-        if start >= end:
-            return keys
-        values = list(map(attrgetter(ATTR[column]), rows[start:end]))
+        # A chunk at a time: the texts and floats in between are a chunk's, not 100k rows' (a
+        # few MB that would otherwise raise the process's peak memory at every cold sort).
+        for lo in range(start, end, KEY_CHUNK):
+            self._extend(column, keys, rows[lo : min(end, lo + KEY_CHUNK)], lo == 0)
+        return keys
+
+    def _extend(
+        self, column: str, keys: array[float], part: Sequence[OrderRow], first: bool
+    ) -> None:
+        values = list(map(attrgetter(ATTR[column]), part))
         if column == "created":
-            keys.extend([None if v is None else v.timestamp() for v in values])
-            return keys
+            keys.extend([MISSING if v is None else v.timestamp() for v in values])
+            return
         # float(Decimal) goes through the decimal's text anyway: make the text once, measure
         # it (exactness) and parse it.
         if any(map(is_, values, repeat(None))):
             texts = list(map(str, compress(values, map(is_not, values, repeat(None)))))
             longest = max(map(len, texts), default=0)
             parsed = map(float, texts)
-            floats = [None if v is None else next(parsed) for v in values]
+            floats = [MISSING if v is None else next(parsed) for v in values]
+            finite = all(map(isfinite, map(float, texts)))
         else:
             texts = list(map(str, values))
             longest = max(map(len, texts), default=0)
             floats = list(map(float, texts))
-        if start == 0:
-            self.short[column] = longest <= FLOAT_EXACT_CHARS
-        elif longest > FLOAT_EXACT_CHARS:
+            finite = all(map(isfinite, floats))
+        exact = longest <= FLOAT_EXACT_CHARS and finite  # 1e999 is a finite Decimal, inf a float
+        if first:
+            self.short[column] = exact
+        elif not exact:
             self.short[column] = False
         keys.extend(floats)
-        return keys
 
     def order(
         self,
@@ -151,8 +178,9 @@ class SortKeys:
         """Every position in the order `sort_key` gives."""
         n = len(rows)
         if column == "check":
-            picked = list(compress(range(n), chosen))
-            rest = list(compress(range(n), map((0).__eq__, chosen)))
+            every = self.positions(n)
+            picked = list(compress(every, chosen))
+            rest = list(compress(every, map((0).__eq__, chosen)))
             return rest + picked if reverse else picked + rest
         present, missing, fast = self._ascending(column, rows, marks, version)
         if reverse:
@@ -171,7 +199,7 @@ class SortKeys:
         return True
 
     def _descending(
-        self, column: str, present: list[int], fast: list[Any], distinct: bool = False
+        self, column: str, present: list[int], fast: Sequence[Any], distinct: bool = False
     ) -> list[int]:
         """Values descending, equal ones in position order; made once per ascending order.
 
@@ -191,34 +219,38 @@ class SortKeys:
 
     def _ascending(
         self, column: str, rows: Sequence[OrderRow], marks: Mapping[int, str], version: int
-    ) -> tuple[list[int], list[int], list[Any]]:
+    ) -> tuple[list[int], list[int], Sequence[Any]]:
         """Positions with a value ascending (ties in position order), positions without one,
         and the exact key by position. Cached for the data version it was made at."""
         cached = self._asc.get(column)
         if cached is not None and cached[0] == version:
             return cached[1], cached[2], cached[3]
         n = len(rows)
+        if column in FLOAT_KEYED:
+            # Comparing Decimals (or datetimes) is several times slower than comparing floats,
+            # and a sort makes ~17 comparisons per row: a float per row is made once.
+            keys = self.float_keys(column, rows)
+            if column == "created" or self.short.get(column):
+                # The float order is the exact order, and rows without a value (MISSING, after
+                # every finite key) end up last in position order: one sort, no split.
+                order = sorted(self.positions(n), key=keys.__getitem__)
+                cut = n - keys.count(MISSING)
+                present, missing = order[:cut], order[cut:]
+                self._asc = {column: (version, present, missing, keys, None)}
+                return present, missing, keys
         values: list[Any]
         if column == "state":
             values = [marks.get(i) or r.state for i, r in enumerate(rows)]
         else:
             values = list(map(attrgetter(ATTR[column]), rows))
         if any(map(is_, values, repeat(None))):  # split at C speed, no Python loop
-            present = list(compress(range(n), map(is_not, values, repeat(None))))
-            missing = list(compress(range(n), map(is_, values, repeat(None))))
+            every = self.positions(n)
+            present = list(compress(every, map(is_not, values, repeat(None))))
+            missing = list(compress(every, map(is_, values, repeat(None))))
         else:
-            present, missing = list(range(n)), []
-        fast = values
-        if column in FLOAT_KEYED:
-            # Comparing Decimals (or datetimes) is several times slower than comparing floats,
-            # and a sort makes ~17 comparisons per row: a float per row is made once.
-            keys = self.float_keys(column, rows)
-            present.sort(key=cast("list[float]", keys).__getitem__)  # present: no None
-            if column == "created" or self.short.get(column):
-                fast = keys  # the float order is the exact order
-            else:
-                present.sort(key=values.__getitem__)
-        else:
-            present.sort(key=values.__getitem__)
-        self._asc[column] = (version, present, missing, fast, None)
-        return present, missing, fast
+            present, missing = list(self.positions(n)), []
+        if column in FLOAT_KEYED:  # not exact as floats: near, then exact (near-linear)
+            present.sort(key=self.fkeys[column].__getitem__)
+        present.sort(key=values.__getitem__)
+        self._asc = {column: (version, present, missing, values, None)}
+        return present, missing, values
