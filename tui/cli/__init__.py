@@ -169,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print one JSON object with the results (and internal_errors: bugs of ordertui "
         "caught during the run, 0 on a clean run)",
     )
+    c.add_argument(
+        "--no-stream",
+        action="store_true",
+        help="do not open the profile's order stream: confirm every cancel by look-up (by "
+        "default a cancel the stream sees close needs no look-up)",
+    )
     from tui.cli.cancel_rule_args import add_rule_arguments
 
     add_rule_arguments(c)

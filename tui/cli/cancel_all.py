@@ -142,7 +142,14 @@ def _execute(
     listed: list[Any],
     matched: list[Any],
 ) -> int:
-    from tui.cli.cancel_cmd import Stopper, _Progress, _run, exit_code, print_summary
+    from tui.cli.cancel_cmd import (
+        Stopper,
+        _Progress,
+        _run,
+        exit_code,
+        print_summary,
+        stream_profile,
+    )
 
     args = ctx.args
     engine.recorder = ctx.journal(profile)
@@ -150,7 +157,9 @@ def _execute(
     engine.on_event = progress.on_event
     stopper = Stopper(engine)
     try:
-        report = runner.run(_run(engine, plan.refs, client, stopper))
+        report = runner.run(
+            _run(engine, plan.refs, client, stopper, live=stream_profile(ctx, profile))
+        )
     finally:
         stopper.settle()
     progress.done()

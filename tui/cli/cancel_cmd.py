@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tui.core.engine import CancelEngine
     from tui.core.planner import Plan
     from tui.core.ports import ExchangeClient
+    from tui.core.resolve import ResolvedProfile
 
 
 def collect_refs(ctx: Context) -> list[OrderRef]:
@@ -101,7 +102,9 @@ def run_cancel(ctx: Context) -> int:
         engine.on_event = progress.on_event
         stopper = Stopper(engine)
         try:
-            report = asyncio.run(_run(engine, refs, client, stopper))
+            report = asyncio.run(
+                _run(engine, refs, client, stopper, live=stream_profile(ctx, profile))
+            )
         finally:
             stopper.settle()
         progress.done()
@@ -195,15 +198,32 @@ class Stopper:
 
 
 async def _run(
-    engine: CancelEngine, refs: list[OrderRef], client: ExchangeClient, stopper: Stopper
+    engine: CancelEngine,
+    refs: list[OrderRef],
+    client: ExchangeClient,
+    stopper: Stopper,
+    *,
+    live: ResolvedProfile | None = None,
 ) -> RunReport:
+    """Run the cancels; with `live` (the profile), its order stream confirms cancels it sees
+    close, so those need no look-up (tui/cli/live_confirm.py)."""
+    from tui.cli.live_confirm import stream_confirmations
+
     loop = asyncio.get_running_loop()
     stopper.install(loop)
     try:
-        return await engine.run(refs)
+        async with stream_confirmations(live, enabled=live is not None) as confirmations:
+            if confirmations is not None:
+                engine.confirmations = confirmations
+            return await engine.run(refs)
     finally:
         stopper.remove(loop)
         await client.aclose()
+
+
+def stream_profile(ctx: Context, profile: ResolvedProfile) -> ResolvedProfile | None:
+    """The profile whose order stream confirms this run's cancels (None: `--no-stream`)."""
+    return None if getattr(ctx.args, "no_stream", False) else profile
 
 
 def exit_code(report: RunReport) -> int:
