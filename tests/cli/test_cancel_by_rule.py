@@ -93,7 +93,7 @@ def test_protected_prefixes_and_watch_orders(book, env):
     truth = states(book)
     assert all(truth[u] == "cancel" for u in plain + watch)
     assert all(truth[u] == "wait" for u in keep)
-    assert result["requests"] == 2 + 1 and result["list_requests"] == 1  # batches, look-up
+    assert result["requests"] == 2 and result["list_requests"] == 1  # batches (the stream confirms)
 
 
 def test_all_without_yes_and_without_terminal_refuses(book, env):

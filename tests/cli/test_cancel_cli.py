@@ -57,7 +57,7 @@ def test_list_then_cancel_everything_from_json(sim, env, tmp_path):
     }
     assert result["requested"] == 40 and len(result["cancelled"]) == 40
     assert result["failed"] == [] and result["unknown"] == []
-    assert result["requests"] == 3  # two batches of 20 and one look-up of 40
+    assert result["requests"] == 2  # two batches of 20; the order stream confirmed every cancel
     first = result["cancelled"][0]
     assert (
         first["state"] == "cancel"

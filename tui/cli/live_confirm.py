@@ -1,9 +1,10 @@
 """The command line's use of the live order stream: while `cancel` runs, the profile's private
 order stream (tui/exchanges/stream_factory.py) feeds a StreamConfirmations, so a cancel the
-stream saw close is confirmed without a look-up (tui/core/engine_stream.py). Nothing waits for
-the stream: until it is live, the engine looks orders up as it always did, and a stream that
-cannot start (no View Orders permission, a proxy that refuses WebSockets) changes nothing but
-the number of look-ups."""
+stream saw close is confirmed without a look-up (tui/core/engine_stream.py). The run waits at most
+READY_S for the stream to say it is live or off (tens of milliseconds usually), so the
+first cancels' events are not missed; a stream that is slower, or cannot start (no View Orders
+permission, a proxy that refuses WebSockets), changes nothing but the number of look-ups: the
+engine looks up what the stream did not confirm, as it always did."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from tui.core.models.stream import StreamState, StreamStatus
 from tui.core.stream_confirm import StreamConfirmations
 
 log = logging.getLogger(__name__)
+
+READY_S = 1.0  # at most this long before the first cancel, for the stream to come up
 
 
 @contextlib.asynccontextmanager
@@ -35,12 +39,17 @@ async def stream_confirmations(
         yield None
         return
     confirmations = StreamConfirmations()
+    told = asyncio.Event()  # the stream said live or off (its first state)
 
     async def pump() -> None:
         async for event in stream.watch_orders():
             confirmations.feed(event)
+            if isinstance(event, StreamStatus) and event.state is not StreamState.RECONNECTING:
+                told.set()
 
     task = asyncio.create_task(pump())
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(told.wait(), READY_S)
     try:
         yield confirmations
     finally:

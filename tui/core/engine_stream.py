@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from tui.core.engine_results import ResultBook, Track, info
 from tui.core.events import Outcome
+from tui.core.models.row import OrderRow
 from tui.core.planner import Plan
 from tui.core.refs import IdKind, OrderRef
 from tui.core.stream_confirm import LEFT, StreamConfirmations
@@ -95,7 +97,8 @@ class StreamSettling(ResultBook):
         rest = []
         for ref in pending:
             state = found.get(ids.get(ref, ""))
-            if state is None or not self._apply_stream(self._tracks[ref], state):
+            order = conf.order(ids[ref]) if ref in ids else None
+            if state is None or not self._apply_stream(self._tracks[ref], state, order):
                 rest.append(ref)
         if self._report is not None and self.client.lookup_max:
             size = self.client.lookup_max
@@ -103,7 +106,7 @@ class StreamSettling(ResultBook):
             self._report.lookups_saved += saved
         return rest
 
-    def _apply_stream(self, track: Track, state: str) -> bool:
+    def _apply_stream(self, track: Track, state: str, order: Any = None) -> bool:
         """One closing the stream saw after the send; False when it settles nothing."""
         result = track.result
         by_us = track.ambiguous or result.outcome is Outcome.CANCELLED
@@ -114,7 +117,9 @@ class StreamSettling(ResultBook):
             result.error = info("order_filled", "the order filled before the cancel reached it")
         else:
             return False  # cancelled by someone else after a refusal: a look-up names it
-        if result.row is not None:
+        if order is not None:  # the event carries every field, as a look-up would
+            result.row = OrderRow.from_order(order)
+        elif result.row is not None:
             result.row = replace(result.row, state=state)
         result.confirmed = result.by_stream = True
         track.settled = True

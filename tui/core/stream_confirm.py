@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 
 from tui.core.models.stream import (
     OpenOrdersSnapshot,
@@ -37,6 +38,7 @@ class StreamConfirmations:
         self.live = False
         self._memory = memory
         self._closed: OrderedDict[str, str] = OrderedDict()  # id (lower case) -> state
+        self._orders: dict[str, Any] = {}  # id -> the closing event's order (Upbit), same ids
         self._open_b2: set[str] | None = None  # the last B2TRADER snapshot's ids
         self._waiters: set[asyncio.Event] = set()
 
@@ -49,6 +51,7 @@ class StreamConfirmations:
                 self._wake()
         elif isinstance(event, OrderEvent):
             if event.closed:
+                self._orders[event.id.lower()] = event.order
                 self._remember(event.id, event.event_state)
         elif isinstance(event, OpenOrdersSnapshot):
             ids = {o.orderId.lower() for o in event.orders}
@@ -62,7 +65,8 @@ class StreamConfirmations:
         self._closed.pop(key, None)
         self._closed[key] = state
         while len(self._closed) > self._memory:
-            self._closed.popitem(last=False)
+            gone, _ = self._closed.popitem(last=False)
+            self._orders.pop(gone, None)
         self._wake()
 
     def _wake(self) -> None:
@@ -73,6 +77,10 @@ class StreamConfirmations:
     def outcome(self, order_id: str) -> str | None:
         """cancel / done / left (B2TRADER), or None when the stream has not said."""
         return self._closed.get(order_id.lower())
+
+    def order(self, order_id: str) -> Any:
+        """The order as the closing event showed it (Upbit: every field), or None."""
+        return self._orders.get(order_id.lower())
 
     async def wait(self, ids: Iterable[str], timeout: float) -> dict[str, str]:
         """The closings the stream reports for `ids` within `timeout` seconds (at once if all
