@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.upbit_fields import UPBIT_AMOUNT_FIELDS
 from tui.core import decimal_json
 from tui.core.models import B2TraderOrder, OrderRow, UpbitBatchCancel, UpbitOrder
 from tui.core.refs import IdKind, OrderRef, RefError
@@ -34,18 +35,7 @@ def test_seed_000_array_parses_with_exact_decimals_and_utc():
     assert order.locked == Decimal("153942.8975")
     assert order.created_at == datetime(2025, 7, 4, 15, 0, tzinfo=UTC)
     assert order.trades_count == 0
-    for name in (
-        "price",
-        "volume",
-        "remaining_volume",
-        "executed_volume",
-        "reserved_fee",
-        "remaining_fee",
-        "paid_fee",
-        "locked",
-        "prevented_volume",
-        "prevented_locked",
-    ):
+    for name in UPBIT_AMOUNT_FIELDS:
         assert isinstance(getattr(order, name), Decimal), name
 
 

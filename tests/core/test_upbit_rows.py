@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.reliability.fuzzing import FUZZ
+from tests.upbit_fields import UPBIT_AMOUNT_FIELDS
 from tui.core.errors import PartialResponse
 from tui.core.models.row import OrderRow
 from tui.core.models.upbit import UpbitOrder
@@ -196,18 +197,7 @@ times = st.one_of(
 )
 texts = st.one_of(st.text(max_size=8), st.none(), st.integers(), st.booleans())
 counts = st.one_of(st.integers(-3, 3), st.integers(), st.booleans(), st.text(max_size=2))
-AMOUNT_FIELDS = [
-    "price",
-    "volume",
-    "remaining_volume",
-    "executed_volume",
-    "reserved_fee",
-    "remaining_fee",
-    "paid_fee",
-    "locked",
-    "prevented_volume",
-    "prevented_locked",
-]
+AMOUNT_FIELDS = list(UPBIT_AMOUNT_FIELDS)
 TEXT_FIELDS = ["market", "side", "ord_type", "state", "time_in_force", "identifier", "smp_type"]
 
 

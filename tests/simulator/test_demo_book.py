@@ -10,22 +10,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.upbit_fields import UPBIT_AMOUNT_FIELDS
 from tui.simulator.config import SimConfig
 from tui.simulator.demo_book import krw_tick
 from tui.simulator.state import SimState
 
-DECIMAL_FIELDS = (
-    "price",
-    "volume",
-    "remaining_volume",
-    "executed_volume",
-    "reserved_fee",
-    "remaining_fee",
-    "paid_fee",
-    "locked",
-    "prevented_volume",
-    "prevented_locked",
-)
+DECIMAL_FIELDS = UPBIT_AMOUNT_FIELDS
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
