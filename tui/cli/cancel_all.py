@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.cli.cancel_rule_args import rule_flags_given
-from tui.cli.common import Context, stderr_is_tty
-from tui.core import decimal_json, terminal
+from tui.cli.common import Context
+from tui.core import decimal_json
 from tui.core.errors import EXIT_OK, EXIT_USAGE, InputError, PartialResponse
 from tui.core.exchange import Exchange
 from tui.core.refs import OrderRef
@@ -142,36 +142,11 @@ def _execute(
     listed: list[Any],
     matched: list[Any],
 ) -> int:
-    from tui.cli.cancel_cmd import (
-        Stopper,
-        _Progress,
-        _run,
-        exit_code,
-        print_summary,
-        stream_profile,
-    )
+    from tui.cli.cancel_cmd import execute, print_report
 
-    args = ctx.args
-    engine.recorder = ctx.journal(profile)
-    progress = _Progress(len(plan.refs), enabled=stderr_is_tty() and not args.json)
-    engine.on_event = progress.on_event
-    stopper = Stopper(engine)
-    try:
-        report = runner.run(
-            _run(engine, plan.refs, client, stopper, live=stream_profile(ctx, profile))
-        )
-    finally:
-        stopper.settle()
-    progress.done()
-    if args.json:
-        from tui.core.export import report_to_dict
-
-        body = {**report_to_dict(report), **_header(client.describe(), rule, listed, matched)}
-        text = ctx.redactor.scrub(decimal_json.dumps(body, indent=None))
-        terminal.write(sys.stdout, text + "\n")
-    else:
-        print_summary(report, client.describe(), ctx.redactor.scrub)
-    return exit_code(report)
+    report = execute(ctx, profile, engine, plan.refs, client, runner.run)
+    target = client.describe()
+    return print_report(ctx, report, target, _header(target, rule, listed, matched))
 
 
 class Listing(list["UpbitOrder"]):

@@ -97,28 +97,50 @@ def run_cancel(ctx: Context) -> int:
             if not answer:
                 print("Nothing cancelled.", file=sys.stderr)
                 return EXIT_USAGE
-        engine.recorder = ctx.journal(profile)
-        progress = _Progress(len(plan.refs), enabled=stderr_is_tty() and not args.json)
-        engine.on_event = progress.on_event
-        stopper = Stopper(engine)
-        try:
-            report = asyncio.run(
-                _run(engine, refs, client, stopper, live=stream_profile(ctx, profile))
-            )
-        finally:
-            stopper.settle()
-        progress.done()
+        report = execute(ctx, profile, engine, refs, client, asyncio.run, total=len(plan.refs))
     finally:
         if not client_closed(client):
             asyncio.run(client.aclose())
-    if args.json:
+    return print_report(ctx, report, client.describe())
+
+
+def execute(
+    ctx: Context,
+    profile: ResolvedProfile,
+    engine: CancelEngine,
+    refs: list[OrderRef],
+    client: ExchangeClient,
+    run_on: Callable[[Any], RunReport],
+    *,
+    total: int | None = None,
+) -> RunReport:
+    """Journal, progress line, stop signals and the order stream around one engine run;
+    `run_on` runs the coroutine (asyncio.run, or a Runner whose loop holds the client's pool)."""
+    engine.recorder = ctx.journal(profile)
+    progress = _Progress(total or len(refs), enabled=stderr_is_tty() and not ctx.args.json)
+    engine.on_event = progress.on_event
+    stopper = Stopper(engine)
+    try:
+        report = run_on(_run(engine, refs, client, stopper, live=stream_profile(ctx, profile)))
+    finally:
+        stopper.settle()
+    progress.done()
+    return report
+
+
+def print_report(
+    ctx: Context, report: RunReport, target: str, extra: dict[str, Any] | None = None
+) -> int:
+    """`--json` (plus `extra` fields) or the human summary; the exit code."""
+    if ctx.args.json:
         from tui.core.export import report_to_dict
 
+        body = {**report_to_dict(report), **(extra or {})}
         # Scrubbed: an exchange may echo our token or access key back in an answer.
-        text = ctx.redactor.scrub(decimal_json.dumps(report_to_dict(report), indent=None))
+        text = ctx.redactor.scrub(decimal_json.dumps(body, indent=None))
         terminal.write(sys.stdout, text + "\n")
     else:
-        print_summary(report, client.describe(), ctx.redactor.scrub)
+        print_summary(report, target, ctx.redactor.scrub)
     return exit_code(report)
 
 
