@@ -23,12 +23,19 @@ BAN_SECONDS = 30
 
 @pytest.mark.rate_limited_expected
 def test_cli_halts_on_418_with_how_long_and_exit_3(make_sim, env):
-    # The simulator allows 5 requests/s and blocks at the second over-limit request; the
-    # client believes in Upbit's 30/s, so it runs into the block mid-run.
-    sim = make_sim(
-        seed=4, orders=1000, rps=5, ban_after_429=1, ban_seconds=BAN_SECONDS, latency_ms=30
-    )
+    # Mid-run the account's pocket is blocked, as when a bot on the same pocket ran into 429s:
+    # the 11th cancel request and every one after it gets a 418. (A limiter that follows the
+    # server's count never earns the block itself, so the test does not wait for it to.)
+    sim = make_sim(seed=4, orders=1000, ban_seconds=BAN_SECONDS, latency_ms=30)
     uuids = [o["uuid"] for o in sim.state.upbit_open_orders()]
+    seen = [0]
+
+    def block_mid_run(record: dict) -> None:
+        seen[0] += 1
+        if seen[0] == 11:
+            sim.state.block_account()
+
+    sim.state.arrival_hook = block_mid_run
     proc = run_cli(
         ["cancel", "--from-file", "-", "--yes", "--json"], env.with_sim(sim), stdin="\n".join(uuids)
     )

@@ -48,6 +48,15 @@ class RateLimiter:
         self.ban_max_seconds = ban_max_seconds
         self._buckets: dict[str, _Bucket] = {}
 
+    def block(self, bucket: str, now: float, seconds: float | None = None) -> float:
+        """Block `bucket` from `now` (as the escalation does: the next length); the seconds."""
+        b = self._buckets.setdefault(bucket, _Bucket())
+        length = seconds if seconds is not None else self.ban_seconds * (2**b.blocks)
+        length = min(length, self.ban_max_seconds)
+        b.blocks += 1
+        b.blocked_until = now + length
+        return length
+
     def admit(self, bucket: str, group: str, now: float) -> Admission:
         b = self._buckets.get(bucket)
         if b is None:

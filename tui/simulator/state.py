@@ -180,6 +180,14 @@ class SimState:
         with self.lock:
             self.b2_token = f"expired-{secrets.token_urlsafe(24)}"
 
+    def block_account(self, seconds: float | None = None) -> float:
+        """The demo account's pocket is blocked (418) from now, as after another client's 429s
+        (a bot on the same pocket): every authenticated Upbit call is refused until it ends."""
+        import time
+
+        with self.lock:
+            return self.limiter.block(self.background.bucket, time.monotonic(), seconds)
+
     def fill(self, order_id: str) -> dict:
         """Force an order to done (Upbit uuid or identifier) / Completed (B2TRADER orderId).
 
