@@ -99,20 +99,20 @@ async def test_a_filled_order_fails_with_the_hint_in_the_failure_panel(make_app)
 
 
 async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
-    app = make_app(orders=1500, latency_ms=100)  # 75 batch requests at 30/s: ~2.5 s to abort in
+    app = make_app(orders=3000, latency_ms=100)  # 150 batch requests at 30/s: ~5 s to abort in
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(pilot, app, 1500)
+        await loaded(pilot, app, 3000)
         table = app.main.table
         await pilot.press("s", "s", "s", "s", "s", "s")  # sort by price: selection must not care
         table.sort_by(None)
         await pilot.press("a")
-        assert table.selected_count == 1500
+        assert table.selected_count == 3000
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         # More than 50: the count must be typed; y alone does nothing.
         await pilot.press("y")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("1", "5", "0", "0", "enter")
+        await pilot.press("3", "0", "0", "0", "enter")
         await wait_for(pilot, lambda: app.main.running, what="the run to start")
         await wait_for(
             pilot, lambda: app.main.query_one("ProgressPanel").requests >= 1, what="first request"
@@ -131,7 +131,7 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
         assert report.aborted
         assert counts["not_sent"] > 0
         assert (
-            counts["cancelled"] + counts["failed"] + counts["unknown"] + counts["not_sent"] == 1500
+            counts["cancelled"] + counts["failed"] + counts["unknown"] + counts["not_sent"] == 3000
         )
         truth = sim_truth(app)["upbit"]
         still_open = [k for k, r in report.results.items() if r.outcome is Outcome.NOT_SENT]
