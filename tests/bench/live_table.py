@@ -32,36 +32,29 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.ui_latency import isolate_home, pct, wait_until  # noqa: E402
+from tests.bench.ui_latency import (  # noqa: E402
+    demo_app,
+    isolate_home,
+    pct,
+    record_frames,
+    wait_until,
+)
 
 
 async def live_latency(rows: int, rate: float, seconds: float, size: tuple[int, int]) -> dict:
     import httpx
     from textual import events
 
-    from tui.core.config import Overrides
     from tui.core.models.row import OrderRow
     from tui.core.models.upbit import UpbitOrder
-    from tui.ui.app import OrderTuiApp
-    from tui.ui.session import Session
 
     # Trades are 1 event (2 when one fills in full: trade + done), new orders 1.
     options = {"seed": 7, "orders": rows, "trade_rate": rate * 0.7, "new_order_rate": rate * 0.2}
-    session = Session(overrides=Overrides(demo=True), demo=True, demo_options=options)
-    session.load_config()
-    app = OrderTuiApp(session, remember=False, auto_load=False)
-    frames: list[float] = []
+    session, app = demo_app(options, auto_load=False)
     out: dict = {}
     try:
         async with app.run_test(size=size) as pilot:
-            original = app._display
-
-            def display(screen, renderable):
-                if renderable is not None:
-                    frames.append(time.perf_counter())
-                return original(screen, renderable)
-
-            app._display = display
+            frames = record_frames(app)
             await wait_until(lambda: session.client is not None, timeout=60)
             server = session.demo_session.server
             book = [UpbitOrder.from_wire(w) for w in server.state.upbit_open_orders()]

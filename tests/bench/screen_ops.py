@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.ui_latency import isolate_home, wait_until  # noqa: E402
+from tests.bench.ui_latency import demo_app, isolate_home, record_frames, wait_until  # noqa: E402
 
 TARGET_S = 0.1
 QUERY = "krw-btc bid"
@@ -50,29 +50,15 @@ def book_rows(n: int):
 async def measure(n: int, size: tuple[int, int], repeats: int) -> dict:
     from textual.widgets import Input
 
-    from tui.core.config import Overrides
     from tui.ui.app import OrderTuiApp
-    from tui.ui.session import Session
     from tui.ui.widgets.status_bar import StatusBar
 
     rows = book_rows(n)
-    session = Session(
-        overrides=Overrides(demo=True), demo=True, demo_options={"seed": 7, "orders": 10}
-    )
-    session.load_config()
-    app = OrderTuiApp(session, remember=False)
+    session, app = demo_app({"seed": 7, "orders": 10})
     out: dict = {}
-    frames: list[float] = []
     try:
         async with app.run_test(size=size) as pilot:
-            original = app._display
-
-            def display(screen, renderable):
-                if renderable is not None:
-                    frames.append(time.perf_counter())
-                return original(screen, renderable)
-
-            app._display = display
+            frames = record_frames(app)
             main = app.main
             table = main.table
             await wait_until(lambda: table.row_count == 10)

@@ -68,36 +68,46 @@ async def wait_until(condition, timeout: float = 60.0) -> None:
     raise TimeoutError("timed out")
 
 
+def demo_app(demo_options: dict, **app_options):
+    """A demo session on a simulator with `demo_options`, and the app on it (not run yet)."""
+    from tui.core.config import Overrides
+    from tui.ui.app import OrderTuiApp
+    from tui.ui.session import Session
+
+    session = Session(overrides=Overrides(demo=True), demo=True, demo_options=demo_options)
+    session.load_config()
+    return session, OrderTuiApp(session, remember=False, **app_options)
+
+
+def record_frames(app) -> list[float]:
+    """The perf_counter time of every frame the running app sends to the terminal, from now."""
+    frames: list[float] = []
+    original = app._display
+
+    def display(screen, renderable):
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        return original(screen, renderable)
+
+    app._display = display
+    return frames
+
+
 async def cycle(
     orders: int, size: tuple[int, int], interval: float, idle_n: int, seed: int
 ) -> dict:
     """One fresh app: idle samples, then samples during one cancel of every order."""
     from textual import events
 
-    from tui.core.config import Overrides
-    from tui.ui.app import OrderTuiApp
     from tui.ui.screens.confirm import ConfirmScreen
     from tui.ui.screens.guard import key_clock
     from tui.ui.screens.results import ResultsScreen
-    from tui.ui.session import Session
 
-    session = Session(
-        overrides=Overrides(demo=True), demo=True, demo_options={"seed": seed, "orders": orders}
-    )
-    session.load_config()
-    app = OrderTuiApp(session, remember=False)
+    session, app = demo_app({"seed": seed, "orders": orders})
     out: dict = {}
-    frames: list[float] = []
     try:
         async with app.run_test(size=size) as pilot:
-            original = app._display
-
-            def display(screen, renderable):
-                if renderable is not None:
-                    frames.append(time.perf_counter())
-                return original(screen, renderable)
-
-            app._display = display
+            frames = record_frames(app)
             table = app.main.table
             await wait_until(lambda: table.row_count == orders)
             await pilot.pause(0.3)
