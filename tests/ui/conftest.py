@@ -79,6 +79,18 @@ async def loaded(pilot, app, count: int | None = None) -> None:
     await pilot.pause(0.05)
 
 
+async def results_shown(pilot, app, timeout: float = 15.0) -> None:
+    """Wait for a run's results screen, built and ready."""
+    from tui.ui.screens.results import ResultsScreen
+
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
+        timeout=timeout,
+        what="results",
+    )
+
+
 def screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 

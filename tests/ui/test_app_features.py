@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import loaded, screen_text, wait_for
+from tests.ui.conftest import loaded, results_shown, screen_text, wait_for
 from tui.core.config import Overrides
 from tui.ui.app import OrderTuiApp
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.profiles import ProfilesScreen
 from tui.ui.screens.prompt import PromptScreen
-from tui.ui.screens.results import ResultsScreen
 from tui.ui.screens.settings import SettingsScreen
 from tui.ui.session import Session
 from tui.ui.themes import (
@@ -95,7 +94,7 @@ async def test_configured_profile_is_used_and_secrets_never_show(configured_app)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "DEMO" not in screen_text(app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
+        await results_shown(pilot, app)
         assert server.state.truth()["upbit"][row.id] == "cancel"
         for path in (Path(os.environ["ORDERTUI_JOURNAL_DIR"])).glob("*.jsonl"):
             assert secret not in path.read_text()
@@ -234,7 +233,7 @@ async def test_export_results_to_csv_and_json_and_copy_json(make_app, isolated_h
         await pilot.press("space", "down", "space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
+        await results_shown(pilot, app)
         results = app.screen
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))

@@ -8,11 +8,10 @@ import pytest
 
 import tui.core.engine
 import tui.ui.cancel_run
-from tests.ui.conftest import loaded, wait_for
+from tests.ui.conftest import loaded, results_shown, wait_for
 from tui.core.planner import plan_cancels
 from tui.ui.cancel_run import CancelRun
 from tui.ui.screens.confirm import ConfirmScreen
-from tui.ui.screens.results import ResultsScreen
 
 pytestmark = pytest.mark.slow
 
@@ -58,11 +57,7 @@ async def test_a_run_is_planned_once_and_told_started_progress_finished_in_order
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
         assert len(plans) == 1  # the confirm dialog's plan...
         await pilot.press("6", "0", "enter")  # more than a few: the count is typed
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
         assert len(plans) == 1  # ...is the one the engine ran
         assert not app.cancel_run.running
     kinds = [type(m) for m in seen]
@@ -100,11 +95,7 @@ async def test_abort_before_the_engine_exists_sends_nothing(make_app):
         assert not run.start(rows, plan)  # one run at a time
         run.abort("aborted by the test")  # the engine is made on the exchange thread later
         await wait_for(pilot, lambda: not run.running, what="the run to end")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
     report = seen[-1].report
     assert report is not None and report.aborted and report.requests == 0
     assert report.counts["not_sent"] == 30
@@ -129,11 +120,7 @@ async def test_abort_during_the_run_stops_sending_and_the_rest_is_not_sent(make_
         )
         run.abort()
         await wait_for(pilot, lambda: not run.running, timeout=30, what="the run to end")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
     finished = seen[-1]
     assert isinstance(finished, CancelRun.Finished)
     report = finished.report

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 
-from tests.ui.conftest import loaded, screen_text, sim_fill, sim_truth, wait_for
+from tests.ui.conftest import loaded, results_shown, screen_text, sim_fill, sim_truth, wait_for
 from tui.ui.screens import guard
 from tui.ui.screens.ask import AskScreen
 from tui.ui.screens.confirm import ConfirmScreen
@@ -86,11 +86,7 @@ async def test_cancel_confirm_ignores_y_and_enter_until_the_guard_ends(make_app,
         assert any("Too soon" in n.message for n in app._notifications)
         assert not app.main.running and cancelled(app) == []
         await key_at(pilot, clock, "y", opened + CONFIRM_GUARD_S)
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
         assert app.screen.report.counts["cancelled"] == 2
         assert len(cancelled(app)) == 2
 
@@ -137,11 +133,7 @@ async def test_enter_is_ignored_too_when_the_count_must_be_typed(make_app, clock
         for key in ("6", "0", "enter"):
             await key_at(pilot, clock, key, opened + CONFIRM_GUARD_S)
         await wait_for(pilot, lambda: app.main.running or isinstance(app.screen, ResultsScreen))
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
         assert app.screen.report.counts["cancelled"] == 60
 
 
@@ -154,12 +146,7 @@ async def test_the_retry_confirm_from_results_is_guarded(make_app, clock):
             sim_fill(app, row.id)
         screen = await open_confirm(pilot, app, "space", "down", "space", "c")
         await key_at(pilot, clock, "y", clock.now + CONFIRM_GUARD_S)
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            timeout=60,
-            what="results",
-        )
+        await results_shown(pilot, app, timeout=60)
         report = app.screen.report
         assert report.counts["failed"] == 2
         clock.now += 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 
-from tests.ui.conftest import loaded, screen_text, sim_fill, sim_truth, wait_for
+from tests.ui.conftest import loaded, results_shown, screen_text, sim_fill, sim_truth, wait_for
 from tui.core.events import Outcome
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.detail import DetailScreen
@@ -34,11 +34,7 @@ async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_a
         assert "DELETE /v1/orders/uuids" in text and "batch" in text
         assert "DEMO" in text
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
         results = app.screen
         ok = results.query_one("#table-ok", OrderTable)
         assert {r.id for r in ok.all_rows()} == {first.id, second.id}
@@ -84,7 +80,7 @@ async def test_a_filled_order_fails_with_the_hint_in_the_failure_panel(make_app)
         assert "Cancel 1 order?" in screen_text(app)
         assert "DELETE /v1/order " in screen_text(app)  # a single order uses the single endpoint
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
+        await results_shown(pilot, app)
         results = app.screen
         failed = results.query_one("#table-failed", OrderTable)
         assert [r.id for r in failed.all_rows()] == [victim.id]
@@ -120,12 +116,7 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            timeout=30,
-            what="results",
-        )
+        await results_shown(pilot, app, timeout=30)
         report = app.screen.report
         counts = report.counts
         assert report.aborted
@@ -275,7 +266,7 @@ async def test_b2trader_demo_cancels_one_by_one(make_app):
         text = screen_text(app)
         assert "3 × DELETE /frontoffice/api/v3/orders/{orderId} (one order each)" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
+        await results_shown(pilot, app)
         assert app.screen.report.counts["cancelled"] == 3
         await pilot.pause(0.1)
         text = app.screen.query_one(OrderDetail).plain_text()
@@ -294,12 +285,7 @@ async def test_unknown_outcomes_get_their_section_and_reconcile_settles_them(mak
         await pilot.press("space", "down", "space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            timeout=60,
-            what="results",
-        )
+        await results_shown(pilot, app, timeout=60)
         results = app.screen
         unknown = results.query_one("#table-unknown", OrderTable)
         assert unknown.row_count == 2
@@ -373,12 +359,7 @@ async def test_a_second_run_cannot_start_while_one_is_in_flight(make_app):
         app.main.confirm_cancel(table.all_rows()[:1])
         await pilot.pause(0.05)
         assert not isinstance(app.screen, ConfirmScreen)
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            timeout=60,
-            what="results",
-        )
+        await results_shown(pilot, app, timeout=60)
         report = app.screen.report
         assert report.requested == 200 and report.counts["cancelled"] == 200 and not report.aborted
 
@@ -397,12 +378,7 @@ async def test_abort_question_closes_when_the_run_ends_first(make_app):
         await wait_for(pilot, lambda: "Abort the run?" in screen_text(app), what="abort question")
         exchange.latency_ms = 0  # now let it finish on its own
         # Unanswered: the run finishes, the results come up, and the question is gone.
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            timeout=60,
-            what="results",
-        )
+        await results_shown(pilot, app, timeout=60)
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.screen is app.main and "Abort the run?" not in screen_text(app)
@@ -418,11 +394,7 @@ async def test_rows_show_the_exchange_state_after_a_run_and_closed_ones_are_flag
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main)
         assert table.get_row(first.key).state == "cancel"

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.simulator.helpers import sample_token
-from tests.ui.conftest import loaded, screen_text, wait_for
+from tests.ui.conftest import loaded, results_shown, screen_text, wait_for
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.results import ResultsScreen
 
@@ -37,9 +37,7 @@ async def _cancel_all(pilot, app) -> ResultsScreen:
     await pilot.press("a", "c")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
     await pilot.press("y")
-    await wait_for(
-        pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, what="results"
-    )
+    await results_shown(pilot, app)
     return app.screen
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import loaded, screen_text, wait_for
+from tests.ui.conftest import loaded, results_shown, screen_text, wait_for
 from tui.ui.widgets.header_bar import HeaderBar, HeaderState, fit_target, shorten_id
 
 pytestmark = pytest.mark.slow
@@ -101,7 +101,6 @@ async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_sw
 async def test_a_connect_error_is_scrubbed_and_shown_on_every_header(make_app):
     from tui.core.errors import OrderTuiError
     from tui.ui.screens.confirm import ConfirmScreen
-    from tui.ui.screens.results import ResultsScreen
 
     secret = "tok-9f8e7d6c5b4a"
     app = make_app()
@@ -110,11 +109,7 @@ async def test_a_connect_error_is_scrubbed_and_shown_on_every_header(make_app):
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            what="results",
-        )
+        await results_shown(pilot, app)
         results = app.screen
         app.session.redactor.add(secret)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.ui.conftest import loaded, screen_text, sim_fill, sim_truth, wait_for
+from tests.ui.conftest import loaded, results_shown, screen_text, sim_fill, sim_truth, wait_for
 from tui.core.models.stream import StreamState
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.widgets.header_bar import HeaderBar
@@ -189,7 +189,6 @@ async def test_b2trader_lists_from_the_stream_and_a_fill_shows_the_order_closed(
 async def test_cancels_whose_answers_were_lost_are_settled_by_the_stream(make_app):
     """Every cancel acts but its answer is lost (drop_rate 1): without the stream they are
     unknown (tests/ui/test_flows.py); with it, its cancel events settle them."""
-    from tui.ui.screens.results import ResultsScreen
 
     app = make_app(orders=6)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -200,12 +199,7 @@ async def test_cancels_whose_answers_were_lost_are_settled_by_the_stream(make_ap
         await pilot.press("space", "down", "space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready,
-            timeout=60,
-            what="results",
-        )
+        await results_shown(pilot, app, timeout=60)
         server.state.config.drop_rate = 0.0
         report = app.screen.report
         assert report.counts["cancelled"] == 2 and report.counts["unknown"] == 0

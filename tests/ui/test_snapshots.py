@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Input
 
 from tests.ui import demo_keys
-from tests.ui.conftest import sim_fill, wait_for
+from tests.ui.conftest import results_shown, sim_fill, wait_for
 from tui.ui.screens.add_order import AddOrderScreen
 from tui.ui.screens.ask import AskScreen
 from tui.ui.screens.confirm import ConfirmScreen
@@ -23,7 +23,6 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.paste_preview import PastePreviewScreen
 from tui.ui.screens.profiles import ProfilesScreen
 from tui.ui.screens.prompt import PromptScreen
-from tui.ui.screens.results import ResultsScreen
 from tui.ui.screens.settings import SettingsScreen
 from tui.ui.widgets.order_table import OrderTable
 from tui.ui.widgets.progress_panel import ProgressPanel
@@ -146,9 +145,7 @@ async def run_with_a_failure(pilot) -> None:
     await pilot.press("c")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
     await pilot.press("y")
-    await wait_for(
-        pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready, what="results"
-    )
+    await results_shown(pilot, app)
     screen = app.screen
     screen.report.elapsed_s = 0.25  # frozen clock
     screen.refresh_summary()
