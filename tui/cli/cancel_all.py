@@ -67,8 +67,7 @@ def rule_from_args(ctx: Context) -> Rule:
 def run_cancel_all(ctx: Context) -> int:
     rule = rule_from_args(ctx)  # a bad rule fails before anything connects
     profile = ctx.profile(exchange_hint="upbit")
-    b2trader = profile.exchange == Exchange.B2TRADER
-    if b2trader and ctx.args.server_side:
+    if profile.exchange == Exchange.B2TRADER and ctx.args.server_side:
         raise InputError(
             "--server-side is Upbit's cancel-all: B2TRADER has none (drop --server-side: exact "
             "mode cancels the matching orders of its open-orders stream by id)"
@@ -84,15 +83,7 @@ def run_cancel_all(ctx: Context) -> int:
     client = make_client(profile)
     runner = asyncio.Runner()  # one loop for the listing and the run: the client's pool lives on it
     try:
-        # One market: the exchange filters the listing (fewer pages); the rule still decides.
-        market = rule.markets[0] if len(rule.markets) == 1 else None
-        listed: list[Any]
-        if b2trader:  # no REST list: the open-orders stream's snapshot is the list
-            from tui.cli.watch_cmd import first_snapshot
-
-            listed = list(runner.run(first_snapshot(ctx)))
-        else:
-            listed = list_all(runner, client, market=market)
+        listed = runner.run(open_orders(ctx, profile, client, rule))
         now = datetime.now(UTC)
         matched = [o for o in listed if rule.matches(o, now)]
         engine = CancelEngine(client)
@@ -155,16 +146,23 @@ class Listing(list["UpbitOrder"]):
     pages = 0
 
 
-def list_all(runner: asyncio.Runner, client: Any, *, market: str | None = None) -> Listing:
-    """Every open order, all pages. Unreadable orders are reported and left alone."""
+async def open_orders(ctx: Context, profile: Any, client: Any, rule: Rule) -> list[Any]:
+    """Every open order of `profile` for `rule` to choose from: Upbit, all pages (a `Listing`,
+    which counts them; one market in the rule lets the exchange filter); B2TRADER, its
+    open-orders stream's snapshot (it has no REST list). Unreadable orders are reported on
+    stderr and left alone."""
+    if profile.exchange == Exchange.B2TRADER:
+        from tui.cli.watch_cmd import first_snapshot
+
+        return list(await first_snapshot(ctx, profile=profile))
     listing = Listing()
 
     def on_page(page: int, total: int) -> None:
         listing.pages = page
 
+    market = rule.markets[0] if len(rule.markets) == 1 else None
     try:
-        listing.extend(runner.run(client.list_open(market=market, on_page=on_page)))
-        return listing
+        listing.extend(await client.list_open(market=market, on_page=on_page))
     except PartialResponse as partial:
         print(
             f"ordertui: warning: {len(partial.unreadable)} open order(s) could not be read and "
@@ -172,7 +170,7 @@ def list_all(runner: asyncio.Runner, client: Any, *, market: str | None = None) 
             file=sys.stderr,
         )
         listing.extend(partial.orders)
-        return listing
+    return listing
 
 
 def _header(target: str, rule: Rule, listed: list, matched: list) -> dict[str, Any]:

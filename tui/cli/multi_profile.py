@@ -29,7 +29,6 @@ from tui.cli.profiles import (
 from tui.core import decimal_json, terminal
 from tui.core.errors import EXIT_OK, EXIT_USAGE, InputError
 from tui.core.events import RunReport
-from tui.core.exchange import Exchange
 from tui.core.refs import OrderRef
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ def rule_selector(ctx: Context) -> Selector | None:
     `rule_from_args(ctx)` (checked before anything connects) and is applied on each profile to
     its full list of open orders (Upbit: every page; B2TRADER: its open-orders stream's
     snapshot), as the single-profile `cancel --all` does."""
-    from tui.cli.cancel_all import ref_of, rule_from_args
+    from tui.cli.cancel_all import open_orders, ref_of, rule_from_args
     from tui.cli.cancel_rule_args import rule_flags_given
 
     args = ctx.args
@@ -103,14 +102,7 @@ def rule_selector(ctx: Context) -> Selector | None:
         from datetime import UTC, datetime
 
         wanted = rule.for_exchange(member.profile.exchange)
-        listed: list[Any]
-        if member.profile.exchange == Exchange.B2TRADER:
-            from tui.cli.watch_cmd import first_snapshot
-
-            listed = list(await first_snapshot(ctx, profile=member.profile))
-        else:
-            market = wanted.markets[0] if len(wanted.markets) == 1 else None
-            listed = list(await member.client.list_open(market=market))
+        listed = await open_orders(ctx, member.profile, member.client, wanted)
         now = datetime.now(UTC)
         return [ref_of(o) for o in listed if wanted.matches(o, now)]
 
