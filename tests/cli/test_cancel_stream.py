@@ -39,3 +39,43 @@ def test_no_stream_looks_every_order_up(make_sim, isolated_home):
     sim = make_sim(seed=7)
     _cancel_all_of(sim, sim_env(sim, isolated_home), "--no-stream")
     assert _lookups(sim) >= 1
+
+
+def test_a_stream_that_breaks_leaves_the_confirmations_not_live(monkeypatch):
+    """A bug in the stream ends its pump: the confirmations say not live (so the engine looks
+    orders up at once instead of waiting for events that will never come), the run goes on."""
+    import asyncio
+
+    from tui.cli.live_confirm import stream_confirmations
+    from tui.core.models.stream import StreamState, StreamStatus
+
+    go_on = asyncio.Event()
+
+    class Broken:
+        exchange = "upbit"
+
+        def scrub(self, text: str) -> str:
+            return text
+
+        async def watch_orders(self):
+            yield StreamStatus(exchange="upbit", state=StreamState.LIVE)
+            await go_on.wait()
+            raise RuntimeError("a bug")
+
+        async def aclose(self) -> None:
+            pass
+
+    monkeypatch.setattr("tui.exchanges.stream_factory.make_order_stream", lambda p: Broken())
+
+    async def go() -> tuple[bool, bool]:
+        async with stream_confirmations(object()) as confirmations:
+            assert confirmations is not None
+            first = confirmations.live
+            go_on.set()
+            for _ in range(100):
+                await asyncio.sleep(0.01)
+                if not confirmations.live:
+                    break
+            return first, confirmations.live
+
+    assert asyncio.run(go()) == (True, False)

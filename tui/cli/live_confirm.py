@@ -42,10 +42,21 @@ async def stream_confirmations(
     told = asyncio.Event()  # the stream said live or off (its first state)
 
     async def pump() -> None:
-        async for event in stream.watch_orders():
-            confirmations.feed(event)
-            if isinstance(event, StreamStatus) and event.state is not StreamState.RECONNECTING:
-                told.set()
+        try:
+            async for event in stream.watch_orders():
+                confirmations.feed(event)
+                if isinstance(event, StreamStatus) and event.state is not StreamState.RECONNECTING:
+                    told.set()
+        except Exception as exc:  # a bug in the stream: the run goes on with look-ups
+            log.warning("order stream ended: %s", stream.scrub(type(exc).__name__))
+            off = StreamStatus(
+                exchange=stream.exchange,
+                state=StreamState.OFF,
+                reason=f"failed: {type(exc).__name__}",
+                cause="gave_up",
+            )
+            confirmations.feed(off)  # not live: nothing waits for its events any more
+            told.set()
 
     task = asyncio.create_task(pump())
     with contextlib.suppress(TimeoutError):
