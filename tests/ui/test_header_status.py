@@ -58,6 +58,12 @@ def meter_text(screen) -> str:
     return str(screen.query_one(RateMeter).render())
 
 
+async def meter_shows(pilot, app, text: str) -> None:
+    """Wait for the main screen's meter to show `text` (the app looks at the reading every
+    0.25 s; on a loaded machine a fixed pause can end before the next look)."""
+    await wait_for(pilot, lambda: text in meter_text(app.main), timeout=5, what=repr(text))
+
+
 async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_switch(make_app):
     from tui.ui.screens.help import HelpScreen
     from tui.ui.screens.profiles import ProfilesScreen
@@ -72,18 +78,15 @@ async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_sw
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         # A reading while a screen without a meter is on top still reaches the main screen.
         app.session.rate.update("default", 3, 30)
-        await pilot.pause(0.35)
-        assert "3/30/s" in meter_text(app.main)
+        await meter_shows(pilot, app, "3/30/s")
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert "3/30/s" in meter_text(app.main)
         # No reading for a second: Upbit's per-second budget is full again.
         now[0] += 1.1
-        await pilot.pause(0.35)
-        assert "30/30/s" in meter_text(app.main)
+        await meter_shows(pilot, app, "30/30/s")
         app.session.rate.update("default", 0, 30)
-        await pilot.pause(0.35)
-        assert "0/30/s" in meter_text(app.main)
+        await meter_shows(pilot, app, " 0/30/s")
         # Switching to B2TRADER (no Remaining-Req) does not keep Upbit's reading.
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
@@ -93,8 +96,7 @@ async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_sw
             lambda: app.session.profile is not None and app.session.profile.exchange == "b2trader",
             what="the B2TRADER demo",
         )
-        await pilot.pause(0.35)
-        assert "rate –/s" in meter_text(app.main)
+        await meter_shows(pilot, app, "rate –/s")
 
 
 # ---- connect errors -------------------------------------------------------------------------------
