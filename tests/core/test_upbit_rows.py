@@ -4,6 +4,7 @@ path gives, or steps aside; never a row for an order pydantic would refuse."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -14,14 +15,28 @@ from hypothesis import strategies as st
 
 from tests.reliability.fuzzing import FUZZ
 from tests.upbit_fields import UPBIT_AMOUNT_FIELDS
+from tui.core import decimal_json
 from tui.core.errors import PartialResponse
 from tui.core.models.row import OrderRow
 from tui.core.models.upbit import UpbitOrder
-from tui.core.models.upbit_rows import rows_from_page
+from tui.core.models.upbit_rows import rows_from_json
 from tui.exchanges.http import Reply
 from tui.exchanges.upbit_parse import parse_orders, parse_rows
 
 REPLY = Reply(200, b"", httpx.Headers(), 0.0)
+
+
+def wire(page) -> bytes:
+    """The page as the exchange sends it: JSON text (a float stands for a JSON number)."""
+    return json.dumps(page, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def reply(page) -> Reply:
+    return Reply(200, wire(page), httpx.Headers(), 0.0)
+
+
+def decode(got: Reply):
+    return decimal_json.loads(got.body)
 
 
 def plain_order(i: int, **fields) -> dict:
@@ -46,17 +61,20 @@ def plain_order(i: int, **fields) -> dict:
     return {k: v for k, v in order.items() if v is not ...}
 
 
-def slow_rows(page: list) -> list[OrderRow] | Exception:
+def slow_rows(body: bytes) -> list[OrderRow] | Exception:
     """What the models make of the page, order by order (or the first refusal)."""
     try:
-        return [OrderRow.from_upbit(UpbitOrder.from_wire(item)) for item in page]
-    except ValueError as exc:
+        return [
+            OrderRow.from_upbit(UpbitOrder.from_wire(item)) for item in decimal_json.loads(body)
+        ]
+    except (ValueError, RecursionError) as exc:
         return exc
 
 
 def assert_agrees(page: list) -> list[OrderRow] | None:
-    fast = rows_from_page(copy.deepcopy(page))
-    slow = slow_rows(copy.deepcopy(page))
+    body = wire(page)
+    fast = rows_from_json(body)
+    slow = slow_rows(body)
     if fast is not None:
         assert not isinstance(slow, Exception), f"fast path accepted what pydantic refuses: {slow}"
         assert fast == slow
@@ -78,7 +96,8 @@ def test_a_plain_page_takes_the_fast_path_and_equals_the_models():
     page[7]["created_at"] = "2026-10-21T00:00:05Z"
     page[8]["created_at"] = "2026-10-21T00:00:05.123456-03:30"
     page[9]["locked"] = "9" * 80 + "." + "1" * 40  # huge but a number
-    page[10]["side"] = "bid\x1b[31m"  # text is kept as sent (the view makes it visible)
+    page[10]["side"] = "bid[31m"  # text is kept as sent (the view makes it visible)
+    page[11]["identifier"] = "주문-ü"  # UTF-8 as sent, no escapes
     rows = assert_agrees(page)
     assert rows is not None and len(rows) == 100
     assert rows[0].id == page[0]["uuid"].lower()
@@ -117,8 +136,6 @@ HOSTILE = [
     ("created_at", "2026-10-21"),
     ("created_at", 1700000000),
     ("created_at", "2026-10-21T09:00:60+09:00"),
-    ("_raw", "x"),
-    ("model_config", "x"),
 ]
 
 
@@ -129,10 +146,68 @@ def test_a_hostile_value_never_gets_a_row_pydantic_would_not_give(field, value):
     assert assert_agrees(page) is None  # each of these is for the model path to judge
 
 
+@pytest.mark.parametrize("key", ["_raw", "model_config", "__dict__", "model_fields"])
+def test_keys_named_like_the_models_own_are_kept_as_unknown_fields(key):
+    page = [plain_order(i) for i in range(3)]
+    page[1][key] = "x"
+    rows = assert_agrees(page)
+    assert rows is not None and rows[1].raw is not None and rows[1].raw[key] == "x"
+    assert rows[1].order is not None and rows[1].order.uuid == page[1]["uuid"]
+
+
 def test_a_page_that_is_not_a_list_of_objects_steps_aside():
-    assert rows_from_page({"uuid": "x"}) is None
-    assert rows_from_page([plain_order(1), [plain_order(2)]]) is None
-    assert rows_from_page([]) == []
+    assert rows_from_json(wire({"uuid": "x"})) is None
+    assert rows_from_json(wire([plain_order(1), [plain_order(2)]])) is None
+    assert rows_from_json(b"[]") == []
+    assert rows_from_json(b"not json") is None
+
+
+def nested(depth: int) -> list:
+    value: list = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+ASIDE = {
+    # An escaped key is the same key to the model path; the byte checks cannot read it.
+    "escaped key": wire([plain_order(1)]).replace(b'"state"', b'"st\\u0061te"'),
+    "escaped underscore key": wire([plain_order(1)]).replace(b'"paid_fee"', b'"\\u005fraw"'),
+    "deep nesting": wire([plain_order(1, note=nested(100))]),
+    "nesting past the parser's limit": wire([plain_order(1, note=0)]).replace(
+        b'"note": 0', b'"note": ' + b"[" * 5000 + b"]" * 5000
+    ),
+    # JSON escapes every control character: such a page is the model path's to read, which
+    # keeps the text as sent.
+    "an escaped control character": wire([plain_order(1, side="bid\x1b[31m")]),
+}
+
+
+@pytest.mark.parametrize("name", list(ASIDE))
+def test_text_the_byte_checks_cannot_judge_goes_to_the_model_path(name):
+    assert rows_from_json(ASIDE[name]) is None
+    got = reply(json.loads(ASIDE[name])) if "limit" not in name else None
+    if got is not None:  # and parse_rows still gives the model path's rows
+        assert parse_rows(got, decode) == slow_rows(got.body)
+
+
+def test_duplicate_keys_read_as_the_model_path_reads_them():
+    body = wire([plain_order(1), plain_order(2, state="watch")]).replace(b"}, {", b", ")
+    rows = rows_from_json(body)
+    assert rows is not None and rows == slow_rows(body)
+    assert rows[0].state == "watch" and rows[0].raw is not None and rows[0].raw["state"] == "watch"
+
+
+def test_a_row_decodes_its_wire_object_only_when_read_and_the_whole_page_at_once():
+    page = [plain_order(i, note={"deep": ["kept", 1.50]}) for i in range(3)]
+    rows = rows_from_json(wire(page))
+    assert rows is not None and all(r.known for r in rows)
+    lazy = OrderRow.__dict__["raw"]._slot
+    assert all(type(lazy.__get__(r)) is not dict for r in rows)  # nothing decoded yet
+    assert rows[1].raw == {**page[1], "note": {"deep": ["kept", Decimal("1.50")]}}
+    assert all(type(lazy.__get__(r)) is not dict for r in (rows[0], rows[2]))
+    assert rows[2].raw is not None and rows[2].raw["uuid"] == page[2]["uuid"]
+    assert rows[0].order is not None and rows[0].order.uuid == page[0]["uuid"]
 
 
 def test_a_missing_uuid_steps_aside():
@@ -145,7 +220,7 @@ def test_parse_rows_reports_unreadable_orders_like_parse_orders():
     with pytest.raises(PartialResponse) as as_orders:
         parse_orders(copy.deepcopy(page), REPLY)
     with pytest.raises(PartialResponse) as as_rows:
-        parse_rows(copy.deepcopy(page), REPLY)
+        parse_rows(reply(page), decode)
     assert as_rows.value.unreadable == as_orders.value.unreadable
     assert as_rows.value.orders == OrderRow.many(as_orders.value.orders)
     assert len(as_rows.value.orders) == 3

@@ -211,7 +211,11 @@ class UpbitClient(HttpExchange):
         orders: those were yielded.) Pages are by number: an order created meanwhile shifts later
         pages down (it comes twice: dropped by uuid); one closed meanwhile shifts them up, and
         the order then moved across a page boundary is only seen by the next load."""
-        async for batch in self._pages(_parse_orders, market, order_by, page_limit):
+
+        def parse(reply: Reply) -> list[UpbitOrder]:
+            return _parse_orders(self.decode(reply), reply)
+
+        async for batch in self._pages(parse, market, order_by, page_limit):
             yield batch
 
     async def iter_open_rows(
@@ -223,12 +227,16 @@ class UpbitClient(HttpExchange):
     ) -> AsyncIterator[list[OrderRow]]:
         """`iter_open` as table rows, made straight from each page (what the table loads: no
         model per order; `row.order` parses one on demand). Same pages, order, errors."""
-        async for batch in self._pages(parse_rows, market, order_by, page_limit):
+
+        def parse(reply: Reply) -> list[OrderRow]:
+            return parse_rows(reply, self.decode)
+
+        async for batch in self._pages(parse, market, order_by, page_limit):
             yield batch
 
     async def _pages(
         self,
-        parse: Callable[[Any, Reply], list[Any]],
+        parse: Callable[[Reply], list[Any]],
         market: str | None,
         order_by: str,
         page_limit: int,
@@ -269,13 +277,13 @@ class UpbitClient(HttpExchange):
             page += 1
 
     async def _open_page(
-        self, params: Params, parse: Callable[[Any, Reply], list[Any]]
+        self, params: Params, parse: Callable[[Reply], list[Any]]
     ) -> tuple[int, list[Any], list[dict[str, str | None]]]:
         """One page: (status, readable orders or rows, ids of the unreadable ones)."""
         reply = await self.request("GET", "/v1/orders/open", params, idempotent=True)
         try:
             with gc_paused():  # a page is ~2,000 new acyclic objects: no collection in between
-                return reply.status, parse(self.decode(reply), reply), []
+                return reply.status, parse(reply), []
         except PartialResponse as partial:
             return reply.status, partial.orders, partial.unreadable
 
@@ -388,8 +396,6 @@ def _one_kind(refs: Sequence[OrderRef], most: int) -> IdKind:
 
 
 def _uuid_of(item: UpbitOrder | OrderRow) -> str:
-    """The uuid as the exchange wrote it (a row's id is lower-cased; its wire object is not)."""
-    if isinstance(item, UpbitOrder):
-        return item.uuid
-    raw = item.raw
-    return raw["uuid"] if raw is not None else item.id
+    """The uuid a page names an order by: as the exchange wrote it, or a row's (lower-cased)
+    id, so that a listing's rows leave their wire objects undecoded."""
+    return item.uuid if isinstance(item, UpbitOrder) else item.id

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from tui.core.bulk import gc_paused
 from tui.core.errors import BadResponse, PartialResponse, validation_message
 from tui.core.models.row import OrderRow
 from tui.core.models.upbit import UpbitOrder
-from tui.core.models.upbit_rows import rows_from_page
+from tui.core.models.upbit_rows import rows_from_json
 from tui.exchanges.http import Reply
 
 # The client's logger: where an unreadable order has always been reported.
@@ -51,17 +52,20 @@ def parse_orders(body: Any, reply: Reply) -> list[UpbitOrder]:
     return orders
 
 
-def parse_rows(body: Any, reply: Reply) -> list[OrderRow]:
-    """`parse_orders` as table rows: the rows of the orders it would accept, and the same
-    PartialResponse (its `orders` are rows) or BadResponse. A page of the plain shape is checked
-    and turned into rows a column at a time (upbit_rows, ~4x cheaper); any other page is read
-    order by order through the models."""
-    with gc_paused():
-        fast = rows_from_page(body)
-    if fast is not None:
-        return fast
+def parse_rows(reply: Reply, decode: Callable[[Reply], Any]) -> list[OrderRow]:
+    """`parse_orders` of a list answer as table rows: the rows of the orders it would accept,
+    and the same PartialResponse (its `orders` are rows) or BadResponse. A page of the plain
+    shape goes from its JSON text straight to rows (upbit_rows, ~5x cheaper, each row's wire
+    object decoded when first read); any other page is decoded with `decode` and read order by
+    order through the models."""
+    body = reply.body
+    if isinstance(body, bytes):
+        with gc_paused():
+            fast = rows_from_json(body)
+        if fast is not None:
+            return fast
     try:
-        orders = parse_orders(body, reply)
+        orders = parse_orders(decode(reply), reply)
     except PartialResponse as partial:
         raise PartialResponse(
             partial.status, OrderRow.many(partial.orders), partial.unreadable

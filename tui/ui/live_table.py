@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 from tui.core.models.row import OrderRow
@@ -56,7 +56,7 @@ def merged(old: OrderRow, new: OrderRow) -> OrderRow:
         raw = dict(old.raw or {})
         raw.update({k: v for k, v in new.raw.items() if v is not None and k != "created_at"})
         values["raw"] = raw
-    return replace(old, **values)
+    return old.replaced(**values)
 
 
 class Table(Protocol):  # what is used of OrderTable (tests may pass the model's wrapper)

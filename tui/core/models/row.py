@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from tui.core.exchange import Exchange  # re-exported: tui.core.models.Exchange
 from tui.core.models.b2trader import CANCELLABLE_STATUSES, B2TraderOrder
 from tui.core.models.upbit import OPEN_STATES, UpbitOrder
+from tui.core.models.wire_page import LazyRawField
 from tui.core.refs import IdKind, OrderRef
 
 BUY_SIDES = frozenset({"bid", "buy"})
@@ -26,6 +27,10 @@ class OrderRow:
     field, exactly as sent) for the detail panels and JSON output; `order` parses it into the
     full model when asked. Rows do not hold the models: 100k of those would not fit the
     table's memory budget, while a parse on demand (one detail view) costs microseconds.
+
+    A listed row may be given a `LazyWire` as `raw` (tui/core/models/wire_page.py): its page's
+    JSON text, decoded the first time any of the page's rows is asked for `raw`. Reading
+    `row.raw` always gives the dict (or None); `known` answers without decoding.
     """
 
     exchange: Exchange
@@ -121,7 +126,7 @@ class OrderRow:
 
     @property
     def known(self) -> bool:
-        return self.raw is not None
+        return _RAW_SLOT.__get__(self, OrderRow) is not None  # without decoding a lazy page
 
     @property
     def order(self) -> UpbitOrder | B2TraderOrder | None:
@@ -159,11 +164,29 @@ class OrderRow:
             return None
         return quote if buy else base
 
+    def replaced(self, **changes: Any) -> OrderRow:
+        """`dataclasses.replace` that leaves a lazy wire object undecoded (a live update of 200
+        rows would otherwise decode up to 200 pages of the listing)."""
+        values = {name: getattr(self, name) for name in _EAGER_FIELDS}
+        values["raw"] = _RAW_SLOT.__get__(self, OrderRow)
+        unknown = changes.keys() - values.keys()
+        if unknown:
+            raise TypeError(f"not a field of OrderRow: {', '.join(sorted(unknown))}")
+        values.update(changes)
+        return OrderRow(**values)
+
     def wire(self) -> dict[str, Any]:
         """The order as the exchange last described it, or the bare reference."""
         if self.raw is not None:
             return dict(self.raw)
         return {self.id_kind.value: self.id}
+
+
+# `raw` reads through the page of a lazy wire object (see the class's docstring): the slot the
+# dataclass made keeps the value, this descriptor in front of it decodes on the first read.
+_RAW_SLOT = OrderRow.__dict__["raw"]
+_EAGER_FIELDS = tuple(f.name for f in fields(OrderRow) if f.name != "raw")
+OrderRow.raw = LazyRawField(_RAW_SLOT)
 
 
 def split_market(market: str | None, exchange: Exchange) -> tuple[str | None, str | None]:

@@ -1,37 +1,39 @@
-"""Table rows straight from a page of Upbit orders, checked a column at a time (the listing's fast path).
+"""Table rows straight from a page of Upbit orders as JSON text (the listing's fast path).
 
 Validating 100k orders into `UpbitOrder` models costs ~1.2 s of CPU (a Python validator per
-amount, a model per order) and the table only keeps rows. Nearly every page the exchange sends is
-of one plain shape: text fields as strings, amounts as plain decimal strings ("4445000",
-"0.0041676"), a count as an int, times as ISO-8601 text with a zone. For such a page this module
-checks every documented field of every order with C-level calls (one regex over a column joined
+amount, a model per order), and decoding them into dicts first costs ~0.35 s and ~180 MB that
+the table never reads. Nearly every page the exchange sends is of one plain shape: text fields
+as strings, amounts as plain decimal strings ("4445000", "0.0041676"), a count as an int, times
+as ISO-8601 text with a zone. For such a page this module decodes the JSON text straight into
+the documented fields (msgspec, in C: unknown fields are skipped there and kept in the page's
+text), checks every field of every order with C-level calls (one regex over a column joined
 into one string, `set(map(type, ...))`) and makes the rows from the columns, with the same
-conversions the model uses. The check is stricter than pydantic's: whatever passes is a page
-pydantic accepts order by order, giving the same rows (tests/core/test_upbit_rows.py compares
-both on a corpus of normal and hostile orders). Anything else (a number where a string was
-expected, an exponent, a time in another form, the old `remaing_fee` spelling, a value a
-conversion refuses) answers None, and the caller validates the page order by order as before,
-with its own answers and errors. The full model of a row is still parsed from `raw` on demand.
+conversions the model uses; each row's `raw` is its place in the page (wire_page.py), decoded
+when first read. The check is stricter than pydantic's: whatever passes is a page pydantic
+accepts order by order, giving the same rows (tests/core/test_upbit_rows.py compares both on a
+corpus of normal and hostile orders). Anything else (a number where a string was expected, an
+exponent, a time in another form, the old `remaing_fee` spelling, a key pydantic treats
+specially, an escaped key, deep nesting) answers None, and the caller decodes and validates
+the page order by order as before, with its own answers and errors.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
-from itertools import compress, repeat
-from operator import is_not
+from itertools import repeat
 from typing import Any
 
+import msgspec
+
 from tui.core.models.row import Exchange, OrderRow
-from tui.core.models.upbit import _CATEGORICAL, UpbitOrder
+from tui.core.models.upbit import UpbitOrder
+from tui.core.models.wire_page import LazyWire, WirePage
 from tui.core.refs import IdKind
 
 _FIELDS = tuple(UpbitOrder.model_fields)
-_KNOWN = frozenset(_FIELDS)
 _AMOUNTS = tuple(n for n, f in UpbitOrder.model_fields.items() if "Decimal" in str(f.annotation))
 _INTS = ("trades_count",)
 _TIMES = ("created_at",)
@@ -47,6 +49,26 @@ assert set(_TEXT) == {
     "smp_type",
 }, "a new UpbitOrder field needs a rule here"
 
+
+def _wire_struct() -> type[msgspec.Struct]:
+    """The documented fields, every one as it arrives on the plain shape (amounts and times as
+    text, checked below): anything else there fails the decode."""
+    text = str | None
+    fields: list[tuple[str, Any, Any]] = []
+    for name in _FIELDS:
+        kind: Any = int | None if name in _INTS else text
+        fields.append((name, kind) if name == "uuid" else (name, kind, None))  # type: ignore[arg-type]
+    return msgspec.defstruct("UpbitWireOrder", fields)
+
+
+_WIRE = _wire_struct()
+_PAGE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(list[_WIRE])  # type: ignore[valid-type]
+# Bytes that send a page to the model path: the old misspelling (renamed by from_wire), keys
+# pydantic treats specially ("_x", "model_x"), and any escape (a key spelled with \u escapes
+# would slip past the byte checks).
+_STEP_ASIDE = (b"remaing_fee", b"\\")
+_MAX_NESTING = 64  # brackets beyond one per order and the page's own: an odd, deep page
+
 _NONE = type(None)
 _STR_OR_NONE = frozenset((str, _NONE))
 _INT_OR_NONE = frozenset((int, _NONE))
@@ -59,129 +81,99 @@ _TIME_ONE = (
 )
 _AMOUNT_COLUMN = re.compile(f"(?:{_AMOUNT_ONE}{_SEP})*{_AMOUNT_ONE}")
 _TIME_COLUMN = re.compile(f"(?:{_TIME_ONE}{_SEP})*{_TIME_ONE}")
-# Decimal from plain digits (the pattern above): always finite, shared for repeated values
-# ("0", a market's price levels) as the model's own conversion shares them. All in C.
-_decimal = lru_cache(maxsize=65536)(Decimal)
 
 
 class _Refused(Exception):
     """Not the plain shape: validate this page order by order."""
 
 
-def _values(items: Sequence[dict[str, Any]], name: str) -> list[Any]:
-    return list(map(dict.get, items, repeat(name)))
+def _checked(values: tuple[Any, ...], column: re.Pattern[str]) -> set[Any]:
+    """The distinct values that are not None (the decode made them text), each matching
+    `column`'s one-value pattern; checked in one C-level match over them joined."""
+    distinct = set(values)
+    distinct.discard(None)
+    if distinct:
+        joined = _SEP.join(distinct)
+        if joined.count(_SEP) != len(distinct) - 1 or column.fullmatch(joined) is None:
+            raise _Refused
+    return distinct
 
 
-def _present(values: list[Any]) -> list[Any]:
-    return list(compress(values, map(is_not, values, repeat(None))))
+def _mapped(values: tuple[Any, ...], distinct: set[Any], convert: Any) -> list[Any]:
+    """`convert` of each value, None staying None, once per distinct value of the page (so
+    repeated values, "0" and a market's price levels, share one object, as the model's own
+    conversion shares them)."""
+    table = dict(zip(distinct, map(convert, distinct), strict=True))  # may refuse a date
+    table[None] = None
+    return list(map(table.__getitem__, values))
 
 
-def _plain(values: list[Any], column: re.Pattern[str]) -> None:
-    """Every value that is not None is a string matching `column`'s one-value pattern."""
-    if not set(map(type, values)) <= _STR_OR_NONE:
-        raise _Refused
-    present = _present(values)
-    if not present:
-        return
-    joined = _SEP.join(present)
-    if joined.count(_SEP) != len(present) - 1 or column.fullmatch(joined) is None:
-        raise _Refused
-
-
-def _amounts(values: list[Any]) -> list[Decimal | None]:
-    if None in values:
-        return [None if v is None else _decimal(v) for v in values]
-    return list(map(_decimal, values))
-
-
-def rows_from_page(items: Any) -> list[OrderRow] | None:
-    """The rows of a list answer (each keeping its wire object), as `OrderRow.from_upbit` of
-    each validated order would make them; None: not the plain shape, validate as usual."""
-    if not isinstance(items, list):
-        return None
-    if not items:
-        return []
-    if set(map(type, items)) != {dict}:
-        return None
-    keys: set[str] = set().union(*items)
-    # The old misspelling is renamed by from_wire; names pydantic treats specially stay with it.
-    if "remaing_fee" in keys or any(k.startswith(("_", "model_")) for k in keys - _KNOWN):
+def rows_from_json(body: bytes) -> list[OrderRow] | None:
+    """The rows of a list answer's JSON text (each with its wire object, read on demand), as
+    `OrderRow.from_upbit` of each validated order would make them; None: not the plain shape,
+    decode and validate as usual."""
+    if any(mark in body for mark in _STEP_ASIDE):
         return None
     try:
-        return _rows(items, keys)
+        items = _PAGE.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    n = len(items)
+    if body.count(b"[") + body.count(b"{") - n - 1 > _MAX_NESTING:
+        return None
+    if not n:
+        return []
+    try:
+        return _rows(items, WirePage(body))
     except (_Refused, ValueError, TypeError):
         return None
 
 
-def _rows(items: list[dict[str, Any]], keys: set[str]) -> list[OrderRow]:
+_AT = {name: i for i, name in enumerate(_FIELDS)}
+_SHOWN_AMOUNTS = ("price", "volume", "remaining_volume", "executed_volume", "locked")
+
+
+def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
     n = len(items)
-    column: dict[str, list[Any]] = {}
-    for name in _AMOUNTS:
-        if name in keys:
-            values = _values(items, name)
-            _plain(values, _AMOUNT_COLUMN)
-            column[name] = values
-    for name in _TEXT:
-        if name in keys:
-            values = _values(items, name)
-            if not set(map(type, values)) <= _STR_OR_NONE:
-                raise _Refused
-            column[name] = values
-    uuids: list[Any] | None = column.get("uuid")
-    if uuids is None or None in uuids:
+    # The page as columns, in C: one tuple of each order's fields, transposed.
+    columns = list(zip(*map(msgspec.structs.astuple, items), strict=True))
+
+    def column(name: str) -> tuple[Any, ...]:
+        return columns[_AT[name]]
+
+    amounts: dict[str, list[Any]] = {}
+    for name in _AMOUNTS:  # every amount is checked, the shown ones are kept
+        distinct = _checked(column(name), _AMOUNT_COLUMN)
+        if name in _SHOWN_AMOUNTS:
+            amounts[name] = _mapped(column(name), distinct, Decimal)
+    counts = set(column("trades_count"))
+    counts.discard(None)
+    if counts and not (-_INT_LIMIT < min(counts) and max(counts) < _INT_LIMIT):
         raise _Refused
-    if "trades_count" in keys:
-        counts = _values(items, "trades_count")
-        if not set(map(type, counts)) <= _INT_OR_NONE:  # exact: a bool is not a count
-            raise _Refused
-        numbers = _present(counts)
-        if numbers and not (-_INT_LIMIT < min(numbers) and max(numbers) < _INT_LIMIT):
-            raise _Refused
-    created: list[Any] = [None] * n
-    if "created_at" in keys:
-        times = _values(items, "created_at")
-        _plain(times, _TIME_COLUMN)
-        moments = iter(list(map(datetime.fromisoformat, _present(times))))  # may refuse a date
-        created = [None if t is None else next(moments) for t in times]
-    for name in _CATEGORICAL:
-        given = column.get(name)
-        if given is None:
-            continue
-        # One string object per repeated value (sides, states, markets) across 100k rows, in
-        # the wire object too, as from_wire does.
-        if None in given:
-            shared = [None if v is None else sys.intern(v) for v in given]
-        else:
-            shared = list(map(sys.intern, given))
-        if all(map(dict.__contains__, items, repeat(name))):
-            list(map(dict.__setitem__, items, repeat(name), shared))
-        column[name] = shared
-    nothing: list[Any] = [None] * n
-
-    def text(name: str) -> list[Any]:
-        return column.get(name, nothing)
-
-    def amount(name: str) -> list[Decimal | None]:
-        values = column.get(name)
-        return nothing if values is None else _amounts(values)
+    times = column("created_at")
+    created = _mapped(times, _checked(times, _TIME_COLUMN), datetime.fromisoformat)
+    text: dict[str, Any] = {}
+    for name in ("market", "side", "ord_type", "state"):  # one string object per repeated value
+        values = column(name)
+        text[name] = _mapped(values, set(values) - {None}, sys.intern)
 
     return list(
         map(
             OrderRow,
             repeat(Exchange.UPBIT, n),
-            map(str.lower, uuids),
+            map(str.lower, column("uuid")),
             repeat(IdKind.UUID, n),
-            text("identifier"),
-            text("market"),
-            text("side"),
-            text("ord_type"),
-            amount("price"),
-            amount("volume"),
-            amount("remaining_volume"),
-            amount("executed_volume"),
-            amount("locked"),
-            text("state"),
+            column("identifier"),
+            text["market"],
+            text["side"],
+            text["ord_type"],
+            amounts["price"],
+            amounts["volume"],
+            amounts["remaining_volume"],
+            amounts["executed_volume"],
+            amounts["locked"],
+            text["state"],
             created,
-            items,
+            map(LazyWire, zip(repeat(page), range(n))),
         )
     )

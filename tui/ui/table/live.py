@@ -12,7 +12,7 @@ row (a run's mark while the table is not sorted by state) is only written.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields, replace
+from dataclasses import fields
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +107,7 @@ class LiveUpdates:
                 raise ValueError(f"not a field that can change: {', '.join(sorted(bad))}")
             pos = self._pos.get(key)
             if pos is not None:
-                rows[pos] = replace(rows.get(pos, self.rows[pos]), **values)
+                rows[pos] = rows.get(pos, self.rows[pos]).replaced(**values)
         self._update(rows, {})
         return len(rows)
 
@@ -122,7 +122,7 @@ class LiveUpdates:
                 continue
             self._close(pos)
             row = self.rows[pos]
-            rows[pos] = replace(row, state=state) if state is not None else row
+            rows[pos] = row.replaced(state=state) if state is not None else row
         self._update(rows, {})
         return len(rows)
 

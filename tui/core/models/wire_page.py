@@ -1,0 +1,71 @@
+"""A page of listed orders kept as the exchange's JSON text until one of its orders is read.
+
+A 100k listing's wire objects as dicts cost ~1.8 kB an order (~180 MB), and the table only
+shows the columns its rows already hold. So the listing's fast path (upbit_rows.py) keeps each
+page's bytes (~0.3 kB an order) and gives every row a `LazyWire` (page, index) as its `raw`.
+The first read of `row.raw` for any row of a page decodes the page (~0.3 ms for 100 orders)
+and every row of it then holds its dict. The decode is the same parser, with the same limits,
+that accepted the page, so it cannot fail where the listing succeeded; numbers come back as
+Decimal, as `decimal_json.loads` gives them.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+class WirePage:
+    """One page's JSON text; its list of wire objects once any of them was asked for."""
+
+    __slots__ = ("_body", "_items", "_lock")
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._items: list[Any] | None = None
+        self._lock = threading.Lock()  # a worker thread and the UI may read rows at once
+
+    def item(self, index: int) -> dict[str, Any]:
+        items = self._items
+        if items is None:
+            with self._lock:
+                items = self._items
+                if items is None:
+                    items = self._items = _DECODER.decode(self._body)
+                    self._body = b""
+        value: dict[str, Any] = items[index]
+        return value
+
+
+class LazyWire(tuple[WirePage, int]):
+    """(page, index): a row's wire object, not decoded yet."""
+
+    __slots__ = ()
+
+
+class LazyRawField:
+    """The descriptor in front of `OrderRow.raw`'s slot: a `LazyWire` there is decoded on the
+    first read and replaced by the dict; anything else passes through."""
+
+    __slots__ = ("_slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self._slot = slot
+
+    def __get__(self, row: Any, owner: type | None = None) -> Any:
+        if row is None:
+            return self
+        value = self._slot.__get__(row, owner)
+        if type(value) is LazyWire:
+            page, index = value
+            value = page.item(index)
+            self._slot.__set__(row, value)
+        return value
+
+    def __set__(self, row: Any, value: Any) -> None:
+        self._slot.__set__(row, value)
