@@ -30,6 +30,11 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
     def table(self) -> OrderTable:
         return self.query_one(OrderTable)
 
+    def _torn_down(self) -> bool:
+        """After a worker's await: the app may have quit meanwhile (a stream's resync, a slow
+        listing) and removed this screen's widgets; then there is nothing left to show."""
+        return not self.is_attached or not self.query(OrderTable)
+
     def _load_started(self) -> None:
         """A listing starts (live updates wait until it is in: main_live.py)."""
 
@@ -62,6 +67,8 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
             return
         finally:
             ticker.stop()
+        if self._torn_down():
+            return
         rows = loaded.rows
         table = self.table
         listed = {r.key for r in rows}
@@ -135,6 +142,8 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
             self.query_one(StatusBar).set_note("")
             self.ordertui_app.report_error("Look-up failed", exc)
             return
+        if self._torn_down():
+            return
         self.query_one(StatusBar).set_note("")
         by_ident = {r.identifier: r for r in unknown if r.id_kind.value == "identifier"}
         direct: list[OrderRow] = []  # rows already in the table under their uuid: update
@@ -197,7 +206,8 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
         except Exception as exc:
             self.ordertui_app.report_error("Could not read the pasted text", exc)
             return
-        self._show_preview(result, source)
+        if not self._torn_down():
+            self._show_preview(result, source)
 
     def _show_preview(self, result, source: str) -> None:
         from tui.ui.screens.paste_preview import PastePreviewScreen, preview_notes
@@ -253,4 +263,5 @@ class OrderSourcesScreen(OrderTuiScreen[None]):
         except Exception as exc:
             self.ordertui_app.report_error(f"Could not import {path}", exc)
             return
-        self._show_preview(result, Path(path).name)
+        if not self._torn_down():
+            self._show_preview(result, Path(path).name)
