@@ -157,7 +157,12 @@ async def test_exchange_error_message_and_fields_on_every_screen_of_a_run(hostil
         await pilot.press("y")
         await screen_of(pilot, app, ResultsScreen, "the results")
         await wait_for(pilot, lambda: app.screen.ready, what="the results panels")
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: "DELETE /v1/order" in server.requests,
+            timeout=10,
+            what="the cancel request",
+        )
         assert "DELETE /v1/order" in server.requests
         assert_terminal_clean(app, "the results")
         text = screen_text(app)
