@@ -64,7 +64,15 @@ async def test_configured_profile_is_used_and_secrets_never_show(configured_app)
         assert "profile sim" in text and "DEMO" not in text
         await pilot.press("comma")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: (
+                "config.toml" in screen_text(app)
+                and f"{secret[:4]}…{secret[-2:]}" in screen_text(app)
+            ),
+            timeout=10,
+            what="the settings' config path and masked key",
+        )
         text = screen_text(app)
         assert "config.toml" in text
         assert secret not in text and access not in text
@@ -78,7 +86,7 @@ async def test_configured_profile_is_used_and_secrets_never_show(configured_app)
             pilot, lambda: app.session.profile is not None and app.session.profile.demo, what="demo"
         )
         await loaded(pilot, app)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "DEMO" in screen_text(app), timeout=10, what="the DEMO badge")
         assert "DEMO" in screen_text(app)
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
@@ -150,7 +158,12 @@ async def test_broken_user_theme_shows_one_notification(make_app, isolated_home)
     (folder / "also-broken.toml").write_text("primary = '#123456'\n")  # no name
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: any("Theme files skipped" in n.message for n in app._notifications),
+            timeout=10,
+            what="the skipped-themes notification",
+        )
         notes = [n.message for n in app._notifications if "Theme files skipped" in n.message]
         assert len(notes) == 1
         assert "broken.toml" in notes[0] and "also-broken.toml" in notes[0]
@@ -175,11 +188,20 @@ def test_pick_theme_order_and_unknown_name():
 async def test_theme_flag_applies_and_the_choice_is_remembered(make_app, isolated_home):
     app = make_app(theme="ordertui-projector", remember=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: (
+                app.theme == "ordertui-projector" and remembered_theme() == "ordertui-projector"
+            ),
+            timeout=10,
+            what="the flag's theme applied and remembered",
+        )
         assert app.theme == "ordertui-projector"
         assert remembered_theme() == "ordertui-projector"
         app.theme = "nord"  # as the palette's theme picker does
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot, lambda: remembered_theme() == "nord", timeout=10, what="nord remembered"
+        )
         assert remembered_theme() == "nord"
     again = make_app(remember=True)
     assert again.theme == "nord"
@@ -198,7 +220,12 @@ async def test_no_color_is_respected(make_app, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("space")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: screen_text(app).splitlines()[2].startswith("[x]"),
+            timeout=10,
+            what="the row's checkbox ticked",
+        )
         # Without colour the state of a row still reads: the checkbox and words carry it.
         assert screen_text(app).splitlines()[2].startswith("[x]")
         svg = app.export_screenshot()
@@ -291,7 +318,12 @@ async def test_start_offers_to_reconcile_an_interrupted_run(
             await wait_for(
                 pilot, lambda: isinstance(app.screen, AskScreen), what="the reconcile offer"
             )
-            await pilot.pause(0.1)
+            await wait_for(
+                pilot,
+                lambda: "2 orders from 1 earlier run have no known outcome" in screen_text(app),
+                timeout=10,
+                what="the offer's text",
+            )
             assert "2 orders from 1 earlier run have no known outcome" in screen_text(app)
             await pilot.press("y")
             await wait_for(

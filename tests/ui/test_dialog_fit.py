@@ -11,7 +11,7 @@ from textual.app import App
 from textual.containers import VerticalScroll
 
 import tui.ui
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from tui.core.parsing import parse_text
 from tui.ui.screens.confirm import CancelSummary, ConfirmScreen
 from tui.ui.screens.paste_preview import PastePreviewScreen
@@ -58,7 +58,12 @@ async def test_confirm_keeps_its_input_and_keys_at_80x24(count):
     screen = ConfirmScreen(long_summary(count))
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: f"Cancel {count} orders?" in screen_text(app),
+            timeout=10,
+            what="the confirm",
+        )
         text = screen_text(app)
         if count > 50:
             assert f"Type {count} and press enter to cancel · escape: back" in text
@@ -79,7 +84,12 @@ async def test_paste_preview_with_many_ignored_lines_keeps_its_keys_at_80x24():
     screen = PastePreviewScreen(parse_text(pasted))
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: "Add 1 order from the paste?" in screen_text(app),
+            timeout=10,
+            what="the preview",
+        )
         text = screen_text(app)
         assert "enter: add to the table · escape: cancel" in text
         assert "Add 1 order from the paste?" in text

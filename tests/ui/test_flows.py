@@ -43,9 +43,7 @@ async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_a
         assert truth[first.id] == "cancel" and truth[second.id] == "cancel"
         # Every field of the order under the cursor, as the exchange sent it.
         ok.focus()
-        await pilot.pause(0.1)
-        detail = results.query_one(OrderDetail).plain_text()
-        for field in (
+        fields = (
             "uuid",
             "market",
             "remaining_volume",
@@ -58,12 +56,25 @@ async def test_load_select_cancel_and_see_them_cancelled_with_full_fields(make_a
             "prevented_volume",
             "prevented_locked",
             "identifier",
-        ):
+        )
+        await wait_for(
+            pilot,
+            lambda: all(f in results.query_one(OrderDetail).plain_text() for f in fields),
+            timeout=10,
+            what="the order's fields in the detail",
+        )
+        detail = results.query_one(OrderDetail).plain_text()
+        for field in fields:
             assert field in detail, field
         assert "outcome" in detail and "cancelled" in detail
         # Back on the main screen the rows show their new state and are no longer selected.
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: table.mark_of(first.key) == "cancelled" and table.selected_count == 0,
+            timeout=10,
+            what="the row marked cancelled and unselected",
+        )
         assert table.mark_of(first.key) == "cancelled"
         assert table.selected_count == 0
 
@@ -86,7 +97,15 @@ async def test_a_filled_order_fails_with_the_hint_in_the_failure_panel(make_app)
         assert [r.id for r in failed.all_rows()] == [victim.id]
         result = results.report.results[victim.key]
         assert result.outcome is Outcome.FAILED and result.error is not None
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: all(
+                part in results.query_one(OrderDetail).plain_text(width=200)
+                for part in (result.error.name, "hint", result.error.hint)
+            ),
+            timeout=10,
+            what="the error and its hint in the failure panel",
+        )
         text = results.query_one(OrderDetail).plain_text(width=200)
         assert result.error.name in text
         assert "hint" in text
@@ -127,13 +146,23 @@ async def test_abort_mid_run_then_retry_the_ones_not_sent(make_app):
         truth = sim_truth(app)["upbit"]
         still_open = [k for k, r in report.results.items() if r.outcome is Outcome.NOT_SENT]
         assert all(truth[k.split(":", 1)[1]] in ("wait", "watch") for k in still_open)
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: "not sent" in screen_text(app).lower(),
+            timeout=10,
+            what="the not-sent section",
+        )
         assert "not sent" in screen_text(app).lower()
         # R retries the failed and not-sent ones.
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="retry confirm")
-        await pilot.pause(0.1)
         again = counts["not_sent"] + counts["failed"]
+        await wait_for(
+            pilot,
+            lambda: f"Cancel {again:,} order" in screen_text(app),
+            timeout=10,
+            what="the retry confirm's count",
+        )
         assert f"Cancel {again:,} order" in screen_text(app)
         if again > 50:
             await pilot.press(*str(again), "enter")
@@ -191,7 +220,9 @@ async def test_paste_preview_lists_bad_lines_and_adds_the_good_ones(make_app):
         assert table.get_row("identifier:bot-77") is not None
         # Unknown rows say so until looked up.
         table.move_cursor_to_key(added.key)
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot, lambda: "unknown" in screen_text(app), timeout=10, what="the row's unknown state"
+        )
         assert "unknown" in screen_text(app)
 
 
@@ -243,13 +274,21 @@ async def test_filter_detail_and_help_by_keyboard(make_app):
         app.clear_notifications()
         await pilot.press("escape", "question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot, lambda: "main.cancel" in screen_text(app), timeout=10, what="the help's text"
+        )
         assert "main.cancel" in screen_text(app)
         for _ in range(5):  # the help scrolls by keyboard, a page a key
             await pilot.press("pagedown")
             await pilot.pause(0.1)
             if "table.toggle" in screen_text(app):
                 break
+        await wait_for(
+            pilot,
+            lambda: "table.toggle" in screen_text(app),
+            timeout=10,
+            what="the help scrolled to table.toggle",
+        )
         assert "table.toggle" in screen_text(app)
         await pilot.press("escape")
         assert app.screen is app.main
@@ -268,9 +307,15 @@ async def test_b2trader_demo_cancels_one_by_one(make_app):
         await pilot.press("y")
         await results_shown(pilot, app)
         assert app.screen.report.counts["cancelled"] == 3
-        await pilot.pause(0.1)
+        fields = ("orderId", "marketId", "requestedAmount", "remainingAmount", "timeInForce")
+        await wait_for(
+            pilot,
+            lambda: all(f in app.screen.query_one(OrderDetail).plain_text() for f in fields),
+            timeout=10,
+            what="the order's fields in the detail",
+        )
         text = app.screen.query_one(OrderDetail).plain_text()
-        for field in ("orderId", "marketId", "requestedAmount", "remainingAmount", "timeInForce"):
+        for field in fields:
             assert field in text, field
         assert table.row_count > 0
 
@@ -289,7 +334,9 @@ async def test_unknown_outcomes_get_their_section_and_reconcile_settles_them(mak
         results = app.screen
         unknown = results.query_one("#table-unknown", OrderTable)
         assert unknown.row_count == 2
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot, lambda: "u: reconcile" in screen_text(app), timeout=10, what="the reconcile key"
+        )
         assert "u: reconcile" in screen_text(app)
         server.state.config.drop_rate = 0.0
         await pilot.press("u")
@@ -380,7 +427,12 @@ async def test_abort_question_closes_when_the_run_ends_first(make_app):
         # Unanswered: the run finishes, the results come up, and the question is gone.
         await results_shown(pilot, app, timeout=60)
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: app.screen is app.main and "Abort the run?" not in screen_text(app),
+            timeout=10,
+            what="the main screen without the abort question",
+        )
         assert app.screen is app.main and "Abort the run?" not in screen_text(app)
 
 

@@ -32,7 +32,15 @@ async def test_header_shows_the_b2trader_account_at_80_columns_and_refits_on_res
         await loaded(pilot, app)
         account = app.session.profile.account_id
         assert len(account) > 20
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: all(
+                s in screen_text(app).splitlines()[0]
+                for s in (f"account {account[:8]}", "●", "rate", "DEMO")
+            ),
+            timeout=10,
+            what="the header's account, dot and meter",
+        )
         lines = screen_text(app).splitlines()
         header = lines[0]
         # One line: the account id (shortened in the middle), the stream's dot and the rate
@@ -42,12 +50,22 @@ async def test_header_shows_the_b2trader_account_at_80_columns_and_refits_on_res
         assert "rate" in header and "DEMO" in header
         assert account[:8] not in lines[1]  # nothing wrapped onto a second line
         await pilot.resize_terminal(200, 40)
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: f"account {account} · built-in simulator" in screen_text(app).splitlines()[0],
+            timeout=10,
+            what="the whole account id",
+        )
         header = screen_text(app).splitlines()[0]
         assert f"account {account} · built-in simulator" in header
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.2)
         bar = app.main.query_one(HeaderBar)
+        await wait_for(
+            pilot,
+            lambda: bar.target_text.endswith(account[-3:]) and "…" in bar.target_text,
+            timeout=10,
+            what="the account id shortened again",
+        )
         assert bar.target_text.endswith(account[-3:]) and "…" in bar.target_text
 
 
@@ -80,7 +98,7 @@ async def test_rate_meter_follows_readings_under_a_modal_decays_and_resets_on_sw
         app.session.rate.update("default", 3, 30)
         await meter_shows(pilot, app, "3/30/s")
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await meter_shows(pilot, app, "3/30/s")
         assert "3/30/s" in meter_text(app.main)
         # No reading for a second: Upbit's per-second budget is full again.
         now[0] += 1.1
@@ -121,14 +139,27 @@ async def test_a_connect_error_is_scrubbed_and_shown_on_every_header(make_app):
         app.session.connect = refuse
         app.connect(demo=True, exchange="upbit")  # as the palette's "Switch profile" does from here
         await wait_for(pilot, lambda: app.connect_error is not None, what="the connect failure")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: (
+                all("bad token" in s.query_one(HeaderBar).target_text for s in (results, app.main))
+                and "not connected" in screen_text(app).splitlines()[0]
+            ),
+            timeout=10,
+            what="the error on every header",
+        )
         for screen in (results, app.main):
             bar = screen.query_one(HeaderBar)
             assert "bad token" in bar.target_text and secret not in bar.target_text, screen
         assert "not connected" in screen_text(app).splitlines()[0]
         assert all(secret not in str(n.message) for n in app._notifications)
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: "not connected" in screen_text(app).splitlines()[0],
+            timeout=10,
+            what="not connected on the main screen",
+        )
         assert "not connected" in screen_text(app).splitlines()[0]
         assert secret not in screen_text(app)
 
@@ -186,7 +217,12 @@ async def test_status_bar_at_80_columns_fits_the_selection_and_shows_a_note_firs
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("a")  # every currency of the book is locked by the selection
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: screen_text(app).splitlines()[-2].rstrip().endswith("more"),
+            timeout=10,
+            what="the locked sums in the status bar",
+        )
         line = screen_text(app).splitlines()[-2].rstrip()
         assert line.startswith(" 40 orders · 40 selected · locked ")
         assert (
@@ -194,12 +230,29 @@ async def test_status_bar_at_80_columns_fits_the_selection_and_shows_a_note_firs
         )  # whole amounts, then how many are left out
         status = app.main.query_one(StatusBar)
         status.set_note("loading open orders… page 3/10")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_text(app)
+                .splitlines()[-2]
+                .startswith(" loading open orders… page 3/10 · 40 orders · 40 selected")
+            ),
+            timeout=10,
+            what="the note first",
+        )
         line = screen_text(app).splitlines()[-2].rstrip()
         assert line.startswith(" loading open orders… page 3/10 · 40 orders · 40 selected")
         status.set_note("")
         await pilot.resize_terminal(200, 40)
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: (
+                "more" not in screen_text(app).splitlines()[-2]
+                and screen_text(app).splitlines()[-2].count(" · ") >= 8
+            ),
+            timeout=10,
+            what="every currency in the status bar",
+        )
         line = screen_text(app).splitlines()[-2]
         assert "more" not in line and line.count(" · ") >= 8  # room for every currency now
 
@@ -210,8 +263,20 @@ async def test_demo_at_120x40_shows_identifiers_whole_and_at_80x24_a_locked_amou
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        await pilot.pause(0.1)
         table = app.main.table
+        await wait_for(
+            pilot,
+            lambda: (
+                all(
+                    r.identifier in screen_text(app)
+                    for r in table.visible_rows()[:30]
+                    if r.identifier
+                )
+                and "Created" in screen_text(app).splitlines()[1]
+            ),
+            timeout=10,
+            what="the identifiers whole",
+        )
         text = screen_text(app)
         idents = [r.identifier for r in table.visible_rows()[:30] if r.identifier]
         assert idents and all(ident in text for ident in idents)  # "manual-000123-…" whole
@@ -225,7 +290,15 @@ async def test_demo_at_120x40_shows_identifiers_whole_and_at_80x24_a_locked_amou
         first, second = list(by_currency.values())[:2]
         table.select_keys([first, second])
         table.set_filter(table.get_row(first).market)
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: (
+                "1 hidden" in screen_text(app).splitlines()[-2]
+                and "Price" in screen_text(app).splitlines()[1]
+            ),
+            timeout=10,
+            what="the hidden count at 80 columns",
+        )
         lines = screen_text(app).splitlines()
         assert "Remaining" in lines[1] and "Price" in lines[1]
         status = lines[-2]

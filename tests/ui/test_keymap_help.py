@@ -90,7 +90,9 @@ async def test_modal_bindings_are_rebound_in_the_app(make_app, isolated_home):
         await wait_for(pilot, lambda: app.screen is app.main, what="x closes the detail")
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot, lambda: "ctrl+p" in screen_text(app), timeout=10, what="the help's keys"
+        )
         assert "ctrl+p" in screen_text(app)
         await pilot.press("h")
         await wait_for(pilot, lambda: app.screen is app.main, what="h closes the help")

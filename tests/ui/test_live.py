@@ -37,7 +37,14 @@ async def test_a_fill_behind_the_apps_back_shows_on_screen_with_no_keypress(make
         row = table.get_row(victim.key)
         assert row.state == "done" and row.remaining == 0 and row.executed == row.volume
         assert table.row_count == 6  # shown closed, not removed
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot,
+            lambda: any(
+                victim.id[:8] in line and "done" in line for line in screen_text(app).splitlines()
+            ),
+            timeout=10,
+            what="the row shown done",
+        )
         line = next(line for line in screen_text(app).splitlines() if victim.id[:8] in line)
         assert "done" in line  # on screen, not only in the model
 

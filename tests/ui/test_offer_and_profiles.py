@@ -111,7 +111,12 @@ async def test_profiles_list_is_read_again_when_it_opens(configured):
         )
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: "second  ·  upbit kr" in screen_text(app),
+            timeout=10,
+            what="the new profile",
+        )
         assert "second  ·  upbit kr" in screen_text(app)
         await pilot.press("escape")
         # The file breaks: one notification, the list read before stays.
@@ -119,7 +124,16 @@ async def test_profiles_list_is_read_again_when_it_opens(configured):
         app.clear_notifications()
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: (
+                "second  ·  upbit kr" in screen_text(app)
+                and "sim  ·  upbit kr" in screen_text(app)
+                and any("config.toml" in str(n.message) for n in app._notifications)
+            ),
+            timeout=10,
+            what="the profiles read before and the notification",
+        )
         text = screen_text(app)
         assert "second  ·  upbit kr" in text and "sim  ·  upbit kr" in text
         notes = [str(n.message) for n in app._notifications]

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.app import App
 
 import tui.ui
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from tests.ui.factory import b2_row, upbit_row
 from tui.core.errors import ErrorInfo
 from tui.core.events import OrderResult, Outcome, RunReport
@@ -176,7 +176,12 @@ async def test_copy_and_enter_use_the_order_shown_when_the_detail_has_focus():
         assert copied["order"]["uuid"] == shown.id
         assert not any("No order to copy" in str(n.message) for n in app._notifications)
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, DetailScreen),
+            timeout=10,
+            what="the detail screen",
+        )
         assert isinstance(app.screen, DetailScreen) and app.screen.row.key == shown.key
 
 

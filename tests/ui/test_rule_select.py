@@ -43,7 +43,15 @@ async def test_a_bad_rule_stays_in_the_form_with_one_line(make_app):
         app.screen.query_one("#older_than").value = "5x"
         app.screen.query_one("#older_than").focus()
         await pilot.press("enter")
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, RuleSelectScreen)
+                and "bad duration" in str(app.screen.query_one("#error").render())
+            ),
+            timeout=10,
+            what="the form's error",
+        )
         assert isinstance(app.screen, RuleSelectScreen)
         assert "bad duration" in str(app.screen.query_one("#error").render())
         assert app.main.table.selected_count == 0
@@ -61,8 +69,13 @@ async def test_named_rules_are_palette_entries(make_app, isolated_home):
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert "Select by rule" in commands
         commands["Select by rule: asks"].callback()
-        await pilot.pause(0.05)
         want = expected(app, Rule.build(side="ask"))
+        await wait_for(
+            pilot,
+            lambda: set(app.main.table.selected_keys) == want,
+            timeout=10,
+            what="the rule's selection",
+        )
         assert want and set(app.main.table.selected_keys) == want
 
 

@@ -81,7 +81,15 @@ async def test_import_of_hostile_orders_shows_their_fields_escaped(make_app, tmp
         assert rf"{UUID}  KRW-\x1b]0;PWNED\x07\r ask wait" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.main.table.row_count == 1, what="the imported row")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: any(
+                UUID in line and r"bot\u202e1[@click=app.quit]" in line
+                for line in screen_text(app).splitlines()
+            ),
+            timeout=10,
+            what="the imported row on screen",
+        )
         assert_terminal_clean(app, "the order table")
         row = next(line for line in screen_text(app).splitlines() if UUID in line)
         # (columns are sized by the text as sent, so the longer visible form may be cut)
@@ -137,7 +145,9 @@ async def test_exchange_error_message_and_fields_on_every_screen_of_a_run(hostil
     app, server = hostile_app
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.main.table.row_count == 1, what="the listing")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot, lambda: r"KRW-\x1b]0;" in screen_text(app), timeout=10, what="the row on screen"
+        )
         assert app.session.profile is not None and not app.session.profile.demo
         assert_terminal_clean(app, "the main screen")
         assert r"KRW-\x1b]0;" in screen_text(app)
@@ -157,7 +167,12 @@ async def test_exchange_error_message_and_fields_on_every_screen_of_a_run(hostil
         await pilot.press("y")
         await screen_of(pilot, app, ResultsScreen, "the results")
         await wait_for(pilot, lambda: app.screen.ready, what="the results panels")
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: "DELETE /v1/order" in server.requests,
+            timeout=10,
+            what="the cancel request",
+        )
         assert "DELETE /v1/order" in server.requests
         assert_terminal_clean(app, "the results")
         text = screen_text(app)
@@ -179,7 +194,12 @@ async def test_a_raw_control_character_any_widget_draws_never_reaches_the_termin
     async with app.run_test(size=(80, 24)) as pilot:
         raw = "A\x1b]0;PWNED\x07B\x1b[2JC\x9b31mD\u202eE\x85F\u2028G|"
         await app.screen.mount(Static(Text(raw), id="raw"))
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: any(line.startswith("A") for line in screen_text(app).splitlines()),
+            timeout=10,
+            what="the raw widget painted",
+        )
         assert_terminal_clean(app, "a widget showing raw text")
         line = next(line for line in screen_text(app).splitlines() if line.startswith("A"))
         assert line.startswith("A]0;PWNEDB[2JC31mDEFG|")  # only the controls went
