@@ -3,6 +3,8 @@ real WebSockets on 127.0.0.1 and changes the table in place, with no keypress.""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.ui.conftest import loaded, results_shown, screen_text, sim_fill, sim_truth, wait_for
@@ -212,3 +214,30 @@ async def test_cancels_whose_answers_were_lost_are_settled_by_the_stream(make_ap
         assert report.counts["cancelled"] == 2 and report.counts["unknown"] == 0
         assert report.stream_confirmed == 2
         assert "2 confirmed by the order stream" in screen_text(app)
+
+
+async def test_a_listing_that_ends_after_its_screen_was_torn_down_returns_quietly(make_app):
+    """A stream's resync can start a listing just before the app quits; when the listing's
+    answer comes, the screen's widgets may be gone. The worker must not fail on them."""
+    import threading
+
+    from tui.ui.session import Loaded
+    from tui.ui.widgets.order_table import OrderTable
+
+    app = make_app(orders=3)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        release, asked = threading.Event(), threading.Event()
+
+        async def slow_listing(on_page=None):
+            asked.set()
+            await asyncio.to_thread(release.wait, 10)
+            return Loaded([])
+
+        app.session.list_open = slow_listing
+        worker = app.main.load_orders(resync=True)
+        await wait_for(pilot, asked.is_set, what="the listing to start")
+        await app.main.query_one(OrderTable).remove()  # as the app's shutdown removes it
+        release.set()
+        await wait_for(pilot, lambda: worker.is_finished, what="the listing's worker")
+        assert worker.error is None, worker.error
