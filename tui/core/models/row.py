@@ -186,7 +186,8 @@ class OrderRow:
 # dataclass made keeps the value, this descriptor in front of it decodes on the first read.
 _RAW_SLOT = OrderRow.__dict__["raw"]
 _EAGER_FIELDS = tuple(f.name for f in fields(OrderRow) if f.name != "raw")
-OrderRow.raw = LazyRawField(_RAW_SLOT)
+# setattr: to type checkers `raw` stays the dict it always reads as.
+setattr(OrderRow, "raw", LazyRawField(_RAW_SLOT))  # noqa: B010
 
 
 def split_market(market: str | None, exchange: Exchange) -> tuple[str | None, str | None]:
