@@ -26,6 +26,8 @@ from tui.core.refs import IdKind, OrderRef
 from tui.exchanges.http import HttpExchange, Params, Reply, RetryPolicy
 from tui.exchanges.paging import PAGE_RETRY, fetch_page
 from tui.exchanges.upbit_auth import make_token
+from tui.exchanges.upbit_params import one_kind as _one_kind
+from tui.exchanges.upbit_params import single_param as _single_param
 from tui.exchanges.upbit_parse import parse_order as _parse_order
 from tui.exchanges.upbit_parse import parse_orders as _parse_orders
 from tui.exchanges.upbit_parse import parse_rows
@@ -371,28 +373,6 @@ class UpbitClient(HttpExchange):
                     ref = OrderRef(IdKind.UUID, entry.uuid.lower())
                     target.append(CancelAck(ref, ref.value, entry.market, entry.identifier))
         return result
-
-
-def _single_param(ref: OrderRef) -> tuple[str, str]:
-    if ref.kind is IdKind.UUID:
-        return ("uuid", ref.value)
-    if ref.kind is IdKind.IDENTIFIER:
-        return ("identifier", ref.value)
-    raise InputError(f"{ref.value} is a B2TRADER order id, not an Upbit order")
-
-
-def _one_kind(refs: Sequence[OrderRef], most: int) -> IdKind:
-    if not refs:
-        raise InputError("no orders given")
-    if len(refs) > most:
-        raise InputError(f"at most {most} orders per request, got {len(refs)}")
-    kinds = {r.kind for r in refs}
-    if len(kinds) != 1:
-        raise InputError("uuids and identifiers cannot be mixed in one request")
-    kind = kinds.pop()
-    if kind is IdKind.ORDER_ID:
-        raise InputError("B2TRADER order ids cannot be sent to Upbit")
-    return kind
 
 
 def _uuid_of(item: UpbitOrder | OrderRow) -> str:
