@@ -6,14 +6,14 @@ the table never reads. Nearly every page the exchange sends is of one plain shap
 as strings, amounts as plain decimal strings ("4445000", "0.0041676"), a count as an int, times
 as ISO-8601 text with a zone. For such a page this module decodes the JSON text straight into
 the documented fields (msgspec, in C: unknown fields are skipped there and kept in the page's
-text), checks every field of every order with C-level calls (one regex over a column joined
-into one string, `set(map(type, ...))`) and makes the rows from the columns, with the same
-conversions the model uses; each row's `raw` is its place in the page (wire_page.py), decoded
+text; a value of another type fails the decode), checks every amount and time with one C-level
+regex over a column's distinct values joined into one string, and makes the rows from the
+columns, with the same conversions the model uses; each row's `raw` is its place in the page (wire_page.py), decoded
 when first read. The check is stricter than pydantic's: whatever passes is a page pydantic
 accepts order by order, giving the same rows (tests/core/test_upbit_rows.py compares both on a
 corpus of normal and hostile orders). Anything else (a number where a string was expected, an
-exponent, a time in another form, the old `remaing_fee` spelling, a key pydantic treats
-specially, an escaped key, deep nesting) answers None, and the caller decodes and validates
+exponent, a time in another form, the old `remaing_fee` spelling, any escape in the text, deep
+nesting) answers None, and the caller decodes and validates
 the page order by order as before, with its own answers and errors.
 """
 
@@ -63,15 +63,11 @@ def _wire_struct() -> type[msgspec.Struct]:
 
 _WIRE = _wire_struct()
 _PAGE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(list[_WIRE])  # type: ignore[valid-type]
-# Bytes that send a page to the model path: the old misspelling (renamed by from_wire), keys
-# pydantic treats specially ("_x", "model_x"), and any escape (a key spelled with \u escapes
-# would slip past the byte checks).
+# Bytes that send a page to the model path: the old misspelling (renamed by from_wire), and any
+# escape (JSON escapes control characters; a key spelled with \u escapes would slip past this).
 _STEP_ASIDE = (b"remaing_fee", b"\\")
 _MAX_NESTING = 64  # brackets beyond one per order and the page's own: an odd, deep page
 
-_NONE = type(None)
-_STR_OR_NONE = frozenset((str, _NONE))
-_INT_OR_NONE = frozenset((int, _NONE))
 _INT_LIMIT = 1 << 63
 _SEP = ","  # in neither pattern below, so a value holding one is caught by the count
 _AMOUNT_ONE = r"-?[0-9]+(?:\.[0-9]+)?"

@@ -3,8 +3,8 @@
 A 100k listing's wire objects as dicts cost ~1.8 kB an order (~180 MB), and the table only
 shows the columns its rows already hold. So the listing's fast path (upbit_rows.py) keeps each
 page's bytes (~0.3 kB an order) and gives every row a `LazyWire` (page, index) as its `raw`.
-The first read of `row.raw` for any row of a page decodes the page (~0.3 ms for 100 orders)
-and every row of it then holds its dict. The decode is the same parser, with the same limits,
+The first read of `row.raw` for any row of a page decodes the whole page once (~0.3 ms for 100
+orders); that row then holds its dict, and its page-mates take theirs from the decoded page. The decode is the same parser, with the same limits,
 that accepted the page, so it cannot fail where the listing succeeded; numbers come back as
 Decimal, as `decimal_json.loads` gives them.
 """
