@@ -17,7 +17,9 @@ from tests.reliability.fuzzing import FUZZ
 from tests.upbit_fields import UPBIT_AMOUNT_FIELDS
 from tui.core import decimal_json
 from tui.core.errors import PartialResponse
-from tui.core.models.row import OrderRow
+from tui.core.models.listed_row import ListedRow
+from tui.core.models.row import AMOUNT_FIELDS as ROW_AMOUNTS
+from tui.core.models.row import OrderRow, stored
 from tui.core.models.upbit import UpbitOrder
 from tui.core.models.upbit_rows import rows_from_json
 from tui.exchanges.http import Reply
@@ -202,12 +204,38 @@ def test_a_row_decodes_its_wire_object_only_when_read_and_the_whole_page_at_once
     page = [plain_order(i, note={"deep": ["kept", 1.50]}) for i in range(3)]
     rows = rows_from_json(wire(page))
     assert rows is not None and all(r.known for r in rows)
-    lazy = OrderRow.__dict__["raw"]._slot
+    lazy = stored("raw")
     assert all(type(lazy.__get__(r)) is not dict for r in rows)  # nothing decoded yet
     assert rows[1].raw == {**page[1], "note": {"deep": ["kept", Decimal("1.50")]}}
     assert all(type(lazy.__get__(r)) is not dict for r in (rows[0], rows[2]))
     assert rows[2].raw is not None and rows[2].raw["uuid"] == page[2]["uuid"]
     assert rows[0].order is not None and rows[0].order.uuid == page[0]["uuid"]
+
+
+def test_a_listed_rows_amounts_stay_text_until_read_then_are_its_decimals():
+    page = [plain_order(i, price=f"{i}.50", executed_volume=None) for i in range(3)]
+    rows = rows_from_json(wire(page))
+    assert rows is not None and all(type(r) is ListedRow for r in rows)
+    assert [stored("price").__get__(r) for r in rows] == ["0.50", "1.50", "2.50"]
+    assert stored("locked").__get__(rows[0]) == "18534.244491"
+    assert stored("executed").__get__(rows[0]) is None
+    # a live update keeps the text and the class; the changed field is what it was given
+    moved = rows[1].replaced(state="done", executed=Decimal("0.001"))
+    assert type(moved) is ListedRow and stored("price").__get__(moved) == "1.50"
+    assert moved.executed == Decimal("0.001") and moved.state == "done"
+    # read: the exact Decimal, made once and kept in place of the text
+    price = rows[1].price
+    assert type(price) is Decimal and str(price) == "1.50"
+    assert stored("price").__get__(rows[1]) is price and rows[1].price is price
+    assert rows[2].locked == Decimal("18534.244491") and type(rows[2].locked) is Decimal
+    slow = slow_rows(wire(page))
+    assert isinstance(slow, list)
+    for name in ROW_AMOUNTS:  # every amount reads as the models make it, row by row
+        assert [getattr(r, name) for r in rows] == [getattr(r, name) for r in slow]
+    # equal to the models' row (either way round); a changed field makes it unequal
+    assert rows == slow and slow == rows and rows[0] != slow[1]
+    assert rows[0] != rows[0].replaced(price=Decimal("0.51"))
+    assert type(slow[0].replaced(state="done")) is OrderRow
 
 
 def test_a_missing_uuid_steps_aside():

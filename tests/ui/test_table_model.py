@@ -6,6 +6,7 @@ by the documented key), including after random sequences of live updates.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from bisect import bisect_left
@@ -17,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ui.factory import ref_row, upbit_row, upbit_rows
-from tui.core.models.row import Exchange, OrderRow
+from tui.core.models.listed_row import ListedRow
+from tui.core.models.row import Exchange, OrderRow, stored
+from tui.core.models.upbit_rows import rows_from_json
 from tui.core.refs import IdKind
 from tui.ui.table import blocks
 from tui.ui.table.blocks import Blocks
 from tui.ui.table.model import TableModel
-from tui.ui.table.sorting import sort_key, value_of
+from tui.ui.table.sorting import SortKeys, sort_key, value_of
 
 
 def reference(model: TableModel) -> list[str]:
@@ -95,6 +98,56 @@ def test_amounts_too_big_for_a_float_sort_exactly_and_missing_ones_stay_last():
             model.sort("price", reverse)
             assert keys(model) == reference(model), (prepared, reverse)
         assert keys(model) == [rows[i].key for i in (0, 2, 5, 3, 1, 4)]
+
+
+def listed_page(prices: list[str | None]) -> list[OrderRow]:
+    """Rows from a listed page (the fast path: amounts kept as the exchange's text)."""
+    page = [
+        {
+            "uuid": f"{i:08x}-0000-4000-8000-000000000000",
+            "side": "bid",
+            "ord_type": "limit",
+            "state": "wait",
+            "market": "KRW-BTC",
+            "created_at": "2026-10-21T09:00:05+09:00",
+            "volume": f"{i % 3}.5",
+            "remaining_volume": "1",
+            "executed_volume": "0",
+            "locked": "1",
+            "price": price,
+        }
+        for i, price in enumerate(prices)
+    ]
+    rows = rows_from_json(json.dumps(page).encode())
+    assert rows is not None and all(type(r) is ListedRow for r in rows)
+    return rows
+
+
+@pytest.mark.parametrize(
+    "prices",
+    [
+        ["2", "1.0", None, "3", "10", "1", "0.5"],
+        ["1.0000000000000000001", "1.0000000000000000000", "0.5", None, "1"],  # beyond a float
+    ],
+)
+def test_listed_rows_sort_by_their_text_exactly_without_becoming_decimals(prices):
+    rows = listed_page(prices)
+    rows[-1] = rows[-1].replaced(price=Decimal("1.5"))  # a live update: one Decimal among text
+    sort_keys = SortKeys()
+    seen = {}
+    for column in ("price", "volume"):
+        for reverse in (False, True):
+            order = sort_keys.order(column, reverse, rows, {}, bytes(len(rows)), 1)
+            seen[column, reverse] = [rows[p].key for p in order]
+    # the float keys came from the text: no row was made to hold Decimals for the sort
+    texts = [stored("price").__get__(r) for r in rows[:-1]]
+    short = all(len(t) <= 15 for t in prices if t is not None)
+    if short:  # (beyond a float's digits the exact pass compares the Decimals themselves)
+        assert all(type(t) is str for t in texts if t is not None) and None in texts
+    model = model_of(rows)
+    for (column, reverse), got in seen.items():  # the reference reads (makes) the Decimals
+        model.sort(column, reverse)
+        assert got == keys(model) == reference(model), (column, reverse)
 
 
 def test_prepared_float_keys_follow_live_updates_to_and_from_no_value():

@@ -11,7 +11,6 @@ from typing import Any
 from tui.core.exchange import Exchange  # re-exported: tui.core.models.Exchange
 from tui.core.models.b2trader import CANCELLABLE_STATUSES, B2TraderOrder
 from tui.core.models.upbit import OPEN_STATES, UpbitOrder
-from tui.core.models.wire_page import LazyRawField
 from tui.core.refs import IdKind, OrderRef
 
 BUY_SIDES = frozenset({"bid", "buy"})
@@ -28,9 +27,10 @@ class OrderRow:
     full model when asked. Rows do not hold the models: 100k of those would not fit the
     table's memory budget, while a parse on demand (one detail view) costs microseconds.
 
-    A listed row may be given a `LazyWire` as `raw` (tui/core/models/wire_page.py): its page's
-    JSON text, decoded the first time any of the page's rows is asked for `raw`. Reading
-    `row.raw` always gives the dict (or None); `known` answers without decoding.
+    A listed row is a `ListedRow` (tui/core/models/listed_row.py): its amounts and wire object
+    stay the exchange's text until first read. Reading a field always gives the Decimal, the
+    dict (or None); `known`, `replaced` and `stored` work without converting. Rows are equal
+    when their fields are, whichever of the two classes they are.
     """
 
     exchange: Exchange
@@ -48,6 +48,11 @@ class OrderRow:
     state: str | None = None
     created_at: datetime | None = None
     raw: dict[str, Any] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrderRow):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _FIELDS)
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -126,7 +131,7 @@ class OrderRow:
 
     @property
     def known(self) -> bool:
-        return _RAW_SLOT.__get__(self, OrderRow) is not None  # without decoding a lazy page
+        return _SLOTS["raw"].__get__(self, OrderRow) is not None  # without decoding a page
 
     @property
     def order(self) -> UpbitOrder | B2TraderOrder | None:
@@ -165,15 +170,14 @@ class OrderRow:
         return quote if buy else base
 
     def replaced(self, **changes: Any) -> OrderRow:
-        """`dataclasses.replace` that leaves a lazy wire object undecoded (a live update of 200
-        rows would otherwise decode up to 200 pages of the listing)."""
-        values = {name: getattr(self, name) for name in _EAGER_FIELDS}
-        values["raw"] = _RAW_SLOT.__get__(self, OrderRow)
+        """`dataclasses.replace` that leaves a listed row's text unconverted and its wire object
+        undecoded (a live update of 200 rows would otherwise decode up to 200 listed pages)."""
+        values = {name: slot.__get__(self, OrderRow) for name, slot in _SLOTS.items()}
         unknown = changes.keys() - values.keys()
         if unknown:
             raise TypeError(f"not a field of OrderRow: {', '.join(sorted(unknown))}")
         values.update(changes)
-        return OrderRow(**values)
+        return type(self)(**values)
 
     def wire(self) -> dict[str, Any]:
         """The order as the exchange last described it, or the bare reference."""
@@ -182,12 +186,15 @@ class OrderRow:
         return {self.id_kind.value: self.id}
 
 
-# `raw` reads through the page of a lazy wire object (see the class's docstring): the slot the
-# dataclass made keeps the value, this descriptor in front of it decodes on the first read.
-_RAW_SLOT = OrderRow.__dict__["raw"]
-_EAGER_FIELDS = tuple(f.name for f in fields(OrderRow) if f.name != "raw")
-# setattr: to type checkers `raw` stays the dict it always reads as.
-setattr(OrderRow, "raw", LazyRawField(_RAW_SLOT))  # noqa: B010
+_FIELDS = tuple(f.name for f in fields(OrderRow))
+_SLOTS = {name: OrderRow.__dict__[name] for name in _FIELDS}  # the slots the dataclass made
+AMOUNT_FIELDS = ("price", "volume", "remaining", "executed", "locked")
+
+
+def stored(name: str) -> Any:
+    """The slot of field `name`: its `__get__(row)` gives the value as stored, without a listed
+    row's conversion (an amount may be its text, `raw` a `LazyWire`)."""
+    return _SLOTS[name]
 
 
 def split_market(market: str | None, exchange: Exchange) -> tuple[str | None, str | None]:

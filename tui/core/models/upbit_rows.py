@@ -22,12 +22,12 @@ from __future__ import annotations
 import re
 import sys
 from datetime import datetime
-from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
 import msgspec
 
+from tui.core.models.listed_row import listed
 from tui.core.models.row import Exchange, OrderRow
 from tui.core.models.upbit import UpbitOrder
 from tui.core.models.wire_page import LazyWire, WirePage
@@ -126,7 +126,6 @@ def rows_from_json(body: bytes) -> list[OrderRow] | None:
 
 
 _AT = {name: i for i, name in enumerate(_FIELDS)}
-_SHOWN_AMOUNTS = ("price", "volume", "remaining_volume", "executed_volume", "locked")
 
 
 def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
@@ -137,11 +136,8 @@ def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
     def column(name: str) -> tuple[Any, ...]:
         return columns[_AT[name]]
 
-    amounts: dict[str, list[Any]] = {}
-    for name in _AMOUNTS:  # every amount is checked, the shown ones are kept
-        distinct = _checked(column(name), _AMOUNT_COLUMN)
-        if name in _SHOWN_AMOUNTS:
-            amounts[name] = _mapped(column(name), distinct, Decimal)
+    for name in _AMOUNTS:  # every amount is checked; the shown ones stay text (ListedRow)
+        _checked(column(name), _AMOUNT_COLUMN)
     counts = set(column("trades_count"))
     counts.discard(None)
     if counts and not (-_INT_LIMIT < min(counts) and max(counts) < _INT_LIMIT):
@@ -153,23 +149,25 @@ def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
         values = column(name)
         text[name] = _mapped(values, set(values) - {None}, sys.intern)
 
-    return list(
-        map(
-            OrderRow,
-            repeat(Exchange.UPBIT, n),
-            map(str.lower, column("uuid")),
-            repeat(IdKind.UUID, n),
-            column("identifier"),
-            text["market"],
-            text["side"],
-            text["ord_type"],
-            amounts["price"],
-            amounts["volume"],
-            amounts["remaining_volume"],
-            amounts["executed_volume"],
-            amounts["locked"],
-            text["state"],
-            created,
-            map(LazyWire, zip(repeat(page), range(n))),
+    return listed(
+        list(
+            map(
+                OrderRow,
+                repeat(Exchange.UPBIT, n),
+                map(str.lower, column("uuid")),
+                repeat(IdKind.UUID, n),
+                column("identifier"),
+                text["market"],
+                text["side"],
+                text["ord_type"],
+                column("price"),
+                column("volume"),
+                column("remaining_volume"),
+                column("executed_volume"),
+                column("locked"),
+                text["state"],
+                created,
+                map(LazyWire, zip(repeat(page), range(n))),
+            )
         )
     )

@@ -21,7 +21,7 @@ from math import inf, isfinite
 from operator import attrgetter, eq, is_, is_not
 from typing import Any
 
-from tui.core.models.row import OrderRow
+from tui.core.models.row import OrderRow, stored
 from tui.ui.table.columns import ATTR
 
 FLOAT_KEYED = ("price", "volume", "remaining", "created")
@@ -142,12 +142,14 @@ class SortKeys:
     def _extend(
         self, column: str, keys: array[float], part: Sequence[OrderRow], first: bool
     ) -> None:
-        values = list(map(attrgetter(ATTR[column]), part))
         if column == "created":
+            values = list(map(stored(ATTR[column]).__get__, part))
             keys.extend([MISSING if v is None else v.timestamp() for v in values])
             return
-        # float(Decimal) goes through the decimal's text anyway: make the text once, measure
-        # it (exactness) and parse it.
+        # As stored: a listed row's amount is still the exchange's text (ListedRow), which
+        # floats without a Decimal; float(Decimal) goes through the decimal's text anyway. Make
+        # the text once, measure it (exactness) and parse it.
+        values = list(map(stored(ATTR[column]).__get__, part))
         if any(map(is_, values, repeat(None))):
             texts = list(map(str, compress(values, map(is_not, values, repeat(None)))))
             longest = max(map(len, texts), default=0)
