@@ -72,7 +72,7 @@ class StreamSettling(ResultBook):
             else:
                 result.error = info("not_open", "the order left the open set: not sent")
             if result.row is not None and state != LEFT:
-                result.row = replace(result.row, state=state)
+                result.row = result.row.replaced(state=state)
             result.confirmed = result.by_stream = True
             track.settled = True
             self._publish(result)
@@ -120,7 +120,7 @@ class StreamSettling(ResultBook):
         if order is not None:  # the event carries every field, as a look-up would
             result.row = OrderRow.from_order(order)
         elif result.row is not None:
-            result.row = replace(result.row, state=state)
+            result.row = result.row.replaced(state=state)
         result.confirmed = result.by_stream = True
         track.settled = True
         track.seen_open = False
