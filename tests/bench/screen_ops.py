@@ -55,10 +55,9 @@ def book_rows(pages: list[str]):
 async def measure(n: int, size: tuple[int, int], repeats: int) -> dict:
     from textual.widgets import Input
 
+    from tests.bench.table_load import wire_pages
     from tui.ui.app import OrderTuiApp
     from tui.ui.widgets.status_bar import StatusBar
-
-    from tests.bench.table_load import wire_pages
 
     pages = wire_pages(n)
     rows = book_rows(pages)

@@ -8,13 +8,14 @@ as ISO-8601 text with a zone. For such a page this module decodes the JSON text 
 the documented fields (msgspec, in C: unknown fields are skipped there and kept in the page's
 text; a value of another type fails the decode), checks every amount and time with one C-level
 regex over a column's distinct values joined into one string, and makes the rows from the
-columns, with the same conversions the model uses; each row's `raw` is its place in the page (wire_page.py), decoded
-when first read. The check is stricter than pydantic's: whatever passes is a page pydantic
-accepts order by order, giving the same rows (tests/core/test_upbit_rows.py compares both on a
-corpus of normal and hostile orders). Anything else (a number where a string was expected, an
-exponent, a time in another form, the old `remaing_fee` spelling, any escape in the text, deep
-nesting) answers None, and the caller decodes and validates
-the page order by order as before, with its own answers and errors.
+columns: times converted as the model converts them, the five shown amounts left as their
+checked text until first read (listed_row.py), each row's `raw` its place in the page
+(wire_page.py), decoded when first read. The check is stricter than pydantic's: whatever
+passes is a page pydantic accepts order by order, giving equal rows (tests/core/test_upbit_rows.py
+compares both on a corpus of normal and hostile orders). Anything else (a number where a string
+was expected, an exponent, a time in another form, the old `remaing_fee` spelling, any escape in
+the text, deep nesting) answers None, and the caller decodes and validates the page order by
+order as before, with its own answers and errors.
 """
 
 from __future__ import annotations
@@ -105,9 +106,9 @@ def _mapped(values: tuple[Any, ...], distinct: set[Any], convert: Any) -> list[A
 
 
 def rows_from_json(body: bytes) -> list[OrderRow] | None:
-    """The rows of a list answer's JSON text (each with its wire object, read on demand), as
-    `OrderRow.from_upbit` of each validated order would make them; None: not the plain shape,
-    decode and validate as usual."""
+    """The rows of a list answer's JSON text (`ListedRow`s: amounts and wire object read on
+    demand), equal to what `OrderRow.from_upbit` of each validated order makes; None: not the
+    plain shape, decode and validate as usual."""
     if any(mark in body for mark in _STEP_ASIDE):
         return None
     try:
