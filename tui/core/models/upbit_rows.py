@@ -84,10 +84,11 @@ class _Refused(Exception):
     """Not the plain shape: validate this page order by order."""
 
 
-def _checked(values: tuple[Any, ...], column: re.Pattern[str]) -> set[Any]:
-    """The distinct values that are not None (the decode made them text), each matching
-    `column`'s one-value pattern; checked in one C-level match over them joined."""
-    distinct = set(values)
+def _checked(values: tuple[Any, ...], column: re.Pattern[str], *more: tuple[Any, ...]) -> set[Any]:
+    """The distinct values that are not None (the decode made them text) of one column or
+    several, each matching `column`'s one-value pattern; checked in one C-level match over
+    them joined."""
+    distinct = set(values).union(*more) if more else set(values)
     distinct.discard(None)
     if distinct:
         joined = _SEP.join(distinct)
@@ -100,6 +101,8 @@ def _mapped(values: tuple[Any, ...], distinct: set[Any], convert: Any) -> list[A
     """`convert` of each value, None staying None, once per distinct value of the page (so
     repeated values, "0" and a market's price levels, share one object, as the model's own
     conversion shares them)."""
+    if len(distinct) == len(values):  # every value distinct (none is None): nothing to share
+        return list(map(convert, values))
     table = dict(zip(distinct, map(convert, distinct), strict=True))  # may refuse a date
     table[None] = None
     return list(map(table.__getitem__, values))
@@ -137,8 +140,9 @@ def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
     def column(name: str) -> tuple[Any, ...]:
         return columns[_AT[name]]
 
-    for name in _AMOUNTS:  # every amount is checked; the shown ones stay text (ListedRow)
-        _checked(column(name), _AMOUNT_COLUMN)
+    # Every amount is checked (all columns at once: fees and prevented amounts repeat "0"); the
+    # shown ones stay text until read (ListedRow).
+    _checked(column(_AMOUNTS[0]), _AMOUNT_COLUMN, *map(column, _AMOUNTS[1:]))
     counts = set(column("trades_count"))
     counts.discard(None)
     if counts and not (-_INT_LIMIT < min(counts) and max(counts) < _INT_LIMIT):
@@ -148,7 +152,10 @@ def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
     text: dict[str, Any] = {}
     for name in ("market", "side", "ord_type", "state"):  # one string object per repeated value
         values = column(name)
-        text[name] = _mapped(values, set(values) - {None}, sys.intern)
+        if None in values:
+            text[name] = _mapped(values, set(values) - {None}, sys.intern)
+        else:
+            text[name] = list(map(sys.intern, values))
 
     return listed(
         list(
