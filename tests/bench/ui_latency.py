@@ -167,7 +167,14 @@ async def cycle(
                 await pilot.press(*str(orders), "enter")
             else:
                 await pilot.press("y")
-            await wait_until(lambda: app.main.running)
+            # Running, or (a quick run) already on the results screen; say what is on screen if
+            # neither comes (a benchmark that hangs tells nothing).
+            try:
+                await wait_until(
+                    lambda: app.main.running or isinstance(app.screen, ResultsScreen), timeout=30
+                )
+            except TimeoutError:
+                raise TimeoutError(f"the run did not start; on screen: {app.screen!r}") from None
             run_started = time.perf_counter()
             out["busy"] = await samples_while(
                 lambda: app.main.running and app.screen is app.main, 100_000
