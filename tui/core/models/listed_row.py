@@ -15,6 +15,7 @@ keeps plain slot access. Listed rows are made as `OrderRow`s by the dataclass's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -22,20 +23,21 @@ from tui.core.models.row import AMOUNT_FIELDS, OrderRow, stored
 from tui.core.models.wire_page import LazyWire
 
 
-class _LazyAmount:
-    """In front of an amount's slot: text there becomes its `Decimal` on the first read."""
+class _Lazy:
+    """In front of a field's slot: a value of type `kind` there (an amount's text, a `LazyWire`)
+    becomes `convert` of it on the first read, and is kept."""
 
-    __slots__ = ("_slot",)
+    __slots__ = ("_slot", "_kind", "_convert")
 
-    def __init__(self, slot: Any) -> None:
-        self._slot = slot
+    def __init__(self, slot: Any, kind: type, convert: Callable[[Any], Any]) -> None:
+        self._slot, self._kind, self._convert = slot, kind, convert
 
     def __get__(self, row: Any, owner: type | None = None) -> Any:
         if row is None:
             return self
         value = self._slot.__get__(row, owner)
-        if type(value) is str:
-            value = Decimal(value)
+        if type(value) is self._kind:
+            value = self._convert(value)
             self._slot.__set__(row, value)
         return value
 
@@ -43,20 +45,9 @@ class _LazyAmount:
         self._slot.__set__(row, value)
 
 
-class _LazyRaw(_LazyAmount):
-    """In front of `raw`'s slot: a `LazyWire` there is decoded on the first read."""
-
-    __slots__ = ()
-
-    def __get__(self, row: Any, owner: type | None = None) -> Any:
-        if row is None:
-            return self
-        value = self._slot.__get__(row, owner)
-        if type(value) is LazyWire:
-            page, index = value
-            value = page.item(index)
-            self._slot.__set__(row, value)
-        return value
+def _wire_object(lazy: LazyWire) -> Any:
+    page, index = lazy
+    return page.item(index)
 
 
 class ListedRow(OrderRow):
@@ -67,8 +58,8 @@ class ListedRow(OrderRow):
 
 for _name in AMOUNT_FIELDS:
     # setattr: to type checkers the fields stay the Decimals they always read as.
-    setattr(ListedRow, _name, _LazyAmount(stored(_name)))
-setattr(ListedRow, "raw", _LazyRaw(stored("raw")))  # noqa: B010
+    setattr(ListedRow, _name, _Lazy(stored(_name), str, Decimal))
+setattr(ListedRow, "raw", _Lazy(stored("raw"), LazyWire, _wire_object))  # noqa: B010
 
 
 def listed(rows: list[OrderRow]) -> list[OrderRow]:

@@ -4,9 +4,10 @@ A 100k listing's wire objects as dicts cost ~1.8 kB an order (~180 MB), and the 
 shows the columns its rows already hold. So the listing's fast path (upbit_rows.py) keeps each
 page's bytes (~0.3 kB an order) and gives every row a `LazyWire` (page, index) as its `raw`.
 The first read of `row.raw` for any row of a page decodes the whole page once (~0.3 ms for 100
-orders); that row then holds its dict, and its page-mates take theirs from the decoded page. The decode is the same parser, with the same limits,
-that accepted the page, so it cannot fail where the listing succeeded; numbers come back as
-Decimal, as `decimal_json.loads` gives them.
+orders; `ListedRow.raw` in listed_row.py does the reading); that row then holds its dict, and
+its page-mates take theirs from the decoded page. The decode is the same parser, with the same
+limits, that accepted the page, so it cannot fail where the listing succeeded; numbers come back
+as Decimal, as `decimal_json.loads` gives them.
 """
 
 from __future__ import annotations
@@ -46,26 +47,3 @@ class LazyWire(tuple[WirePage, int]):
     """(page, index): a row's wire object, not decoded yet."""
 
     __slots__ = ()
-
-
-class LazyRawField:
-    """The descriptor in front of `OrderRow.raw`'s slot: a `LazyWire` there is decoded on the
-    first read and replaced by the dict; anything else passes through."""
-
-    __slots__ = ("_slot",)
-
-    def __init__(self, slot: Any) -> None:
-        self._slot = slot
-
-    def __get__(self, row: Any, owner: type | None = None) -> Any:
-        if row is None:
-            return self
-        value = self._slot.__get__(row, owner)
-        if type(value) is LazyWire:
-            page, index = value
-            value = page.item(index)
-            self._slot.__set__(row, value)
-        return value
-
-    def __set__(self, row: Any, value: Any) -> None:
-        self._slot.__set__(row, value)
