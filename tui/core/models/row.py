@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from tui.core.exchange import Exchange  # re-exported: tui.core.models.Exchange
@@ -52,7 +53,7 @@ class OrderRow:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, OrderRow):
             return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _FIELDS)
+        return _every_field(self) == _every_field(other)
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -188,6 +189,7 @@ class OrderRow:
 
 _FIELDS = tuple(f.name for f in fields(OrderRow))
 _SLOTS = {name: OrderRow.__dict__[name] for name in _FIELDS}  # the slots the dataclass made
+_every_field = attrgetter(*_FIELDS)
 AMOUNT_FIELDS = ("price", "volume", "remaining", "executed", "locked")
 
 
