@@ -216,6 +216,19 @@ async def test_cancels_whose_answers_were_lost_are_settled_by_the_stream(make_ap
         assert "2 confirmed by the order stream" in screen_text(app)
 
 
+async def test_stream_events_drained_after_the_table_was_torn_down_are_dropped(make_app):
+    """The app drains the stream's inbox on a timer, which can fire while the app quits and the
+    main screen's widgets are already gone (seen failing a CI run with NoMatches)."""
+    from tui.ui.widgets.order_table import OrderTable
+
+    app = make_app(orders=3)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        await app.main.query_one(OrderTable).remove()  # as the app's shutdown removes it
+        out = app.main.apply_live([])  # any batch: the table is what it reaches for first
+        assert out.changed == out.closed == 0 and out.resync is None
+
+
 async def test_a_listing_that_ends_after_its_screen_was_torn_down_returns_quietly(make_app):
     """A stream's resync can start a listing just before the app quits; when the listing's
     answer comes, the screen's widgets may be gone. The worker must not fail on them."""

@@ -80,6 +80,8 @@ class LiveOrdersScreen(OrderSourcesScreen):
 
     # ---- a batch from the stream -------------------------------------------------------------
     def apply_live(self, events: list[StreamEvent]) -> Applied:
+        if self._torn_down():  # the app's drain timer can fire while it quits: nothing to show
+            return Applied()
         out = self.live.apply(self.table, events, skip=self._run_keys())
         self._told(out)
         if out.resync is not None:
