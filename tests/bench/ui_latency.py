@@ -167,6 +167,7 @@ async def cycle(
                 await pilot.press(*str(orders), "enter")
             else:
                 await pilot.press("y")
+            run_started = time.perf_counter()  # (a quick run may end before it is seen running)
             # Running, or (a quick run) already on the results screen; say what is on screen if
             # neither comes (a benchmark that hangs tells nothing).
             try:
@@ -175,7 +176,6 @@ async def cycle(
                 )
             except TimeoutError:
                 raise TimeoutError(f"the run did not start; on screen: {app.screen!r}") from None
-            run_started = time.perf_counter()
             out["busy"] = await samples_while(
                 lambda: app.main.running and app.screen is app.main, 100_000
             )

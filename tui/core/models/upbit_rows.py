@@ -99,7 +99,7 @@ def _checked(values: tuple[Any, ...], column: re.Pattern[str], *more: tuple[Any,
 
 def _mapped(values: tuple[Any, ...], distinct: set[Any], convert: Any) -> list[Any]:
     """`convert` of each value, None staying None, once per distinct value of the page (so
-    repeated values, "0" and a market's price levels, share one object, as the model's own
+    repeated values, a time or a market named twice, share one object, as the model's own
     conversion shares them)."""
     if len(distinct) == len(values):  # every value distinct (none is None): nothing to share
         return list(map(convert, values))
