@@ -84,15 +84,14 @@ class _Refused(Exception):
     """Not the plain shape: validate this page order by order."""
 
 
-def _checked(values: tuple[Any, ...], column: re.Pattern[str], *more: tuple[Any, ...]) -> set[Any]:
-    """The distinct values that are not None (the decode made them text) of one column or
-    several, each matching `column`'s one-value pattern; checked in one C-level match over
-    them joined."""
-    distinct = set(values).union(*more) if more else set(values)
+def _checked(pattern: re.Pattern[str], *columns: tuple[Any, ...]) -> set[Any]:
+    """The distinct values that are not None (the decode made them text) of the columns, each
+    matching `pattern`'s one value; checked in one C-level match over them joined."""
+    distinct: set[Any] = set().union(*columns)
     distinct.discard(None)
     if distinct:
         joined = _SEP.join(distinct)
-        if joined.count(_SEP) != len(distinct) - 1 or column.fullmatch(joined) is None:
+        if joined.count(_SEP) != len(distinct) - 1 or pattern.fullmatch(joined) is None:
             raise _Refused
     return distinct
 
@@ -142,13 +141,13 @@ def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
 
     # Every amount is checked (all columns at once: fees and prevented amounts repeat "0"); the
     # shown ones stay text until read (ListedRow).
-    _checked(column(_AMOUNTS[0]), _AMOUNT_COLUMN, *map(column, _AMOUNTS[1:]))
+    _checked(_AMOUNT_COLUMN, *map(column, _AMOUNTS))
     counts = set(column("trades_count"))
     counts.discard(None)
     if counts and not (-_INT_LIMIT < min(counts) and max(counts) < _INT_LIMIT):
         raise _Refused
     times = column("created_at")
-    created = _mapped(times, _checked(times, _TIME_COLUMN), datetime.fromisoformat)
+    created = _mapped(times, _checked(_TIME_COLUMN, times), datetime.fromisoformat)
     text: dict[str, Any] = {}
     for name in ("market", "side", "ord_type", "state"):  # one string object per repeated value
         values = column(name)

@@ -142,14 +142,14 @@ class SortKeys:
     def _extend(
         self, column: str, keys: array[float], part: Sequence[OrderRow], first: bool
     ) -> None:
+        # As stored: a listed row's amount is still the exchange's text (ListedRow), which
+        # floats without a Decimal.
+        values = list(map(stored(ATTR[column]).__get__, part))
         if column == "created":
-            values = list(map(stored(ATTR[column]).__get__, part))
             keys.extend([MISSING if v is None else v.timestamp() for v in values])
             return
-        # As stored: a listed row's amount is still the exchange's text (ListedRow), which
-        # floats without a Decimal; float(Decimal) goes through the decimal's text anyway. Make
-        # the text once, measure it (exactness) and parse it.
-        values = list(map(stored(ATTR[column]).__get__, part))
+        # float(Decimal) goes through the decimal's text anyway: make the text once, measure it
+        # (exactness) and parse it.
         if any(map(is_, values, repeat(None))):
             texts = list(map(str, compress(values, map(is_not, values, repeat(None)))))
             longest = max(map(len, texts), default=0)
