@@ -98,7 +98,7 @@ def test_a_plain_page_takes_the_fast_path_and_equals_the_models():
     page[7]["created_at"] = "2026-10-21T00:00:05Z"
     page[8]["created_at"] = "2026-10-21T00:00:05.123456-03:30"
     page[9]["locked"] = "9" * 80 + "." + "1" * 40  # huge but a number
-    page[10]["side"] = "bid[31m"  # text is kept as sent (the view makes it visible)
+    page[10]["identifier"] = "bid[31m"  # text is kept as sent (the view makes it visible)
     page[11]["identifier"] = "주문-ü"  # UTF-8 as sent, no escapes
     rows = assert_agrees(page)
     assert rows is not None and len(rows) == 100
@@ -127,6 +127,12 @@ HOSTILE = [
     ("paid_fee", "abc"),  # a field the row does not show is still checked
     ("prevented_locked", "Infinity"),
     ("remaing_fee", "1"),
+    ("remaing_fee", None),  # present at all: the model path renames it
+    ("remaing_fee", {"a": [1]}),
+    ("side", "bid[31m"),  # outside the documented sides: the models take any text
+    ("side", "BID"),
+    ("ord_type", "stop_limit"),
+    ("state", "trigger"),
     ("uuid", None),
     ("uuid", 12),
     ("market", 7),
@@ -176,6 +182,14 @@ ASIDE = {
     "escaped key": wire([plain_order(1)]).replace(b'"state"', b'"st\\u0061te"'),
     "escaped underscore key": wire([plain_order(1)]).replace(b'"paid_fee"', b'"\\u005fraw"'),
     "deep nesting": wire([plain_order(1, note=nested(100))]),
+    "deep nesting of objects": wire([plain_order(1, note=0)]).replace(
+        b'"note": 0', b'"note": ' + b'{"a": ' * 100 + b"1" + b"}" * 100
+    ),
+    # Each row finds its wire object by its id: a page holding one order twice is the models'.
+    "one order twice": wire([plain_order(1), plain_order(2), plain_order(1, state="watch")]),
+    "one order twice, in other case": wire(
+        [plain_order(1), {**plain_order(1), "uuid": plain_order(1)["uuid"].upper()}]
+    ),
     "nesting past the parser's limit": wire([plain_order(1, note=0)]).replace(
         b'"note": 0', b'"note": ' + b"[" * 5000 + b"]" * 5000
     ),

@@ -4,8 +4,9 @@ A 100k listing makes ~500k amounts, and a `Decimal` of each costs ~0.2 s of CPU 
 the table shows some sixty rows and sorts by floats made from the text. So the listing's fast
 path (upbit_rows.py) leaves the five shown amounts as the text the page sent (already checked:
 plain decimals that `Decimal()` reads exactly) and the wire object in the page's bytes
-(wire_page.py). Reading `row.price` (or volume, remaining, executed, locked) gives the
-`Decimal`, made on the first read and kept; reading `row.raw` gives the dict. Everything else
+(wire_page.py: `raw` holds the page, shared by its rows). Reading `row.price` (or volume,
+remaining, executed, locked) gives the `Decimal`, made on the first read and kept; reading
+`row.raw` gives the dict. Everything else
 behaves as an `OrderRow`: the same fields, equal to the row the models make of the same order.
 
 Only this subclass carries the descriptors, so every other row (imports, B2TRADER, look-ups)
@@ -23,16 +24,16 @@ from decimal import Decimal
 from typing import Any
 
 from tui.core.models.row import AMOUNT_FIELDS, OrderRow, stored
-from tui.core.models.wire_page import LazyWire
+from tui.core.models.wire_page import WirePage
 
 
 class _Lazy:
-    """In front of a field's slot: a value of type `kind` there (an amount's text, a `LazyWire`)
-    becomes `convert` of it on the first read, and is kept."""
+    """In front of a field's slot: a value of type `kind` there (an amount's text, a
+    `WirePage`) becomes `convert(value, row)` on the first read, and is kept."""
 
     __slots__ = ("_slot", "_kind", "_convert")
 
-    def __init__(self, slot: Any, kind: type, convert: Callable[[Any], Any]) -> None:
+    def __init__(self, slot: Any, kind: type, convert: Callable[[Any, Any], Any]) -> None:
         self._slot, self._kind, self._convert = slot, kind, convert
 
     def __get__(self, row: Any, owner: type | None = None) -> Any:
@@ -40,7 +41,7 @@ class _Lazy:
             return self
         value = self._slot.__get__(row, owner)
         if type(value) is self._kind:
-            value = self._convert(value)
+            value = self._convert(value, row)
             self._slot.__set__(row, value)
         return value
 
@@ -48,9 +49,12 @@ class _Lazy:
         self._slot.__set__(row, value)
 
 
-def _wire_object(lazy: LazyWire) -> Any:
-    page, index = lazy
-    return page.item(index)
+def _decimal(text: str, row: Any) -> Decimal:
+    return Decimal(text)
+
+
+def _wire_object(page: WirePage, row: Any) -> Any:
+    return page.item(row.id)
 
 
 class ListedRow(OrderRow):
@@ -61,12 +65,12 @@ class ListedRow(OrderRow):
 
 for _name in AMOUNT_FIELDS:
     # setattr: to type checkers the fields stay the Decimals they always read as.
-    setattr(ListedRow, _name, _Lazy(stored(_name), str, Decimal))
-setattr(ListedRow, "raw", _Lazy(stored("raw"), LazyWire, _wire_object))  # noqa: B010
+    setattr(ListedRow, _name, _Lazy(stored(_name), str, _decimal))
+setattr(ListedRow, "raw", _Lazy(stored("raw"), WirePage, _wire_object))  # noqa: B010
 
 
 def listed(rows: list[OrderRow]) -> list[OrderRow]:
-    """The rows, now `ListedRow`s (their slots may hold amounts as text and a `LazyWire`)."""
+    """The rows, now `ListedRow`s (their slots may hold amounts as text and a `WirePage`)."""
     for row in rows:
         row.__class__ = ListedRow
     return rows

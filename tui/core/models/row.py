@@ -195,7 +195,7 @@ AMOUNT_FIELDS = ("price", "volume", "remaining", "executed", "locked")
 
 def stored(name: str) -> Any:
     """The slot of field `name`: its `__get__(row)` gives the value as stored, without a listed
-    row's conversion (an amount may be its text, `raw` a `LazyWire`)."""
+    row's conversion (an amount may be its text, `raw` its `WirePage`)."""
     return _SLOTS[name]
 
 
