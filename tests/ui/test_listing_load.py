@@ -3,6 +3,8 @@ the demo's B2TRADER book is listed and labelled (as `ordertui orders --demo` doe
 
 from __future__ import annotations
 
+import gc
+
 import httpx
 import pytest
 
@@ -51,11 +53,13 @@ async def test_a_page_that_keeps_failing_keeps_the_rows_read_and_says_the_list_i
             "partial list: 200 orders loaded, page 3 failed: 503 service_unavailable (r to retry)"
         )
         assert "partial list: 200 orders loaded" in screen_text(app)
+        assert gc.get_freeze_count() == 0  # the listing settled its rows, then let them go
         # The note stays until the next load, which (faults gone) reads the whole list.
         heal()
         await pilot.press("r")
         await wait_for(pilot, lambda: app.main.table.row_count == 350, what="the full reload")
         await wait_for(pilot, lambda: status.note == "", what="the note to clear")
+        assert gc.get_freeze_count() == 0
 
 
 async def test_the_demo_b2trader_book_is_listed_labelled_and_only_its_open_orders(make_app):

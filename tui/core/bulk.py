@@ -1,9 +1,9 @@
-"""Helpers for building many small objects at once (imports of 100k orders)."""
+"""Helpers for building many small objects at once (imports and listings of 100k orders)."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -21,3 +21,17 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def kept_out_of_full_collections() -> Iterator[Callable[[], None]]:
+    """While many long-lived acyclic objects are built step by step (a listing's 1,000 pages of
+    rows), every full collection walks every object made so far: ~0.15 s of CPU for a 100k
+    listing here, more in an app holding its widgets. Call the function this gives after each
+    step: everything the collector tracks moves to its permanent generation (`gc.freeze`), out
+    of every later walk. On exit it all returns to the oldest generation (`gc.unfreeze`) and is
+    collected as before: cyclic garbage made in between is freed then, not lost."""
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()

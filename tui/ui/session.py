@@ -200,6 +200,7 @@ class Session:
     async def list_open(self, on_page: Callable[[int, int], None] | None = None) -> Loaded:
         """Open orders as table rows. B2TRADER has no REST listing: its open orders are the
         order stream's newest `OpenOrders` set (demo included)."""
+        from tui.core.bulk import kept_out_of_full_collections
         from tui.core.models.row import OrderRow
 
         client = self._client()
@@ -217,11 +218,13 @@ class Session:
         try:
             # Page by page, each page straight to rows (no model per order: `row.order` parses
             # one on demand), so a huge listing never holds every model at once.
-            async for batch in client.iter_open_rows():
-                rows.extend(batch)
-                page += 1
-                if on_page is not None:
-                    on_page(page, len(rows))
+            with kept_out_of_full_collections() as settled:
+                async for batch in client.iter_open_rows():
+                    rows.extend(batch)
+                    settled()  # the rows so far: no full collection walks them again
+                    page += 1
+                    if on_page is not None:
+                        on_page(page, len(rows))
         except PartialResponse as exc:
             unreadable = exc.unreadable
         except ListingIncomplete as exc:
