@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from itertools import compress, islice, repeat
 from math import inf, isfinite
-from operator import attrgetter, eq, is_, is_not
+from operator import attrgetter, eq, is_, is_not, ne
 from typing import Any
 
 from tui.core.models.row import OrderRow, stored
@@ -28,6 +28,7 @@ FLOAT_KEYED = ("price", "volume", "remaining", "created")
 FLOAT_EXACT_CHARS = 15  # a decimal written in at most 15 characters has at most 15 digits
 KEY_CHUNK = 8192
 MISSING = inf  # the float key of a row without a value: after every finite value
+_NONE_AS_MISSING = {"None": "inf"}  # .get(t, t): no value's text, as the text of MISSING
 
 
 class Desc:
@@ -149,18 +150,14 @@ class SortKeys:
             keys.extend([MISSING if v is None else v.timestamp() for v in values])
             return
         # float(Decimal) goes through the decimal's text anyway: make the text once, measure it
-        # (exactness) and parse it.
-        if any(map(is_, values, repeat(None))):
-            texts = list(map(str, compress(values, map(is_not, values, repeat(None)))))
-            longest = max(map(len, texts), default=0)
-            parsed = map(float, texts)
-            floats = [MISSING if v is None else next(parsed) for v in values]
-            finite = all(map(isfinite, map(float, texts)))
-        else:
-            texts = list(map(str, values))
-            longest = max(map(len, texts), default=0)
-            floats = list(map(float, texts))
-            finite = all(map(isfinite, floats))
+        # (exactness) and parse it. A row without a value ("None") reads as "inf" (MISSING): no
+        # value's text is either (a listed amount is a checked plain decimal; a Decimal's
+        # infinity reads "Infinity"), so the finite test leaves those rows out by their text.
+        named = list(map(str, values))
+        texts = list(map(_NONE_AS_MISSING.get, named, named))
+        floats = list(map(float, texts))
+        longest = max(map(len, texts), default=0)
+        finite = all(map(isfinite, compress(floats, map(ne, texts, repeat("inf")))))
         exact = longest <= FLOAT_EXACT_CHARS and finite  # 1e999 is a finite Decimal, inf a float
         if first:
             self.short[column] = exact
