@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import random
@@ -176,17 +177,16 @@ async def list_through_client(n: int) -> tuple[list[OrderRow], dict]:
     try:
         if fast:  # what Session.list_open does with this client
             try:
-                from tui.core.bulk import kept_out_of_full_collections
+                from tui.core.bulk import kept_out_of_full_collections as settling
             except ImportError:  # older code: the collector walks every row listed so far
-                kept_out_of_full_collections = None
-            if kept_out_of_full_collections is None:
+
+                def settling():
+                    return contextlib.nullcontext(lambda: None)
+
+            with settling() as settled:
                 async for rows_batch in client.iter_open_rows():
                     rows.extend(rows_batch)
-            else:
-                with kept_out_of_full_collections() as settled:
-                    async for rows_batch in client.iter_open_rows():
-                        rows.extend(rows_batch)
-                        settled()
+                    settled()
         else:
             async for batch in client.iter_open():
                 rows.extend(many(batch))

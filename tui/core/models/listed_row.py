@@ -6,8 +6,8 @@ path (upbit_rows.py) leaves the five shown amounts as the text the page sent (al
 plain decimals that `Decimal()` reads exactly) and the wire object in the page's bytes
 (wire_page.py: `raw` holds the page, shared by its rows). Reading `row.price` (or volume,
 remaining, executed, locked) gives the `Decimal`, made on the first read and kept; reading
-`row.raw` gives the dict. Everything else
-behaves as an `OrderRow`: the same fields, equal to the row the models make of the same order.
+`row.raw` gives the dict. Everything else behaves as an `OrderRow`: the same fields, equal to
+the row the models make of the same order.
 
 Only this subclass carries the descriptors, so every other row (imports, B2TRADER, look-ups)
 keeps plain slot access. Listed rows are made as `OrderRow`s by the dataclass's own `__init__`

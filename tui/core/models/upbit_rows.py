@@ -66,8 +66,9 @@ _OLD_NAME = "remaing_fee"
 
 def _wire_struct() -> type[msgspec.Struct]:
     """The documented fields, every one as it arrives on the plain shape (amounts and times as
-    text, checked below): anything else there fails the decode. Not tracked by the collector
-    (its fields are text and numbers)."""
+    text, checked below): anything else there fails the decode. Not tracked by the collector:
+    what it holds is decoded JSON (text, numbers, and whatever an old `remaing_fee` held),
+    which cannot refer back to it, so it is never part of a cycle."""
     fields: list[tuple[str, Any, Any]] = []
     for name in _FIELDS:
         kind: Any = int | None if name in _INTS else _LITERALS.get(name, str) | None
@@ -160,10 +161,10 @@ def _rows(items: list[Any], page: WirePage) -> list[OrderRow]:
     def column(name: str) -> tuple[Any, ...]:
         return columns[_AT[name]]
 
+    if column(_OLD_NAME).count(msgspec.UNSET) != n:  # the old spelling: from_wire renames it
+        raise _Refused
     # Every amount is checked (all columns at once: fees and prevented amounts repeat "0"); the
     # shown ones stay text until read (ListedRow).
-    if column(_OLD_NAME).count(msgspec.UNSET) != n:
-        raise _Refused
     _checked(_AMOUNT_COLUMN, *map(column, _AMOUNTS))
     counts = set(column("trades_count"))
     counts.discard(None)
